@@ -1,0 +1,73 @@
+# dangke — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+export TEST_DATABASE_URL
+
+.DEFAULT_GOAL := help
+.PHONY: help setup ffmpeg run serve test test-sqlite test-postgres lint format check migrate demo bench-%
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+ffmpeg: ## install ffmpeg/ffprobe from Debian's packages when missing
+	@if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then \
+		echo "installing ffmpeg (apt-get)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq ffmpeg >/dev/null; \
+	fi
+
+setup: $(VENV)/.installed ffmpeg ## install everything: .venv, requirements, ffmpeg
+
+migrate: setup ## apply database migrations
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## load the demo content (idempotent)
+	$(PY) manage.py load_demo
+
+run: demo ## set up, migrate, load the demo and serve web + worker on 127.0.0.1:8000
+	$(PY) manage.py collectstatic --noinput -v0
+	@$(PY) manage.py demo_banner --base-url http://$(HOST):$(PORT)
+	@trap 'kill 0' EXIT INT TERM; \
+	$(VENV)/bin/celery -A dangke worker -Q default,media,search -c 2 --loglevel=INFO & \
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+lint: setup ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup ## ruff fix and format
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: setup ## Django system checks and the migrations check
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: setup check test-sqlite test-postgres ## install and run the whole suite (SQLite, then PostgreSQL)
+
+test-sqlite: setup
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup
+	@if problem=$$($(PY) -m tests.services postgres 2>&1); then \
+		echo "== PostgreSQL pass ($(TEST_DATABASE_URL))"; \
+		DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS) || exit $$?; \
+	elif [ "$$CI" = true ]; then \
+		echo "CI=true and $$problem" >&2; exit 1; \
+	else \
+		echo "SKIPPED PostgreSQL pass: $$problem"; \
+	fi
+
+bench-%: setup ## run a benchmark from bench/ (e.g. make bench-transcode)
+	$(PY) bench/$*.py

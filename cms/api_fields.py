@@ -1,0 +1,111 @@
+"""Serializer fields for the pages' ``api_fields``.
+
+Wagtail's API v3 reads a field's output type from ``to_representation``'s return
+annotation. Nested pages (a course's lessons, a topic's courses) are filtered to live,
+public pages here, so a draft or restricted lesson never leaks through its course.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.fields import Field
+
+from cms.selectors import pages_visible_to_public
+
+
+def lecturer_summary(lecturer: Any) -> dict[str, Any]:
+    return {
+        "id": lecturer.pk,
+        "name": lecturer.name,
+        "title": lecturer.title,
+        "organisation": lecturer.organisation,
+    }
+
+
+class LecturerSummaryField(Field):
+    def to_representation(self, value: Any) -> dict[str, Any] | None:
+        return lecturer_summary(value) if value is not None else None
+
+
+class LecturerListField(Field):
+    def to_representation(self, value: Any) -> list[dict[str, Any]]:
+        return [lecturer_summary(lecturer) for lecturer in value.all()]
+
+
+class VideoAssetField(Field):
+    def to_representation(self, value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        return {
+            "id": value.pk,
+            "status": value.status,
+            "duration": value.duration,
+        }
+
+
+class PageLinkField(Field):
+    def to_representation(self, value: Any) -> dict[str, Any] | None:
+        if (
+            value is None
+            or not pages_visible_to_public(
+                type(value).objects.filter(pk=value.pk)
+            ).exists()
+        ):
+            return None
+        return {"id": value.pk, "title": value.title}
+
+
+class CourseLessonsField(Field):
+    def to_representation(self, value: Any) -> list[dict[str, Any]]:
+        from cms.models import CourseLesson, MicroLessonPage
+
+        visible = pages_visible_to_public(MicroLessonPage.objects.all())
+        links = (
+            CourseLesson.objects.filter(course=value, lesson__in=visible)
+            .select_related("lesson", "lesson__video")
+            .order_by("sort_order")
+        )
+        return [
+            {
+                "id": link.lesson.pk,
+                "title": link.lesson.title,
+                "duration": link.lesson.duration,
+                "compulsory": link.compulsory,
+                "video_status": link.lesson.video.status if link.lesson.video else None,
+            }
+            for link in links
+        ]
+
+
+class TopicCoursesField(Field):
+    def to_representation(self, value: Any) -> list[dict[str, Any]]:
+        from cms.models import CoursePage, TopicCourse
+
+        visible = pages_visible_to_public(CoursePage.objects.all())
+        links = (
+            TopicCourse.objects.filter(topic=value, course__in=visible)
+            .select_related("course")
+            .order_by("sort_order")
+        )
+        return [
+            {
+                "id": link.course.pk,
+                "title": link.course.title,
+                "category": link.course.category,
+                "required": link.required,
+            }
+            for link in links
+        ]
+
+
+class CoursewareField(Field):
+    def to_representation(self, value: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "title": item.title or item.document.title,
+                "url": item.document.url,
+                "file_extension": item.document.file_extension,
+            }
+            for item in value.courseware.select_related("document").all()
+        ]

@@ -1,0 +1,33 @@
+from cms.models.pages import (
+    CourseLesson,
+    CoursePage,
+    CourseTag,
+    HomePage,
+    LessonCourseware,
+    LessonTag,
+    MicroLessonPage,
+    SectionPage,
+    TeachingSitePage,
+    TopicCourse,
+    TopicPage,
+    VRCoursewarePage,
+)
+from cms.models.snippets import Lecturer, RedRoute, RedRouteStop
+
+__all__ = [
+    "CourseLesson",
+    "CoursePage",
+    "CourseTag",
+    "HomePage",
+    "Lecturer",
+    "LessonCourseware",
+    "LessonTag",
+    "MicroLessonPage",
+    "RedRoute",
+    "RedRouteStop",
+    "SectionPage",
+    "TeachingSitePage",
+    "TopicCourse",
+    "TopicPage",
+    "VRCoursewarePage",
+]

@@ -1,0 +1,18 @@
+"""One NinjaAPI for every client: Wagtail's API v3 plus the project's routers.
+
+Wagtail's ``api`` instance is a module-level singleton; the project's routers are added
+to it here, before ``api.urls`` is first read by ``dangke.urls``, so clients see one
+API and one OpenAPI document at ``/api/v3/openapi.json``.
+"""
+
+from wagtail.api.v3.api import api
+
+from cms.api import router as cms_router
+
+api.title = "dangke API"
+api.description = (
+    "党课 dangke: published content (Wagtail pages), lecturers, media, learning and "
+    "search. Anonymous clients see live, public content; send "
+    "`Authorization: Bearer <token>` for member and editor endpoints."
+)
+api.add_router("/lecturers/", cms_router)

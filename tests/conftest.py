@@ -1,0 +1,98 @@
+"""Shared fixtures: users in each role, the page tree, API clients, servers."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from wagtail.models import APIToken, Page
+
+from tests import factories
+from tests.services import in_ci, redis_problem, test_redis_url
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Each test writes files to its own folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def home_page(db):
+    from cms.models import HomePage
+
+    return HomePage.objects.get(depth=2)
+
+
+@pytest.fixture
+def submissions_area(db):
+    from cms.models import SectionPage
+
+    return SectionPage.objects.get(slug="submissions")
+
+
+@pytest.fixture
+def section(home_page):
+    return factories.section(home_page, title="微党课", slug="lessons")
+
+
+@pytest.fixture
+def editor(db):
+    return factories.user("editor", groups=["编辑"])
+
+
+@pytest.fixture
+def lecturer_user(db):
+    return factories.user("lecturer", groups=["讲师"])
+
+
+@pytest.fixture
+def member_user(db):
+    return factories.user("member", groups=["党员"])
+
+
+@pytest.fixture
+def client_for():
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def token_for():
+    """Return a bearer token string for ``user``."""
+
+    def make(user) -> str:
+        _, key = APIToken.create_token(user=user, name="test")
+        return key
+
+    return make
+
+
+@pytest.fixture
+def redis_url():
+    problem = redis_problem()
+    if problem:
+        if in_ci():
+            pytest.fail(f"CI=true but {problem}")
+        pytest.skip(problem)
+    return test_redis_url()
+
+
+@pytest.fixture
+def ffmpeg_binaries():
+    missing = [name for name in ("ffmpeg", "ffprobe") if shutil.which(name) is None]
+    if missing:
+        message = f"{', '.join(missing)} not installed (make setup installs ffmpeg)"
+        if in_ci():
+            pytest.fail(f"CI=true but {message}")
+        pytest.skip(message)
+
+
+__all__ = ["Group", "Page"]

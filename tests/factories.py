@@ -1,0 +1,88 @@
+"""Small builders for test data; each returns a saved object."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+
+_counter = itertools.count(1)
+
+
+def user(username: str, *, groups: list[str] = (), password: str = "pass-12345", **extra):
+    User = get_user_model()
+    account = User.objects.create_user(
+        username=username, password=password, email=f"{username}@example.org", **extra
+    )
+    for name in groups:
+        account.groups.add(Group.objects.get(name=name))
+    return account
+
+
+def section(home, *, title: str, slug: str):
+    from cms.models import SectionPage
+
+    page = SectionPage(title=title, slug=slug)
+    home.add_child(instance=page)
+    return page
+
+
+def lecturer(*, name: str = "张老师", user=None, **extra):
+    from cms.models import Lecturer
+
+    return Lecturer.objects.create(name=name, user=user, **extra)
+
+
+def video_asset(*, title: str = "素材", status: str = "uploaded", content: bytes = b"x", **extra):
+    from media_pipeline.models import VideoAsset
+
+    asset = VideoAsset(title=title, status=status, size=len(content), **extra)
+    asset.file.save("original", ContentFile(content), save=False)
+    asset.save()
+    return asset
+
+
+def lesson(parent, *, title: str | None = None, live: bool = True, **fields):
+    from cms.models import MicroLessonPage
+
+    number = next(_counter)
+    page = MicroLessonPage(
+        title=title or f"微党课 {number}", slug=f"lesson-{number}", live=live, **fields
+    )
+    parent.add_child(instance=page)
+    if live:
+        page.save_revision().publish()
+    return page
+
+
+def course(parent, *, title: str | None = None, lessons=(), live: bool = True, **fields):
+    from cms.models import CourseLesson, CoursePage
+
+    number = next(_counter)
+    page = CoursePage(
+        title=title or f"课程 {number}", slug=f"course-{number}", live=live, **fields
+    )
+    page.course_lessons = [
+        CourseLesson(lesson=item, sort_order=index) for index, item in enumerate(lessons)
+    ]
+    parent.add_child(instance=page)
+    if live:
+        page.save_revision().publish()
+    return page
+
+
+def make_clip(path: Path, *, seconds: float = 1.0, size: str = "160x120", audio: bool = True) -> Path:
+    """Write a tiny real MP4 (test pattern, optionally with a tone) with ffmpeg."""
+    args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25:duration={seconds}"]
+    if audio:
+        args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    if audio:
+        args += ["-c:a", "aac", "-shortest"]
+    args.append(str(path))
+    subprocess.run(args, check=True, timeout=60)
+    return path
