@@ -17,7 +17,18 @@ from tests.services import in_ci, redis_problem, test_redis_url
 def _media_root(settings, tmp_path):
     """Each test writes files to its own folder, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks run inline unless a test starts a real worker (and turns this off)."""
+    from dangke.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
 @pytest.fixture
