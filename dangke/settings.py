@@ -347,6 +347,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO") or "INFO"},
-    "loggers": {"jieba": {"level": "WARNING"}},
+    "root": {
+        "handlers": ["console"],
+        "level": env_str("LOG_LEVEL", "WARNING") or "WARNING",
+    },
+    "loggers": {
+        name: {"level": env_str("LOG_LEVEL", "INFO") or "INFO"}
+        for name in ("dangke", "cms", "learning", "media_pipeline", "search", "themes")
+    },
 }

@@ -13,7 +13,9 @@ from django.core.files.base import ContentFile
 _counter = itertools.count(1)
 
 
-def user(username: str, *, groups: list[str] = (), password: str = "pass-12345", **extra):
+def user(
+    username: str, *, groups: list[str] = (), password: str = "pass-12345", **extra
+):
     User = get_user_model()
     account = User.objects.create_user(
         username=username, password=password, email=f"{username}@example.org", **extra
@@ -37,7 +39,9 @@ def lecturer(*, name: str = "张老师", user=None, **extra):
     return Lecturer.objects.create(name=name, user=user, **extra)
 
 
-def video_asset(*, title: str = "素材", status: str = "uploaded", content: bytes = b"x", **extra):
+def video_asset(
+    *, title: str = "素材", status: str = "uploaded", content: bytes = b"x", **extra
+):
     from media_pipeline.models import VideoAsset
 
     asset = VideoAsset(title=title, status=status, size=len(content), **extra)
@@ -59,7 +63,9 @@ def lesson(parent, *, title: str | None = None, live: bool = True, **fields):
     return page
 
 
-def course(parent, *, title: str | None = None, lessons=(), live: bool = True, **fields):
+def course(
+    parent, *, title: str | None = None, lessons=(), live: bool = True, **fields
+):
     from cms.models import CourseLesson, CoursePage
 
     number = next(_counter)
@@ -67,7 +73,8 @@ def course(parent, *, title: str | None = None, lessons=(), live: bool = True, *
         title=title or f"课程 {number}", slug=f"course-{number}", live=live, **fields
     )
     page.course_lessons = [
-        CourseLesson(lesson=item, sort_order=index) for index, item in enumerate(lessons)
+        CourseLesson(lesson=item, sort_order=index)
+        for index, item in enumerate(lessons)
     ]
     parent.add_child(instance=page)
     if live:
@@ -75,9 +82,20 @@ def course(parent, *, title: str | None = None, lessons=(), live: bool = True, *
     return page
 
 
-def make_clip(path: Path, *, seconds: float = 1.0, size: str = "160x120", audio: bool = True) -> Path:
+def make_clip(
+    path: Path, *, seconds: float = 1.0, size: str = "160x120", audio: bool = True
+) -> Path:
     """Write a tiny real MP4 (test pattern, optionally with a tone) with ffmpeg."""
-    args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25:duration={seconds}"]
+    args = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc=size={size}:rate=25:duration={seconds}",
+    ]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]

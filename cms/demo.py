@@ -1,0 +1,321 @@
+"""Builds the demo content from ``cms.demo_data``. Idempotent: every object is found
+by a stable key (slug, name, username) and created only when missing."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import transaction
+from wagtail.documents.models import Document
+from wagtail.models import Page, Workflow
+
+from cms import demo_data
+from cms.models import (
+    CourseLesson,
+    CoursePage,
+    HomePage,
+    Lecturer,
+    LessonCourseware,
+    MicroLessonPage,
+    RedRoute,
+    RedRouteStop,
+    SectionPage,
+    TeachingSitePage,
+    TopicCourse,
+    TopicPage,
+    VRCoursewarePage,
+)
+from dangke.progress import ProgressBar
+
+SECTIONS = {
+    "courses": ("课程", "<p>必修课与选修课。</p>"),
+    "lessons": ("微党课", "<p>短小精悍的微党课视频。</p>"),
+    "vr": ("VR 课件", "<p>全景视频与现场 VR 体验。</p>"),
+    "sites": ("现场教学", "<p>红色遗址与现场教学点。</p>"),
+}
+
+
+def demo_users_ensure() -> dict[str, object]:
+    """Create the demo logins (password ``dangke-demo``) and return them by username."""
+    User = get_user_model()
+    users = {}
+    for username, name, groups, is_superuser, _ in demo_data.DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": name,
+                "email": f"{username}@demo.dangke.local",
+                "is_superuser": is_superuser,
+                "is_staff": is_superuser,
+            },
+        )
+        if created:
+            user.set_password(demo_data.DEMO_PASSWORD)
+            user.save()
+        for group in groups:
+            user.groups.add(Group.objects.get(name=group))
+        users[username] = user
+    return users
+
+
+def _child(parent: Page, model: type[Page], slug: str, **fields) -> tuple[Page, bool]:
+    existing = model.objects.child_of(parent).filter(slug=slug).first()
+    if existing is not None:
+        return existing, False
+    page = model(slug=slug, **fields)
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page, True
+
+
+def _publish(page: Page) -> None:
+    page.save_revision().publish()
+
+
+def _tone_clip(path: Path, *, tone: int, seconds: int = 3) -> Path:
+    """A small real clip: ffmpeg's test pattern with a sine tone."""
+    subprocess.run(
+        [
+            settings.FFMPEG_BINARY,
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=480x270:rate=25:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency={tone}:duration={seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+        timeout=120,
+    )
+    return path
+
+
+def _demo_video(title: str, tone: int, uploader) -> object:
+    from media_pipeline import services as media_services
+    from media_pipeline.models import VideoAsset
+
+    asset = VideoAsset.objects.filter(title=title).first()
+    if asset is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            clip = _tone_clip(Path(tmp) / "clip.mp4", tone=tone)
+            with clip.open("rb") as handle:
+                asset = media_services.video_asset_create(
+                    file=File(handle, name=f"{title}.mp4"),
+                    title=title,
+                    uploaded_by=uploader,
+                )
+    process = getattr(media_services, "video_asset_process", None)
+    if process is not None and asset.status != VideoAsset.Status.READY:
+        asset = process(asset_id=asset.pk)
+    return asset
+
+
+def demo_content_load(
+    *, stdout: IO[str] | None = None, with_media: bool = True
+) -> None:
+    """Build the demo: users, lecturers, sites, lessons, courses, topics, VR, a route
+    and a lecturer's submission waiting for review. ``with_media=False`` skips the
+    generated videos (for tests that need only the text content)."""
+    steps = 9 + (len(demo_data.LESSONS) + 1 if with_media else 0)
+    bar = ProgressBar(steps, "演示内容", stream=stdout)
+    users = demo_users_ensure()
+    bar.advance(note="users")
+
+    home = HomePage.objects.get(depth=2)
+    sections = {}
+    for slug, (title, intro) in SECTIONS.items():
+        sections[slug], _ = _child(home, SectionPage, slug, title=title, intro=intro)
+    bar.advance(note="sections")
+
+    lecturers = {}
+    for item in demo_data.LECTURERS:
+        fields = {k: v for k, v in item.items() if k not in {"key", "name"}}
+        lecturers[item["key"]], _ = Lecturer.objects.get_or_create(
+            name=item["name"], defaults=fields
+        )
+    chen = lecturers["chen"]
+    if chen.user_id is None:
+        chen.user = users["lecturer"]
+        chen.save(update_fields=["user"])
+    bar.advance(note="lecturers")
+
+    sites = {}
+    for item in demo_data.SITES:
+        fields = {k: v for k, v in item.items() if k != "slug"}
+        sites[item["slug"]], _ = _child(
+            sections["sites"], TeachingSitePage, item["slug"], **fields
+        )
+    bar.advance(note="sites")
+
+    lessons = {}
+    for slug, title, lecturer_key, summary, tags, tone in demo_data.LESSONS:
+        lesson, created = _child(
+            sections["lessons"],
+            MicroLessonPage,
+            slug,
+            title=title,
+            summary=summary,
+            lecturer=lecturers[lecturer_key],
+            body=f"<p>{summary}</p>",
+        )
+        if created:
+            lesson.tags.set(tags)
+            _publish(lesson)
+        lessons[slug] = lesson
+    bar.advance(note="lessons")
+
+    key_points = lessons["third-plenum-key-points"]
+    if not key_points.courseware.exists():
+        document = Document(title="二十届三中全会精神学习提纲")
+        document.file.save(
+            "study-outline.txt",
+            ContentFile(
+                "二十届三中全会精神学习提纲\n一、总目标\n二、重大原则\n".encode()
+            ),
+        )
+        document.save()
+        key_points.courseware = [LessonCourseware(document=document, title="学习提纲")]
+        _publish(key_points)
+
+    courses = {}
+    for (
+        slug,
+        title,
+        category,
+        summary,
+        lecturer_keys,
+        items,
+        hours,
+        tags,
+    ) in demo_data.COURSES:
+        course = (
+            CoursePage.objects.child_of(sections["courses"]).filter(slug=slug).first()
+        )
+        if course is None:
+            course = CoursePage(
+                slug=slug,
+                title=title,
+                category=category,
+                summary=summary,
+                credit_hours=Decimal(hours) if hours else None,
+            )
+            course.course_lessons = [
+                CourseLesson(lesson=lessons[lesson_slug], compulsory=compulsory)
+                for lesson_slug, compulsory in items
+            ]
+            course.lecturers = [lecturers[key] for key in lecturer_keys]
+            sections["courses"].add_child(instance=course)
+            course.tags.set(tags)
+            _publish(course)
+        courses[slug] = course
+    bar.advance(note="courses")
+
+    for slug, title, intro, start, end, items in demo_data.TOPICS:
+        topic = TopicPage.objects.child_of(home).filter(slug=slug).first()
+        if topic is None:
+            topic = TopicPage(
+                slug=slug,
+                title=title,
+                intro=intro,
+                start_date=date.fromisoformat(start),
+                end_date=date.fromisoformat(end),
+            )
+            topic.topic_courses = [
+                TopicCourse(course=courses[course_slug], required=required)
+                for course_slug, required in items
+            ]
+            home.add_child(instance=topic)
+            _publish(topic)
+    bar.advance(note="topics")
+
+    for item in demo_data.VR_COURSEWARE:
+        _child(
+            sections["vr"],
+            VRCoursewarePage,
+            item["slug"],
+            title=item["title"],
+            kind=item["kind"],
+            summary=item["summary"],
+            device_requirements=item["device_requirements"],
+            duration=item["duration"],
+            teaching_site=sites[item["site"]],
+            completion_rule=item["completion_rule"],
+        )
+    route, created = RedRoute.objects.get_or_create(
+        name=demo_data.RED_ROUTE["name"],
+        defaults={"description": demo_data.RED_ROUTE["description"]},
+    )
+    if created:
+        route.stops = [
+            RedRouteStop(site=sites[site], note=note, sort_order=index)
+            for index, (site, note) in enumerate(demo_data.RED_ROUTE["stops"])
+        ]
+        route.save()
+    bar.advance(note="VR and route")
+
+    _submission_ensure(users["lecturer"], lecturers[demo_data.SUBMISSION["lecturer"]])
+    bar.advance(note="submission")
+
+    if with_media:
+        for slug, title, *_rest, tone in demo_data.LESSONS:
+            lesson = lessons[slug]
+            if lesson.video_id is None:
+                asset = _demo_video(f"演示视频：{title}", tone, users["lecturer"])
+                with transaction.atomic():
+                    lesson = MicroLessonPage.objects.get(pk=lesson.pk)
+                    lesson.video = asset
+                    lesson.duration = lesson.duration or round(asset.duration or 0)
+                    _publish(lesson)
+            bar.advance(note=title[:12])
+        vr = VRCoursewarePage.objects.get(slug="vr-third-congress")
+        if vr.video_id is None:
+            vr.video = _demo_video("演示全景视频：中共三大会址", 600, users["editor"])
+            _publish(vr)
+        bar.advance(note="VR video")
+
+
+def _submission_ensure(user, lecturer) -> None:
+    """A lecturer's lesson in the submissions area, submitted for the editors' review."""
+    area = SectionPage.objects.get(slug="submissions")
+    if MicroLessonPage.objects.filter(slug=demo_data.SUBMISSION["slug"]).exists():
+        return
+    lesson = MicroLessonPage(
+        slug=demo_data.SUBMISSION["slug"],
+        title=demo_data.SUBMISSION["title"],
+        summary=demo_data.SUBMISSION["summary"],
+        lecturer=lecturer,
+        live=False,
+        owner=user,
+    )
+    area.add_child(instance=lesson)
+    lesson.save_revision(user=user)
+    workflow: Workflow | None = lesson.get_workflow()
+    if workflow is not None:
+        workflow.start(lesson, user)
