@@ -175,7 +175,7 @@ def demo_content_load(
     bar.advance(note="sites")
 
     lessons = {}
-    for slug, title, lecturer_key, summary, tags, tone in demo_data.LESSONS:
+    for slug, title, lecturer_key, summary, tags, _tone in demo_data.LESSONS:
         lesson, created = _child(
             sections["lessons"],
             MicroLessonPage,

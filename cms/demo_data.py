@@ -314,7 +314,7 @@ SUBMISSION = {
     "lecturer": "chen",
 }
 
-DEMO_PASSWORD = "dangke-demo"
+DEMO_PASSWORD = "dangke-demo"  # noqa: S105 - documented demo login
 
 # (username, name, groups, is_superuser, what they do)
 DEMO_USERS = [
