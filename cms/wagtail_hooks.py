@@ -1,10 +1,11 @@
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.admin_views import InstanceCheckedViewSetMixin
 from cms.models import Lecturer, RedRoute
 
 
-class LecturerViewSet(SnippetViewSet):
+class LecturerViewSet(InstanceCheckedViewSetMixin, SnippetViewSet):
     model = Lecturer
     icon = "user"
     menu_label = "师资库"

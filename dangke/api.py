@@ -8,11 +8,15 @@ API and one OpenAPI document at ``/api/v3/openapi.json``.
 from wagtail.api.v3.api import api
 
 from cms.api import router as cms_router
+from dangke.api_errors import register_error_handlers
 
 api.title = "dangke API"
 api.description = (
     "党课 dangke: published content (Wagtail pages), lecturers, media, learning and "
     "search. Anonymous clients see live, public content; send "
-    "`Authorization: Bearer <token>` for member and editor endpoints."
+    "`Authorization: Bearer <token>` for member and editor endpoints. Errors are "
+    "problem documents with `detail` (what is wrong) and `code` (machine-readable)."
 )
 api.add_router("/lecturers/", cms_router)
+
+register_error_handlers(api)

@@ -1,0 +1,97 @@
+"""One error shape for the whole API.
+
+Wagtail's API v3 answers errors as RFC 7807 problem documents (``type``, ``title``,
+``status``, ``detail``, and ``errors`` for validation). Every error from every router
+also carries a machine-readable ``code`` so clients can branch on it, e.g.
+``{"status": 404, "detail": "...", "code": "not_found"}``. Our routers raise
+``ApiError`` for errors of the domain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from http import HTTPStatus
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from wagtail.api.v3.errors import DEFAULT_PROBLEM_TYPE, PROBLEM_JSON
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+class ApiError(Exception):
+    """An error a client caused, answered with ``status``, ``detail`` and ``code``."""
+
+    def __init__(self, status: int, detail: str, code: str | None = None, **extra):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.code = code or STATUS_CODES.get(status, "error")
+        self.extra = extra
+
+
+def error_response(
+    *, status: int, detail: str, code: str | None = None, **extra
+) -> HttpResponse:
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    payload = {
+        "type": DEFAULT_PROBLEM_TYPE,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code or STATUS_CODES.get(status, "error"),
+        **extra,
+    }
+    return HttpResponse(
+        json.dumps(payload, ensure_ascii=False, default=str),
+        status=status,
+        content_type=PROBLEM_JSON,
+    )
+
+
+def _with_code(handler: Callable) -> Callable:
+    def handle(request: HttpRequest, exc: Exception) -> HttpResponse:
+        response = handler(request, exc)
+        content_type = response.get("Content-Type", "")
+        if response.status_code < 400 or "json" not in content_type:
+            return response
+        try:
+            payload = json.loads(response.content)
+        except ValueError:
+            return response
+        if isinstance(payload, dict) and "code" not in payload:
+            payload["code"] = STATUS_CODES.get(response.status_code, "error")
+            response.content = json.dumps(payload, ensure_ascii=False, default=str)
+        return response
+
+    return handle
+
+
+def register_error_handlers(api: NinjaAPI) -> None:
+    """Add ``ApiError`` to ``api`` and a ``code`` to every error it answers."""
+
+    @api.exception_handler(ApiError)
+    def api_error(request: HttpRequest, exc: ApiError):
+        return error_response(
+            status=exc.status, detail=exc.detail, code=exc.code, **exc.extra
+        )
+
+    for exc_class, handler in list(api._exception_handlers.items()):
+        api._exception_handlers[exc_class] = _with_code(handler)
