@@ -8,6 +8,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from cms.forms import LecturerAdminForm
+
 
 class Lecturer(index.Indexed, models.Model):
     """师资库: a lecturer of the pool, optionally tied to the account that uploads."""
@@ -46,6 +48,7 @@ class Lecturer(index.Indexed, models.Model):
         help_text="可以以该讲师身份上传素材、提交微党课的用户账号",
     )
 
+    base_form_class = LecturerAdminForm
     panels = [
         FieldPanel("name"),
         FieldPanel("photo"),

@@ -168,3 +168,17 @@ def test_an_empty_upload_is_refused_with_a_message(client_for, editor):
     assert response.status_code == 200
     assert "文件" in response.content.decode()
     assert not VideoAsset.objects.filter(title="空文件").exists()
+
+
+def test_lecturer_cannot_relink_their_profile_to_another_account(
+    client_for, lecturer_user, editor
+):
+    own = factories.lecturer(name="陈明华", user=lecturer_user)
+    response = client_for(lecturer_user).post(
+        reverse("wagtailsnippets_cms_lecturer:edit", args=[own.pk]),
+        {"name": "陈明华", "title": "教授", "user": str(editor.pk)},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    own.refresh_from_db()
+    assert own.title == "教授"
+    assert own.user == lecturer_user
