@@ -13,6 +13,25 @@ from tests import factories
 from tests.services import in_ci, redis_problem, test_redis_url
 
 
+def pytest_collection_modifyitems(items):
+    """Give every test that commits (``transaction=True``, ``transactional_db``,
+    ``live_server``) a serialized rollback.
+
+    Such tests end by emptying the tables; without the rollback, the rows the data
+    migrations made (home page, groups, workflow) would be gone for the next one, and
+    mixing serialized and plain transactional tests breaks the restore.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        commits = bool(marker and marker.kwargs.get("transaction")) or any(
+            name in item.fixturenames for name in ("transactional_db", "live_server")
+        )
+        if commits:
+            kwargs = {**(marker.kwargs if marker else {})}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Each test writes files to its own folder, never to var/media."""
