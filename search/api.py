@@ -8,7 +8,7 @@ from __future__ import annotations
 from math import ceil
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from search import selectors
 from search.backends.base import KINDS, FacetCount, SearchQuery
@@ -72,7 +72,7 @@ def search_query(request: HttpRequest, filters: Query[SearchIn]):
                 "invalid_page",
             )
     except QueryError as error:
-        return 400, {"detail": error.detail, "code": error.code}
+        return Status(400, {"detail": error.detail, "code": error.code})
     results = selectors.search_run(
         query=SearchQuery(
             text=text,
@@ -84,7 +84,7 @@ def search_query(request: HttpRequest, filters: Query[SearchIn]):
             page_size=PAGE_SIZE,
         )
     )
-    return 200, {
+    return {
         "query": results.query,
         "total": results.total,
         "page": results.page,
@@ -121,9 +121,9 @@ def search_suggest(request: HttpRequest, params: Query[SuggestIn]):
     try:
         text = _query_text(params.q)
     except QueryError as error:
-        return 400, {"detail": error.detail, "code": error.code}
+        return Status(400, {"detail": error.detail, "code": error.code})
     suggestions = selectors.search_suggest(text=text)
-    return 200, {
+    return {
         "query": text,
         "items": [
             {

