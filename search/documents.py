@@ -188,9 +188,9 @@ def lecturer_document(lecturer: Lecturer) -> IndexDocument:
         ref=f"lecturer:{lecturer.name}",
         object_id=lecturer.pk,
         title=lecturer.name,
-        summary=" ".join(
-            filter(None, [lecturer.title, lecturer.organisation, lecturer.specialties])
-        ),
+        # Specialties go with the tags (weight B, like a lesson's tags): a lesson
+        # about 统一战线 should outrank the lecturer who teaches it.
+        summary=" ".join(filter(None, [lecturer.title, lecturer.organisation])),
         body=plain_text(lecturer.bio),
         lecturers=(lecturer.name,),
         tags=tuple(lecturer.specialty_list),

@@ -59,15 +59,48 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+def _sub_words(word: str) -> list[str]:
+    """Dictionary words inside ``word`` (of any length), e.g. 人民民主 in
+    全过程人民民主: jieba's own search mode only adds two- and three-character ones."""
+    freq = tokenizer().FREQ
+    found = []
+    for size in range(len(word) - 1, 1, -1):
+        for start in range(len(word) - size + 1):
+            part = word[start : start + size]
+            if freq.get(part):
+                found.append(part)
+    return found
+
+
 def _words(text: str, *, for_search: bool) -> list[str]:
     words: list[str] = []
-    cut = tokenizer().cut_for_search if for_search else tokenizer().cut
     for run in _WORD_RUN.findall(normalise(text)):
         if not has_cjk(run):
             words.append(run)
             continue
-        words.extend(w for w in cut(run) if _WORD_RUN.fullmatch(w))
+        for word in tokenizer().cut(run):
+            if not _WORD_RUN.fullmatch(word):
+                continue
+            words.append(word)
+            if for_search and len(word) > 2:
+                words.extend(_sub_words(word))
     return words
+
+
+def _smaller_words(word: str) -> list[str]:
+    """``word`` cut into the longest dictionary words shorter than itself, left to
+    right (全会精神 -> 全会 精神), for documents where jieba cut it differently."""
+    freq = tokenizer().FREQ
+    parts, start = [], 0
+    while start < len(word):
+        end = start + 1
+        for stop in range(len(word) if start == 0 else len(word), start + 1, -1):
+            if stop - start < len(word) and freq.get(word[start:stop]):
+                end = stop
+                break
+        parts.append(word[start:end])
+        start = end
+    return parts
 
 
 def segment(text: str) -> str:
@@ -140,7 +173,7 @@ def parse_query(text: str) -> ParsedQuery:
             groups.append(TermGroup(((Term(word, prefix=True),),)))
             continue
         alternatives = [(Term(word),)]
-        parts = [p for p in tokenizer().lcut(word, HMM=False) if p]
+        parts = _smaller_words(word)
         if len(parts) > 1:
             alternatives.append(tuple(Term(p, prefix=len(p) == 1) for p in parts))
         groups.append(TermGroup(tuple(alternatives)))

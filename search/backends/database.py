@@ -231,6 +231,20 @@ class DatabaseBackend(SearchBackend):
             "DESC",
         )
 
+    def _title_tier(self, parsed: text.ParsedQuery, mode: str) -> tuple[str, list]:
+        """1 when the title (or its pinyin) matches: such documents come first, as
+        bm25's whole-document length normalisation can otherwise put a short
+        document that mentions the words in its summary above a long one titled
+        with them."""
+        _, where, params, *_ = self._match(parsed, mode, weights="A")
+        if self.vendor == "sqlite":
+            return (
+                "(CASE WHEN d.id IN (SELECT rowid FROM search_document_fts "
+                f"WHERE {where}) THEN 1 ELSE 0 END)",
+                params,
+            )
+        return f"(CASE WHEN {where} THEN 1 ELSE 0 END)", params
+
     @staticmethod
     def _filters(query: SearchQuery) -> tuple[str, list]:
         sql, params = [], []
@@ -277,10 +291,16 @@ class DatabaseBackend(SearchBackend):
             return empty
         total = sum(row[2] for row in counts)
         offset = (query.page - 1) * query.page_size
+        tier, tier_params = self._title_tier(parsed, mode)
         ranked = self._fetch(
-            f"SELECT d.id, {score} AS score FROM {source} WHERE {where}{filters} "  # noqa: S608
-            f"ORDER BY score {order}, d.id LIMIT %s OFFSET %s",
-            score_params + params + filter_params + [query.page_size, offset],
+            f"SELECT d.id, {score} AS score, {tier} AS in_title FROM {source} "  # noqa: S608
+            f"WHERE {where}{filters} "
+            f"ORDER BY in_title DESC, score {order}, d.id LIMIT %s OFFSET %s",
+            score_params
+            + tier_params
+            + params
+            + filter_params
+            + [query.page_size, offset],
         )
         facets = {}
         if query.facets:
@@ -336,7 +356,7 @@ class DatabaseBackend(SearchBackend):
         ):
             topics[document_id].append((value, label))
         hits = []
-        for document_id, score in ranked:
+        for document_id, score, _ in ranked:
             doc = documents[document_id]
             hits.append(
                 SearchHit(
