@@ -94,7 +94,7 @@ def _smaller_words(word: str) -> list[str]:
     parts, start = [], 0
     while start < len(word):
         end = start + 1
-        for stop in range(len(word) if start == 0 else len(word), start + 1, -1):
+        for stop in range(len(word), start + 1, -1):
             if stop - start < len(word) and freq.get(word[start:stop]):
                 end = stop
                 break
@@ -116,7 +116,12 @@ def pinyin_tokens(title: str) -> str:
     """Full pinyin and initials of a title's Chinese words, as tokens that a prefix
     query can match: for 党史学习教育 ``dangshi``, ``dangshixuexijiaoyu``,
     ``xuexijiaoyu``, ``dsxxjy``, ``xxjy``, ... so ``dangshi`` and ``dsxx`` find it."""
-    words = [w for w in tokenizer().cut(normalise(title)) if _is_cjk_word(w)]
+    words = [
+        part
+        for word in tokenizer().cut(normalise(title))
+        if _is_cjk_word(word)
+        for part in _finest(word)
+    ]
     full = ["".join(lazy_pinyin(w)) for w in words]
     initials = ["".join(lazy_pinyin(w, style=Style.FIRST_LETTER)) for w in words]
     tokens: list[str] = []
@@ -125,6 +130,17 @@ def pinyin_tokens(title: str) -> str:
         tokens.append("".join(full[start:]))
         tokens.append("".join(initials[start:]))
     return " ".join(dict.fromkeys(t for t in tokens if t))
+
+
+def _finest(word: str) -> list[str]:
+    """``word`` cut down to dictionary words of at most two characters where it
+    can be (党史学习教育 -> 党史 学习 教育)."""
+    if len(word) <= 2:
+        return [word]
+    parts = _smaller_words(word)
+    if len(parts) == 1:
+        return parts
+    return [small for part in parts for small in _finest(part)]
 
 
 # --- queries ---------------------------------------------------------------------
@@ -173,9 +189,10 @@ def parse_query(text: str) -> ParsedQuery:
             groups.append(TermGroup(((Term(word, prefix=True),),)))
             continue
         alternatives = [(Term(word),)]
-        parts = _smaller_words(word)
-        if len(parts) > 1:
-            alternatives.append(tuple(Term(p, prefix=len(p) == 1) for p in parts))
+        parts = _smaller_words(word) if len(word) > 3 else []
+        # Only whole words: 党 and 史 alone would also match 党员 ... 历史.
+        if len(parts) > 1 and all(len(p) > 1 for p in parts):
+            alternatives.append(tuple(Term(p) for p in parts))
         groups.append(TermGroup(tuple(alternatives)))
     marks = {w for w in words}
     for group in groups:

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_judgments_cover_at_least_40_chinese_queries():
     judgments = load_judgments()
     assert len(judgments) >= 40
-    assert sum(any("\u4e00" <= c <= "\u9fff" for c in j["query"]) for j in judgments) >= 40
+    assert (
+        sum(any("\u4e00" <= c <= "\u9fff" for c in j["query"]) for j in judgments) >= 40
+    )
     assert all(j["relevant"] and max(j["relevant"].values()) == 3 for j in judgments)
 
 
