@@ -55,23 +55,33 @@ def search_pages_sync(*, page_ids: Iterable[int]) -> SyncOutcome:
     return SyncOutcome(indexed, removed)
 
 
-def search_lecturer_sync(*, lecturer_id: int) -> SyncOutcome:
-    """Index (or, when deleted, remove) a lecturer and re-index their lessons and
-    courses, which show the lecturer's name.
+def search_lecturer_page_ids(*, lecturer_id: int) -> set[int]:
+    """The lessons and courses that show lecturer ``lecturer_id``'s name."""
+    lessons = MicroLessonPage.objects.filter(lecturer_id=lecturer_id)
+    courses = CoursePage.objects.filter(lecturers__id=lecturer_id)
+    return set(lessons.values_list("pk", flat=True)) | set(
+        courses.values_list("pk", flat=True)
+    )
+
+
+def search_lecturer_sync(
+    *, lecturer_id: int, page_ids: Iterable[int] = ()
+) -> SyncOutcome:
+    """Index (or, when deleted, remove) a lecturer and re-index the lessons and
+    courses that show their name, plus ``page_ids`` (those that showed it before a
+    delete, which has already unlinked them).
 
     Raises whatever the search backend raises when it is unreachable.
     """
     lecturer = Lecturer.objects.filter(pk=lecturer_id).first()
     backend = get_backend()
+    page_ids = set(page_ids) | search_lecturer_page_ids(lecturer_id=lecturer_id)
     if lecturer is None:
-        removed = backend.delete([documents.lecturer_key(lecturer_id)])
-        return SyncOutcome(0, removed)
-    indexed = backend.index([documents.lecturer_document(lecturer)])
-    page_ids = set(
-        MicroLessonPage.objects.filter(lecturer=lecturer).values_list("pk", flat=True)
-    ) | set(CoursePage.objects.filter(lecturers=lecturer).values_list("pk", flat=True))
-    pages = search_pages_sync(page_ids=page_ids)
-    return SyncOutcome(indexed + pages.indexed, pages.removed)
+        indexed, removed = 0, backend.delete([documents.lecturer_key(lecturer_id)])
+    else:
+        indexed, removed = backend.index([documents.lecturer_document(lecturer)]), 0
+    pages = search_pages_sync(page_ids=page_ids) if page_ids else SyncOutcome(0, 0)
+    return SyncOutcome(indexed + pages.indexed, removed + pages.removed)
 
 
 def search_video_lessons_sync(*, video_id: int) -> SyncOutcome:

@@ -12,7 +12,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from cms.models import Lecturer
 from media_pipeline.models import VideoAsset
 from search import tasks
-from search.services import search_dependent_page_ids
+from search.services import search_dependent_page_ids, search_lecturer_page_ids
 
 VIDEO_STATES = {VideoAsset.Status.READY, VideoAsset.Status.FAILED}
 
@@ -39,10 +39,12 @@ def page_moved(sender, instance, **kwargs) -> None:
     )
 
 
-def page_deleting(sender, instance, **kwargs) -> None:
+def deleting(sender, instance, **kwargs) -> None:
+    # Relations are gone after the delete; remember who shows this object.
     if isinstance(instance, Page):
-        # Relations are gone after the delete; remember who shows this page.
         instance._search_dependents = search_dependent_page_ids(page_ids=[instance.pk])
+    elif isinstance(instance, Lecturer):
+        instance._search_dependents = search_lecturer_page_ids(lecturer_id=instance.pk)
 
 
 def page_deleted(sender, instance, **kwargs) -> None:
@@ -57,8 +59,10 @@ def restriction_changed(sender, instance, **kwargs) -> None:
 
 
 def lecturer_changed(sender, instance, **kwargs) -> None:
+    page_ids = sorted(getattr(instance, "_search_dependents", ()))
     transaction.on_commit(
-        partial(tasks.search_lecturer_sync_task.delay, instance.pk), robust=True
+        partial(tasks.search_lecturer_sync_task.delay, instance.pk, page_ids),
+        robust=True,
     )
 
 
@@ -75,7 +79,7 @@ def connect() -> None:
     page_published.connect(page_changed, dispatch_uid=f"{uid}-published")
     page_unpublished.connect(page_changed, dispatch_uid=f"{uid}-unpublished")
     post_page_move.connect(page_moved, dispatch_uid=f"{uid}-moved")
-    pre_delete.connect(page_deleting, dispatch_uid=f"{uid}-page-deleting")
+    pre_delete.connect(deleting, dispatch_uid=f"{uid}-deleting")
     post_delete.connect(page_deleted, dispatch_uid=f"{uid}-page-deleted")
     for signal in (post_save, post_delete):
         signal.connect(

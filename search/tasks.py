@@ -22,8 +22,10 @@ def search_pages_sync_task(page_ids: list[int]) -> dict:
 
 
 @shared_task(**RETRY)
-def search_lecturer_sync_task(lecturer_id: int) -> dict:
-    return asdict(services.search_lecturer_sync(lecturer_id=lecturer_id))
+def search_lecturer_sync_task(lecturer_id: int, page_ids: list[int] = ()) -> dict:
+    return asdict(
+        services.search_lecturer_sync(lecturer_id=lecturer_id, page_ids=page_ids)
+    )
 
 
 @shared_task(**RETRY)

@@ -239,7 +239,7 @@ class DatabaseBackend(SearchBackend):
         _, where, params, *_ = self._match(parsed, mode, weights="A")
         if self.vendor == "sqlite":
             return (
-                "(CASE WHEN d.id IN (SELECT rowid FROM search_document_fts "
+                "(CASE WHEN d.id IN (SELECT rowid FROM search_document_fts "  # noqa: S608
                 f"WHERE {where}) THEN 1 ELSE 0 END)",
                 params,
             )
