@@ -245,8 +245,11 @@ def _pinyin_spans(text: str, query: str) -> list[tuple[int, int]]:
     return spans
 
 
-def match_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
-    """Where the query's words (or their pinyin) occur in ``text``, merged."""
+def match_spans(
+    text: str, query: ParsedQuery, *, pinyin: bool = True
+) -> list[tuple[int, int]]:
+    """Where the query's words (or, with ``pinyin``, their pinyin) occur in
+    ``text``, merged."""
     if not text:
         return []
     folded = unicodedata.normalize("NFKC", text).lower()
@@ -258,7 +261,7 @@ def match_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
         while start != -1:
             spans.append((start, start + len(mark)))
             start = folded.find(mark, start + len(mark))
-    for word in query.pinyin:
+    for word in query.pinyin if pinyin else ():
         spans.extend(_pinyin_spans(text, word))
     spans.sort()
     merged: list[tuple[int, int]] = []
@@ -288,9 +291,10 @@ def highlight(text: str, query: ParsedQuery) -> str:
 
 def snippet(texts: list[str], query: ParsedQuery, *, width: int = 80) -> str:
     """A short highlighted excerpt from the first text with a match, else the
-    beginning of the first non-empty text."""
+    beginning of the first non-empty text. Only titles are indexed with pinyin, so
+    only the words themselves are marked here."""
     for text in texts:
-        spans = match_spans(text, query)
+        spans = match_spans(text, query, pinyin=False)
         if not spans:
             continue
         first = spans[0][0]

@@ -8,6 +8,7 @@ jieba-segmented tokens, at index time and at query time (``search.text``).
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -274,40 +275,46 @@ class DatabaseBackend(SearchBackend):
         if parsed.is_empty:
             return empty
         filters, filter_params = self._filters(query)
-        # All words first; when nothing has all of them, any of them.
+        # All words first; when nothing has all of them, any of them. One pass over
+        # the matches gives the count, the type and year facets and the ranking.
         modes = ("and", "or") if len(parsed.groups) > 1 else ("and",)
         for mode in modes:
             source, where, params, score, score_params, order = self._match(
                 parsed, mode
             )
-            counts = self._fetch(
-                f"SELECT d.kind, d.year, COUNT(*) FROM {source} "  # noqa: S608
-                f"WHERE {where}{filters} GROUP BY d.kind, d.year",
-                params + filter_params,
+            tier, tier_params = self._title_tier(parsed, mode)
+            matches = self._fetch(
+                f"SELECT d.id, d.kind, d.year, {score}, {tier} FROM {source} "  # noqa: S608
+                f"WHERE {where}{filters}",
+                score_params + tier_params + params + filter_params,
             )
-            if counts:
+            if matches:
                 break
         else:
             return empty
-        total = sum(row[2] for row in counts)
+        sign = 1 if order == "ASC" else -1
         offset = (query.page - 1) * query.page_size
-        tier, tier_params = self._title_tier(parsed, mode)
-        ranked = self._fetch(
-            f"SELECT d.id, {score} AS score, {tier} AS in_title FROM {source} "  # noqa: S608
-            f"WHERE {where}{filters} "
-            f"ORDER BY in_title DESC, score {order}, d.id LIMIT %s OFFSET %s",
-            score_params
-            + tier_params
-            + params
-            + filter_params
-            + [query.page_size, offset],
-        )
+        ranked = heapq.nsmallest(
+            offset + query.page_size,
+            matches,
+            key=lambda row: (-row[4], sign * row[3], row[0]),
+        )[offset:]
+        counts: dict[tuple[str, int | None], int] = defaultdict(int)
+        for _, kind, year, *_ in matches:
+            counts[kind, year] += 1
         facets = {}
         if query.facets:
-            facets = self._facets(counts, source, where, filters, params, filter_params)
-        hits = self._hits(ranked, parsed)
+            facets = self._facets(
+                [(kind, year, n) for (kind, year), n in counts.items()],
+                source,
+                where,
+                filters,
+                params,
+                filter_params,
+            )
+        hits = self._hits([(row[0], row[3]) for row in ranked], parsed)
         return SearchResults(
-            query.text, total, query.page, query.page_size, hits, facets
+            query.text, len(matches), query.page, query.page_size, hits, facets
         )
 
     def _facets(self, counts, source, where, filters, params, filter_params):
@@ -348,15 +355,18 @@ class DatabaseBackend(SearchBackend):
         ids = [row[0] for row in ranked]
         documents = SearchDocument.objects.using(self.using).in_bulk(ids)
         topics: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for document_id, value, label in (
+        # Filtering on the facet in SQL lets the planner pick the (facet, value)
+        # index and scan every topic row; the document ids are the selective part.
+        for document_id, facet, value, label in (
             SearchFacetValue.objects.using(self.using)
-            .filter(document_id__in=ids, facet="topic")
+            .filter(document_id__in=ids)
             .order_by("pk")
-            .values_list("document_id", "value", "label")
+            .values_list("document_id", "facet", "value", "label")
         ):
-            topics[document_id].append((value, label))
+            if facet == "topic":
+                topics[document_id].append((value, label))
         hits = []
-        for document_id, score, _ in ranked:
+        for document_id, score in ranked:
             doc = documents[document_id]
             hits.append(
                 SearchHit(

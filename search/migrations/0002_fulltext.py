@@ -1,7 +1,8 @@
 """Full-text structures for the engine in use (the model does not declare them).
 
 SQLite: an external-content FTS5 table over the token columns, kept in step by
-triggers. A later migration that makes SQLite rebuild ``search_document`` (most
+triggers, with prefix indexes for one- and two-character prefixes (queries of one
+Chinese character, short pinyin initials). A later migration that makes SQLite rebuild ``search_document`` (most
 ``AlterField``s do) drops these triggers: run this migration's SQL again after it.
 
 PostgreSQL: a stored generated ``tsvector`` ('simple' configuration over the
@@ -18,7 +19,7 @@ _OLD = ", ".join(f"old.{c.strip()}" for c in FTS_COLUMNS.split(","))
 SQLITE_FORWARD = [
     f"""CREATE VIRTUAL TABLE search_document_fts USING fts5(
         {FTS_COLUMNS}, content='search_document', content_rowid='id',
-        tokenize='unicode61')""",
+        tokenize='unicode61', prefix='1 2')""",
     f"""CREATE TRIGGER search_document_fts_ai AFTER INSERT ON search_document BEGIN
         INSERT INTO search_document_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {_NEW});
     END""",  # noqa: S608 - quoted tokens and fixed SQL only
