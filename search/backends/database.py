@@ -199,7 +199,8 @@ class DatabaseBackend(SearchBackend):
                     )
                 indexed = cursor.fetchone()[0]
         except Exception as exc:  # noqa: BLE001 - any failure is a red status
-            return {"backend": self.name, "status": "red", "detail": str(exc)}
+            # The class only: a message may name hosts or credentials.
+            return {"backend": self.name, "status": "red", "detail": type(exc).__name__}
         return {
             "backend": self.name,
             "engine": self.vendor,

@@ -346,7 +346,8 @@ class ElasticsearchBackend(SearchBackend):
             indices = self._aliased()
             documents = self.count() if indices else 0
         except Exception as exc:  # noqa: BLE001 - any failure is a red status
-            return {"backend": self.name, "status": "red", "detail": str(exc)}
+            # The class only: a message may name hosts or credentials.
+            return {"backend": self.name, "status": "red", "detail": type(exc).__name__}
         return {
             "backend": self.name,
             "status": health["status"] if indices else "red",

@@ -8,6 +8,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
+            # The bar draws in place with "\r": give it the raw stream, as Django's
+            # OutputWrapper would end every write with a newline.
             count = search_index_rebuild(stdout=self.stderr._out)
         except Exception as exc:  # noqa: BLE001 - report any backend failure
             raise CommandError(f"search_reindex failed: {exc}") from exc
