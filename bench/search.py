@@ -75,15 +75,8 @@ def _with_database(url: str, name: str) -> str:
 def _postgres_admin(sql: str) -> None:
     import psycopg
 
-    parts = urlsplit(_postgres_admin_url())
     with psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname=(parts.path or "/postgres").lstrip("/") or "postgres",
-        autocommit=True,
-        connect_timeout=5,
+        _postgres_admin_url(), autocommit=True, connect_timeout=5
     ) as conn:
         conn.execute(sql)
 

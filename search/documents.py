@@ -64,8 +64,9 @@ def _public(queryset):
     return pages_visible_to_public(queryset)
 
 
-def _video_ready(page) -> bool:
-    return page.video_id is None or page.video.is_ready
+def _media_ready(page: Page) -> bool:
+    """Pages without a video (text lessons, topics, ...) or with a ready one."""
+    return getattr(page, "video_id", None) is None or page.video.is_ready
 
 
 def _year(page: Page) -> int | None:
@@ -81,6 +82,19 @@ def _topics_of_courses(course_ids: Iterable[int]) -> list[tuple[str, str]]:
     return [(topic.slug, topic.title) for topic in topics]
 
 
+def _page_document(page: Page, kind: str, **fields) -> IndexDocument:
+    fields.setdefault("year", _year(page))
+    return IndexDocument(
+        key=page_key(page.pk),
+        kind=kind,
+        ref=f"{kind}:{page.slug}",
+        object_id=page.pk,
+        title=page.title,
+        detail_url=f"/api/v3/pages/{page.pk}/",
+        **fields,
+    )
+
+
 def _lesson(page: MicroLessonPage) -> IndexDocument:
     course_ids = _public(
         CoursePage.objects.filter(
@@ -88,19 +102,14 @@ def _lesson(page: MicroLessonPage) -> IndexDocument:
         )
     ).values_list("pk", flat=True)
     body = " ".join(filter(None, [plain_text(page.body), subtitle_text(page.video)]))
-    return IndexDocument(
-        key=page_key(page.pk),
-        kind="lesson",
-        ref=f"lesson:{page.slug}",
-        object_id=page.pk,
-        title=page.title,
+    return _page_document(
+        page,
+        "lesson",
         summary=page.summary,
         body=body,
         lecturers=(page.lecturer.name,) if page.lecturer else (),
         topics=tuple(_topics_of_courses(course_ids)),
         tags=tuple(tag.name for tag in page.tags.all()),
-        year=_year(page),
-        detail_url=f"/api/v3/pages/{page.pk}/",
     )
 
 
@@ -108,19 +117,14 @@ def _course(page: CoursePage) -> IndexDocument:
     lessons = _public(
         MicroLessonPage.objects.filter(pk__in=page.course_lessons.values("lesson_id"))
     ).order_by("path")
-    return IndexDocument(
-        key=page_key(page.pk),
-        kind="course",
-        ref=f"course:{page.slug}",
-        object_id=page.pk,
-        title=page.title,
+    return _page_document(
+        page,
+        "course",
         summary=page.summary,
         body=" ".join(lesson.title for lesson in lessons),
         lecturers=tuple(lecturer.name for lecturer in page.lecturers.all()),
         topics=tuple(_topics_of_courses([page.pk])),
         tags=tuple(tag.name for tag in page.tags.all()),
-        year=_year(page),
-        detail_url=f"/api/v3/pages/{page.pk}/",
     )
 
 
@@ -129,46 +133,32 @@ def _topic(page: TopicPage) -> IndexDocument:
         CoursePage.objects.filter(pk__in=page.topic_courses.values("course_id"))
     ).order_by("path")
     year = page.start_date.year if page.start_date else _year(page)
-    return IndexDocument(
-        key=page_key(page.pk),
-        kind="topic",
-        ref=f"topic:{page.slug}",
-        object_id=page.pk,
-        title=page.title,
+    return _page_document(
+        page,
+        "topic",
         summary=plain_text(page.intro),
         body=" ".join(course.title for course in courses),
         topics=((page.slug, page.title),),
         year=year,
-        detail_url=f"/api/v3/pages/{page.pk}/",
     )
 
 
 def _vr(page: VRCoursewarePage) -> IndexDocument:
     site = page.teaching_site
-    return IndexDocument(
-        key=page_key(page.pk),
-        kind="vr",
-        ref=f"vr:{page.slug}",
-        object_id=page.pk,
-        title=page.title,
+    return _page_document(
+        page,
+        "vr",
         summary=page.summary,
         body=" ".join(filter(None, [page.device_requirements, site and site.title])),
-        year=_year(page),
-        detail_url=f"/api/v3/pages/{page.pk}/",
     )
 
 
 def _site(page: TeachingSitePage) -> IndexDocument:
-    return IndexDocument(
-        key=page_key(page.pk),
-        kind="site",
-        ref=f"site:{page.slug}",
-        object_id=page.pk,
-        title=page.title,
+    return _page_document(
+        page,
+        "site",
         summary=page.address,
         body=plain_text(page.history),
-        year=_year(page),
-        detail_url=f"/api/v3/pages/{page.pk}/",
     )
 
 
@@ -220,7 +210,7 @@ def page_documents(page_ids: Iterable[int]) -> tuple[list[IndexDocument], set[in
     documents = []
     for model, build in BUILDERS.items():
         for page in _searchable_pages(model, wanted):
-            if _video_ready(page) if hasattr(page, "video_id") else True:
+            if _media_ready(page):
                 documents.append(build(page))
     found = {doc.object_id for doc in documents}
     return documents, wanted - found
@@ -229,7 +219,7 @@ def page_documents(page_ids: Iterable[int]) -> tuple[list[IndexDocument], set[in
 def all_documents() -> Iterator[IndexDocument]:
     for model, build in BUILDERS.items():
         for page in _searchable_pages(model).iterator(chunk_size=200):
-            if not hasattr(page, "video_id") or _video_ready(page):
+            if _media_ready(page):
                 yield build(page)
     for lecturer in Lecturer.objects.order_by("pk").iterator(chunk_size=200):
         yield lecturer_document(lecturer)

@@ -45,6 +45,7 @@ from search.backends.base import (
     SearchResults,
     Suggestion,
 )
+from search.models import SearchDocument
 
 TEXT_ANALYZER = "dangke_text"
 SEARCH_ANALYZER = "dangke_search"
@@ -52,14 +53,7 @@ PINYIN_INDEX_ANALYZER = "dangke_pinyin_index"
 PINYIN_SEARCH_ANALYZER = "dangke_pinyin_search"
 SEARCH_FIELDS = ["title^4", "summary^2", "context^1.5", "body"]
 FACET_SIZE = 20
-KIND_LABELS = {
-    "lesson": "微党课",
-    "course": "课程",
-    "topic": "专题",
-    "lecturer": "讲师",
-    "vr": "VR 课件",
-    "site": "现场教学点",
-}
+KIND_LABELS = dict(SearchDocument.Kind.choices)
 
 
 def _chinese_text(**extra) -> Text:
