@@ -6,6 +6,6 @@ class SearchConfig(AppConfig):
     verbose_name = "全文检索"
 
     def ready(self):
-        from search import signal_handlers
+        from search import checks, signal_handlers  # noqa: F401 - registers checks
 
         signal_handlers.connect()

@@ -16,7 +16,6 @@ new concrete index and switches the alias in one atomic ``update_aliases`` call.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
@@ -201,7 +200,7 @@ def search_body(query: SearchQuery, *, alias: str, client=None) -> Search:
         .highlight("title", number_of_fragments=0)
         .highlight("summary")
         .highlight("body")
-        .source(excludes=["body", "pinyin", "context"])
+        .source(excludes=["pinyin", "context"])
         .extra(track_total_hits=True)
     )
     start = (query.page - 1) * query.page_size
@@ -353,14 +352,22 @@ class ElasticsearchBackend(SearchBackend):
 
     def search(self, query: SearchQuery) -> SearchResults:
         empty = SearchResults(query.text, 0, query.page, query.page_size, [], {})
-        if text.parse_query(query.text).is_empty or not self._aliased():
+        parsed = text.parse_query(query.text)
+        if parsed.is_empty or not self._aliased():
             return empty
         response = search_body(query, alias=self.alias, client=self.client).execute()
         hits = []
         for hit in response:
             highlight = getattr(hit.meta, "highlight", None)
             fragments = highlight.to_dict() if highlight else {}
-            snippet = (fragments.get("summary") or fragments.get("body") or [""])[0]
+            # Marked in Python like the database backend (pinyin included, words
+            # whole); Elasticsearch's own fragments when that finds nothing.
+            source = [getattr(hit, name, "") or "" for name in ("summary", "body")]
+            snippet = text.snippet(source, parsed)
+            if not text.match_spans(" ".join(source), parsed, pinyin=False):
+                snippet = (
+                    fragments.get("summary") or fragments.get("body") or [snippet]
+                )[0]
             topics = []
             for key in getattr(hit, "topic_keys", []) or []:
                 slug, _, title = key.partition("|")
@@ -371,10 +378,8 @@ class ElasticsearchBackend(SearchBackend):
                     kind=hit.kind,
                     object_id=hit.object_id,
                     title=hit.title,
-                    title_highlight=(
-                        fragments.get("title") or [html.escape(hit.title)]
-                    )[0],
-                    snippet=snippet or html.escape((hit.summary or "")[:80]),
+                    title_highlight=text.highlight(hit.title, parsed),
+                    snippet=snippet,
                     lecturers=tuple(getattr(hit, "lecturers", []) or []),
                     topics=tuple(topics),
                     tags=tuple(getattr(hit, "tags", []) or []),

@@ -129,3 +129,19 @@ def test_suggest_body():
     ]
     assert body["size"] == 5
     assert body["_source"] == ["title", "kind", "ref", "detail_url"]
+
+
+def test_unreachable_cluster_fails_the_start_up_check(settings):
+    import socket
+
+    from search.checks import elasticsearch_reachable
+
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.SEARCH_BACKEND = "elasticsearch"
+    settings.ELASTICSEARCH_URL = f"http://127.0.0.1:{port}"
+    (error,) = elasticsearch_reachable()
+    assert error.id == "search.E001" and "ELASTICSEARCH_URL" in error.msg
+    settings.SEARCH_BACKEND = "database"
+    assert elasticsearch_reachable() == []
