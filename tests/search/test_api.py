@@ -154,6 +154,8 @@ def test_draft_submission_is_not_searchable(demo, search_api):
         "^党史",
         "-党史",
         "+",
+        "党史\x00",
+        "<script>alert(1)</script>",
     ],
 )
 def test_syntax_and_emoji_never_fail(demo, search_api, query):

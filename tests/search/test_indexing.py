@@ -171,3 +171,25 @@ def test_search_reindex_rebuilds_with_a_progress_bar(backend_name, section):
     lesson.delete()
     call_command("search_reindex", stdout=out, stderr=err)
     assert found("雷锋") == []
+
+
+def test_title_outranks_summary_outranks_body(backend_name, section, after_commit):
+    filler = "。".join(["学习贯彻会议精神推动工作落实"] * 3)
+    with after_commit():
+        in_body = factories.lesson(
+            section, title="第一课", summary=filler, body=f"<p>{filler}古田会议</p>"
+        )
+        in_summary = factories.lesson(
+            section,
+            title="第二课",
+            summary=f"{filler}古田会议",
+            body=f"<p>{filler}</p>",
+        )
+        in_title = factories.lesson(
+            section, title="古田会议", summary=filler, body=f"<p>{filler}</p>"
+        )
+    assert found("古田会议") == [
+        f"lesson:{in_title.slug}",
+        f"lesson:{in_summary.slug}",
+        f"lesson:{in_body.slug}",
+    ]
