@@ -9,6 +9,7 @@ from wagtail.api.v3.api import api
 
 from cms.api import router as cms_router
 from dangke.api_errors import register_error_handlers
+from search.api import router as search_router
 
 api.title = "dangke API"
 api.description = (
@@ -18,5 +19,7 @@ api.description = (
     "problem documents with `detail` (what is wrong) and `code` (machine-readable)."
 )
 api.add_router("/lecturers/", cms_router)
+api.add_router("/search/", search_router)
 
+# Last: wraps every handler registered so far, including the routers' own.
 register_error_handlers(api)

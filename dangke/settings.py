@@ -333,6 +333,7 @@ ELASTICSEARCH_INDEX = env_str("ELASTICSEARCH_INDEX", "dangke") or "dangke"
 ELASTICSEARCH_ANALYZER = env_choice(
     "ELASTICSEARCH_ANALYZER", "cjk", ("cjk", "smartcn", "ik")
 )
+CELERY_TASK_ROUTES["search.tasks.*"] = {"queue": "search"}
 # Wagtail's own admin search keeps its database backend.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 

@@ -1,0 +1,342 @@
+"""Benchmark: our database search backend against a naive ``icontains`` baseline.
+
+    make bench-search            # or: python bench/search.py [--docs N]
+
+In a throw-away SQLite file (and a throw-away PostgreSQL database when PostgreSQL
+answers at BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres):
+
+1. load the demo content and index it; nDCG@10 of ours and of the baseline over
+   tests/data/search_eval.json;
+2. add a generated corpus of N Chinese documents (default 100,000; words drawn by
+   frequency from jieba's dictionary plus the demo vocabulary), segmented once
+   and loaded into each engine (progress bars on stderr);
+3. time the same queries (the eval queries and sampled dictionary words) with
+   ours (count, facets, ranked page, highlights: what the API does) and with the
+   baseline (icontains over the text fields: count and first page), interleaved.
+
+The last line is one JSON object; its headline figures are those of the engine
+with the lower ratio (the conservative one), per-engine figures are under
+"engines". Everything it creates is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "dangke_bench_search"
+TIME_BUDGET_S = 120  # per engine, for the timed queries
+
+
+def _setup_django(sqlite_path: Path, postgres_url: str | None) -> None:
+    os.environ["DATABASE_URL"] = f"sqlite:///{sqlite_path}"
+    os.environ["DEBUG"] = "0"  # no query log growing with 100,000 inserts
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"  # nothing left in a broker
+    os.environ["SEARCH_BACKEND"] = "database"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangke.settings")
+    from django.conf import settings
+
+    from dangke import settings as project_settings
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    if postgres_url:
+        settings.DATABASES["pg"] = project_settings._database(postgres_url)
+    import django
+
+    django.setup()
+
+
+def _postgres_admin_url() -> str:
+    return os.environ.get(
+        "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+    )
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _postgres_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(
+        _postgres_admin_url(), autocommit=True, connect_timeout=5
+    ) as conn:
+        conn.execute(sql)
+
+
+def _vocabulary() -> tuple[list[str], list[float]]:
+    from cms import demo_data
+    from search import text
+
+    freq = text.tokenizer().FREQ
+    common = sorted(
+        (
+            (word, count)
+            for word, count in freq.items()
+            if count > 0 and 1 < len(word) < 5 and text._is_cjk_word(word)
+        ),
+        key=lambda item: -item[1],
+    )[:40_000]
+    words = [word for word, _ in common]
+    weights = [count**0.7 for _, count in common]
+    demo_words = set()
+    for lesson in demo_data.LESSONS:
+        demo_words.update(text.segment(lesson[1] + lesson[3]).split())
+    for word in sorted(w for w in demo_words if text._is_cjk_word(w)):
+        words.append(word)
+        weights.append(statistics.median(weights))
+    return words, weights
+
+
+def _generate(count: int, seed: int = 20261121):
+    """Deterministic generated documents (IndexDocument) in the demo's shape."""
+    from search.backends.base import KINDS, IndexDocument
+
+    rng = random.Random(seed)
+    words, weights = _vocabulary()
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+    given = "明华建国丽强红军志伟芳秀英敏静涛军洋艳勇杰娟磊"
+    lecturers = [
+        rng.choice(surnames) + "".join(rng.choices(given, k=2)) for _ in range(300)
+    ]
+    topics = [
+        (f"bench-topic-{i}", "".join(rng.choices(words[:3000], k=3)) + "专题")
+        for i in range(40)
+    ]
+
+    cumulative = list(itertools.accumulate(weights))
+
+    def phrase(k: int) -> str:
+        return "".join(rng.choices(words, cum_weights=cumulative, k=k))
+
+    for number in range(count):
+        kind = rng.choice(KINDS)
+        yield IndexDocument(
+            key=f"bench:{number}",
+            kind=kind,
+            ref=f"{kind}:bench-{number}",
+            object_id=1_000_000 + number,
+            title=phrase(rng.randint(2, 4)),
+            summary="，".join(phrase(rng.randint(4, 7)) for _ in range(2)) + "。",
+            body="。".join(phrase(rng.randint(6, 10)) for _ in range(4)) + "。",
+            lecturers=(rng.choice(lecturers),),
+            topics=(rng.choice(topics),) if rng.random() < 0.6 else (),
+            tags=tuple(rng.choices(words[:2000], k=2)),
+            year=rng.randint(2019, 2026),
+            detail_url=f"/api/v3/pages/{1_000_000 + number}/",
+        )
+
+
+def _naive(alias: str, query: str) -> list[str]:
+    from django.db.models import Q
+
+    from search.models import SearchDocument
+
+    condition = Q()
+    for field in ("title", "summary", "body", "lecturers", "tags"):
+        condition |= Q(**{f"{field}__icontains": query})
+    queryset = SearchDocument.objects.using(alias).filter(condition)
+    queryset.count()
+    return list(queryset.order_by("pk").values_list("ref", flat=True)[:10])
+
+
+def _ours(backend, query: str) -> list[str]:
+    from search.backends.base import SearchQuery
+
+    return [hit.ref for hit in backend.search(SearchQuery(text=query)).hits]
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _load_rows(alias: str, rows, label: str) -> float:
+    from django.db import transaction
+
+    from dangke.progress import ProgressBar
+    from search.backends.database import DatabaseBackend
+    from search.models import SearchDocument, SearchFacetValue
+
+    backend = DatabaseBackend(using=alias)
+    bar = ProgressBar(len(rows), label)
+    started = time.perf_counter()
+    with transaction.atomic(using=alias):
+        for start in range(0, len(rows), 2000):
+            batch = [
+                (
+                    SearchDocument(**row),
+                    [SearchFacetValue(**value) for value in values],
+                )
+                for row, values in rows[start : start + 2000]
+            ]
+            backend._insert(batch)
+            bar.advance(len(batch))
+    if backend.vendor == "postgresql":
+        with transaction.atomic(using=alias):
+            from django.db import connections
+
+            with connections[alias].cursor() as cursor:
+                cursor.execute("ANALYZE search_document")
+                cursor.execute("ANALYZE search_document_facet")
+    return time.perf_counter() - started
+
+
+def _engine(alias: str, demo_docs, rows, queries, judgments) -> dict:
+    from search.backends.database import DatabaseBackend
+    from search.evaluation import mean_ndcg
+
+    backend = DatabaseBackend(using=alias)
+    backend.rebuild(demo_docs)
+    ours_ndcg, _ = mean_ndcg(lambda q: _ours(backend, q), judgments)
+    naive_ndcg, _ = mean_ndcg(lambda q: _naive(alias, q), judgments)
+    index_s = _load_rows(alias, rows, f"索引 {backend.vendor}")
+    for query in queries[:5]:  # warm caches
+        _ours(backend, query)
+        _naive(alias, query)
+    ours_ms, naive_ms = [], []
+    deadline = time.monotonic() + TIME_BUDGET_S
+    from dangke.progress import ProgressBar
+
+    bar = ProgressBar(len(queries), f"查询 {backend.vendor}")
+    for query in queries:
+        started = time.perf_counter()
+        _ours(backend, query)
+        ours_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        _naive(alias, query)
+        naive_ms.append((time.perf_counter() - started) * 1000)
+        bar.advance()
+        if time.monotonic() > deadline:
+            print(f"time budget reached after {len(ours_ms)} queries", file=sys.stderr)
+            break
+    ours_p95 = _percentile(ours_ms, 0.95)
+    naive_p95 = _percentile(naive_ms, 0.95)
+    return {
+        "documents": backend.count(),
+        "index_s": round(index_s, 1),
+        "queries": len(ours_ms),
+        "ours_p50_ms": round(statistics.median(ours_ms), 2),
+        "ours_p95_ms": round(ours_p95, 2),
+        "naive_p50_ms": round(statistics.median(naive_ms), 2),
+        "naive_p95_ms": round(naive_p95, 2),
+        "ours_ndcg": round(ours_ndcg, 3),
+        "naive_ndcg": round(naive_ndcg, 3),
+        "ratio": round(naive_p95 / ours_p95, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="dangke-bench-search-"))
+    sys.path.insert(0, str(ROOT))
+    from tests.services import postgres_problem
+
+    problem = postgres_problem(_postgres_admin_url())
+    postgres_url = None
+    if problem:
+        print(f"PostgreSQL skipped: {problem}", file=sys.stderr)
+    else:
+        _postgres_admin(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        _postgres_admin(f"CREATE DATABASE {BENCH_DB}")
+        postgres_url = _with_database(_postgres_admin_url(), BENCH_DB)
+    try:
+        _setup_django(workdir / "bench.sqlite3", postgres_url)
+        results = _run(args.docs, with_postgres=bool(postgres_url))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if postgres_url:
+            _postgres_admin(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        shutil.rmtree(workdir, ignore_errors=True)
+    headline = min(results.values(), key=lambda figures: figures["ratio"])
+    print(
+        json.dumps(
+            {
+                "bench": "search",
+                "docs": args.docs,
+                "ours_p95_ms": headline["ours_p95_ms"],
+                "naive_p95_ms": headline["naive_p95_ms"],
+                "ours_ndcg": headline["ours_ndcg"],
+                "naive_ndcg": headline["naive_ndcg"],
+                "ratio": headline["ratio"],
+                "engines": results,
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+def _run(docs: int, *, with_postgres: bool) -> dict:
+    import io
+
+    from django.core.management import call_command
+
+    from cms.demo import demo_content_load
+    from dangke.progress import ProgressBar
+    from search import documents
+    from search.backends.database import document_row
+    from search.evaluation import load_judgments
+
+    call_command("migrate", verbosity=0)
+    if with_postgres:
+        call_command("migrate", "search", database="pg", verbosity=0)
+    demo_content_load(stdout=io.StringIO(), with_media=False)
+    demo_docs = list(documents.all_documents())
+    judgments = load_judgments()
+
+    bar = ProgressBar(docs, "分词 (jieba)")
+    rows = []
+    for doc in _generate(docs):
+        row, values = document_row(doc)
+        fields = {
+            f.attname: getattr(row, f.attname)
+            for f in row._meta.concrete_fields
+            if f.attname not in ("id", "indexed_at")
+        }
+        rows.append(
+            (
+                fields,
+                [
+                    {"facet": v.facet, "value": v.value, "label": v.label}
+                    for v in values
+                ],
+            )
+        )
+        bar.advance()
+
+    rng = random.Random(7)
+    words, _ = _vocabulary()
+    queries = [item["query"] for item in judgments]
+    queries += rng.sample(words[200:8000], 40)
+    queries += [" ".join(rng.sample(words[200:4000], 2)) for _ in range(10)]
+
+    results = {"sqlite": _engine("default", demo_docs, rows, queries, judgments)}
+    if with_postgres:
+        results["postgresql"] = _engine("pg", demo_docs, rows, queries, judgments)
+    return results
+
+
+if __name__ == "__main__":
+    main()

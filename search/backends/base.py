@@ -1,0 +1,124 @@
+"""The search interface every backend implements, and the values it passes."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+KINDS = ("lesson", "course", "topic", "lecturer", "vr", "site")
+FACETS = ("type", "topic", "lecturer", "year")
+
+
+@dataclass(frozen=True)
+class IndexDocument:
+    """One searchable thing, as every backend receives it."""
+
+    key: str  # "page:12" or "lecturer:3": what a delete names
+    kind: str  # one of KINDS
+    ref: str  # stable across databases: "lesson:<slug>", "lecturer:<name>"
+    object_id: int
+    title: str
+    summary: str = ""
+    body: str = ""
+    lecturers: tuple[str, ...] = ()
+    topics: tuple[tuple[str, str], ...] = ()  # (slug, title)
+    tags: tuple[str, ...] = ()
+    year: int | None = None
+    detail_url: str = ""
+
+    @property
+    def meta_text(self) -> str:
+        return " ".join(
+            [*self.lecturers, *(title for _, title in self.topics), *self.tags]
+        )
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    kind: str | None = None
+    topic: str | None = None  # topic slug
+    lecturer: str | None = None  # lecturer name
+    year: int | None = None
+    page: int = 1
+    page_size: int = 10
+    facets: bool = True
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    ref: str
+    kind: str
+    object_id: int
+    title: str
+    title_highlight: str
+    snippet: str
+    lecturers: tuple[str, ...]
+    topics: tuple[tuple[str, str], ...]
+    tags: tuple[str, ...]
+    year: int | None
+    detail_url: str
+    score: float
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    total: int
+    page: int
+    page_size: int
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    title: str
+    kind: str
+    ref: str
+    detail_url: str
+
+
+Progress = Callable[[int], None]
+
+
+class SearchBackend(ABC):
+    name: str
+
+    @abstractmethod
+    def index(self, documents: Iterable[IndexDocument]) -> int:
+        """Add or replace documents (by key); returns how many."""
+
+    @abstractmethod
+    def delete(self, keys: Iterable[str]) -> int:
+        """Remove documents by key; missing keys are fine. Returns how many went."""
+
+    @abstractmethod
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Ranked, highlighted, faceted and paginated results."""
+
+    @abstractmethod
+    def suggest(self, text: str, *, limit: int = 8) -> list[Suggestion]:
+        """Titles that start like ``text`` (Chinese, pinyin or initials)."""
+
+    @abstractmethod
+    def rebuild(
+        self, documents: Iterable[IndexDocument], *, progress: Progress | None = None
+    ) -> int:
+        """Replace the whole index; searches see the old one until it is done."""
+
+    @abstractmethod
+    def health(self) -> dict:
+        """{"backend", "status" ("green"/"yellow"/"red"), "documents", ...}."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """How many documents the index holds."""

@@ -1,0 +1,405 @@
+"""The default backend: full-text search in the project's own database.
+
+SQLite uses the FTS5 table of migration 0002 and ranks with bm25 (column weights
+title 10, pinyin 8, summary 4, lecturer/topic/tags 3, body 1); PostgreSQL uses the
+weighted ``tsvector`` column (A/B/C) with ``ts_rank``. Both see the same
+jieba-segmented tokens, at index time and at query time (``search.text``).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from django.db import connections, transaction
+
+from search import text
+from search.backends.base import (
+    KINDS,
+    FacetCount,
+    IndexDocument,
+    Progress,
+    SearchBackend,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    Suggestion,
+)
+from search.models import SearchDocument, SearchFacetValue
+
+BATCH = 500
+FACET_LIMIT = 20
+KIND_LABELS = dict(SearchDocument.Kind.choices)
+SQLITE_WEIGHTS = "10.0, 8.0, 4.0, 3.0, 1.0"
+
+
+def fts5_match(parsed: text.ParsedQuery, *, mode: str) -> str:
+    """An FTS5 MATCH expression; every token is a quoted string, never syntax."""
+
+    def term(t: text.Term) -> str:
+        return '"' + t.text.replace('"', '""') + '"' + ("*" if t.prefix else "")
+
+    groups = [
+        "("
+        + " OR ".join(
+            "(" + " AND ".join(map(term, alt)) + ")" for alt in g.alternatives
+        )
+        + ")"
+        for g in parsed.groups
+    ]
+    return f" {mode.upper()} ".join(groups)
+
+
+def tsquery(parsed: text.ParsedQuery, *, mode: str, weights: str = "") -> str:
+    """A ``to_tsquery`` string; every token is a quoted lexeme, never syntax."""
+
+    def term(t: text.Term) -> str:
+        lexeme = t.text.replace("\\", "\\\\").replace("'", "''")
+        suffix = (":*" if t.prefix else "") + (weights if t.prefix else "")
+        if weights and not t.prefix:
+            suffix = ":" + weights
+        return f"'{lexeme}'{suffix}"
+
+    groups = [
+        "("
+        + " | ".join("(" + " & ".join(map(term, alt)) + ")" for alt in g.alternatives)
+        + ")"
+        for g in parsed.groups
+    ]
+    return (" & " if mode == "and" else " | ").join(groups)
+
+
+def prefix_everything(parsed: text.ParsedQuery) -> text.ParsedQuery:
+    groups = tuple(
+        text.TermGroup(
+            tuple(
+                tuple(text.Term(t.text, prefix=True) for t in alt)
+                for alt in g.alternatives
+            )
+        )
+        for g in parsed.groups
+    )
+    return text.ParsedQuery(groups=groups, marks=parsed.marks, pinyin=parsed.pinyin)
+
+
+def document_row(doc: IndexDocument) -> tuple[SearchDocument, list[SearchFacetValue]]:
+    """The unsaved row (with its tokens) and facet values for ``doc``."""
+    row = SearchDocument(
+        key=doc.key,
+        kind=doc.kind,
+        ref=doc.ref[:300],
+        object_id=doc.object_id,
+        title=doc.title[:255],
+        summary=doc.summary,
+        body=doc.body,
+        lecturers="、".join(doc.lecturers)[:500],
+        tags="、".join(doc.tags)[:500],
+        year=doc.year,
+        detail_url=doc.detail_url,
+        title_tokens=text.segment(doc.title),
+        pinyin_tokens=text.pinyin_tokens(doc.title),
+        summary_tokens=text.segment(doc.summary),
+        meta_tokens=text.segment(doc.meta_text),
+        body_tokens=text.segment(doc.body),
+    )
+    facets = [
+        SearchFacetValue(facet="topic", value=slug[:255], label=title[:255])
+        for slug, title in doc.topics
+    ] + [
+        SearchFacetValue(facet="lecturer", value=name[:255], label=name[:255])
+        for name in doc.lecturers
+    ]
+    return row, facets
+
+
+class DatabaseBackend(SearchBackend):
+    name = "database"
+
+    def __init__(self, using: str = "default"):
+        self.using = using
+
+    @property
+    def vendor(self) -> str:
+        return connections[self.using].vendor
+
+    # --- writing ------------------------------------------------------------------
+
+    def _insert(self, rows: list[tuple[SearchDocument, list[SearchFacetValue]]]):
+        documents = SearchDocument.objects.using(self.using).bulk_create(
+            [row for row, _ in rows]
+        )
+        facets = []
+        for document, (_, values) in zip(documents, rows, strict=True):
+            for value in values:
+                value.document_id = document.pk
+                facets.append(value)
+        SearchFacetValue.objects.using(self.using).bulk_create(facets)
+
+    def index(self, documents: Iterable[IndexDocument]) -> int:
+        rows = [document_row(doc) for doc in documents]
+        if not rows:
+            return 0
+        with transaction.atomic(using=self.using):
+            self._delete_keys([row.key for row, _ in rows])
+            self._insert(rows)
+        return len(rows)
+
+    def _delete_keys(self, keys: list[str]) -> int:
+        ids = list(
+            SearchDocument.objects.using(self.using)
+            .filter(key__in=keys)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        SearchFacetValue.objects.using(self.using).filter(document_id__in=ids).delete()
+        SearchDocument.objects.using(self.using).filter(pk__in=ids).delete()
+        return len(ids)
+
+    def delete(self, keys: Iterable[str]) -> int:
+        keys = list(keys)
+        if not keys:
+            return 0
+        with transaction.atomic(using=self.using):
+            return self._delete_keys(keys)
+
+    def rebuild(
+        self, documents: Iterable[IndexDocument], *, progress: Progress | None = None
+    ) -> int:
+        # One transaction: readers keep seeing the old index until the commit.
+        count = 0
+        iterator: Iterator[IndexDocument] = iter(documents)
+        with transaction.atomic(using=self.using):
+            with connections[self.using].cursor() as cursor:
+                cursor.execute("DELETE FROM search_document_facet")
+                cursor.execute("DELETE FROM search_document")
+            while batch := list(islice(iterator, BATCH)):
+                self._insert([document_row(doc) for doc in batch])
+                count += len(batch)
+                if progress:
+                    progress(len(batch))
+        return count
+
+    # --- reading ------------------------------------------------------------------
+
+    def count(self) -> int:
+        return SearchDocument.objects.using(self.using).count()
+
+    def health(self) -> dict:
+        try:
+            with connections[self.using].cursor() as cursor:
+                if self.vendor == "sqlite":
+                    cursor.execute("SELECT count(*) FROM search_document_fts")
+                else:
+                    cursor.execute(
+                        "SELECT count(*) FROM search_document "
+                        "WHERE search_vector IS NOT NULL"
+                    )
+                indexed = cursor.fetchone()[0]
+        except Exception as exc:  # noqa: BLE001 - any failure is a red status
+            # The class only: a message may name hosts or credentials.
+            return {"backend": self.name, "status": "red", "detail": type(exc).__name__}
+        return {
+            "backend": self.name,
+            "engine": self.vendor,
+            "status": "green",
+            "documents": indexed,
+        }
+
+    def _match(self, parsed: text.ParsedQuery, mode: str, weights: str = ""):
+        """(FROM clause, WHERE clause, params, score expression, order)."""
+        if self.vendor == "sqlite":
+            expression = fts5_match(parsed, mode=mode)
+            if weights:
+                expression = "{title_tokens pinyin_tokens} : (" + expression + ")"
+            return (
+                "search_document_fts JOIN search_document d "
+                "ON d.id = search_document_fts.rowid",
+                "search_document_fts MATCH %s",
+                [expression],
+                f"bm25(search_document_fts, {SQLITE_WEIGHTS})",
+                [],
+                "ASC",
+            )
+        expression = tsquery(parsed, mode=mode, weights=weights)
+        return (
+            "search_document d",
+            "d.search_vector @@ to_tsquery('simple', %s)",
+            [expression],
+            "ts_rank(d.search_vector, to_tsquery('simple', %s))",
+            [expression],
+            "DESC",
+        )
+
+    def _title_tier(self, parsed: text.ParsedQuery, mode: str) -> tuple[str, list]:
+        """1 when the title (or its pinyin) matches: such documents come first, as
+        bm25's whole-document length normalisation can otherwise put a short
+        document that mentions the words in its summary above a long one titled
+        with them."""
+        _, where, params, *_ = self._match(parsed, mode, weights="A")
+        if self.vendor == "sqlite":
+            return (
+                "(CASE WHEN d.id IN (SELECT rowid FROM search_document_fts "  # noqa: S608
+                f"WHERE {where}) THEN 1 ELSE 0 END)",
+                params,
+            )
+        return f"(CASE WHEN {where} THEN 1 ELSE 0 END)", params
+
+    @staticmethod
+    def _filters(query: SearchQuery) -> tuple[str, list]:
+        sql, params = [], []
+        if query.kind:
+            sql.append("d.kind = %s")
+            params.append(query.kind)
+        if query.year:
+            sql.append("d.year = %s")
+            params.append(query.year)
+        for facet, value in (("topic", query.topic), ("lecturer", query.lecturer)):
+            if value:
+                sql.append(
+                    "d.id IN (SELECT document_id FROM search_document_facet "
+                    "WHERE facet = %s AND value = %s)"
+                )
+                params += [facet, value]
+        return "".join(f" AND {clause}" for clause in sql), params
+
+    def _fetch(self, sql: str, params: list) -> list[tuple]:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        parsed = text.parse_query(query.text)
+        empty = SearchResults(query.text, 0, query.page, query.page_size, [], {})
+        if parsed.is_empty:
+            return empty
+        filters, filter_params = self._filters(query)
+        # All words first; when nothing has all of them, any of them. One pass over
+        # the matches gives the count, the type and year facets and the ranking.
+        modes = ("and", "or") if len(parsed.groups) > 1 else ("and",)
+        for mode in modes:
+            source, where, params, score, score_params, order = self._match(
+                parsed, mode
+            )
+            tier, tier_params = self._title_tier(parsed, mode)
+            matches = self._fetch(
+                f"SELECT d.id, d.kind, d.year, {score}, {tier} FROM {source} "  # noqa: S608
+                f"WHERE {where}{filters}",
+                score_params + tier_params + params + filter_params,
+            )
+            if matches:
+                break
+        else:
+            return empty
+        sign = 1 if order == "ASC" else -1
+        offset = (query.page - 1) * query.page_size
+        ranked = heapq.nsmallest(
+            offset + query.page_size,
+            matches,
+            key=lambda row: (-row[4], sign * row[3], row[0]),
+        )[offset:]
+        counts: dict[tuple[str, int | None], int] = defaultdict(int)
+        for _, kind, year, *_ in matches:
+            counts[kind, year] += 1
+        facets = {}
+        if query.facets:
+            facets = self._facets(
+                [(kind, year, n) for (kind, year), n in counts.items()],
+                source,
+                where,
+                filters,
+                params,
+                filter_params,
+            )
+        hits = self._hits([(row[0], row[3]) for row in ranked], parsed)
+        return SearchResults(
+            query.text, len(matches), query.page, query.page_size, hits, facets
+        )
+
+    def _facets(self, counts, source, where, filters, params, filter_params):
+        by_kind: dict[str, int] = defaultdict(int)
+        by_year: dict[int, int] = defaultdict(int)
+        for kind, year, number in counts:
+            by_kind[kind] += number
+            if year:
+                by_year[year] += number
+        rows = self._fetch(
+            "SELECT v.facet, v.value, v.label, COUNT(*) FROM search_document_facet v "  # noqa: S608
+            f"WHERE v.document_id IN (SELECT d.id FROM {source} WHERE {where}{filters}) "
+            "GROUP BY v.facet, v.value, v.label",
+            params + filter_params,
+        )
+        values: dict[str, list[FacetCount]] = {"topic": [], "lecturer": []}
+        for facet, value, label, number in rows:
+            values[facet].append(FacetCount(value, label, number))
+        for facet in values:
+            values[facet] = sorted(values[facet], key=lambda f: (-f.count, f.label))[
+                :FACET_LIMIT
+            ]
+        return {
+            "type": [
+                FacetCount(kind, KIND_LABELS[kind], by_kind[kind])
+                for kind in KINDS
+                if by_kind.get(kind)
+            ],
+            "topic": values["topic"],
+            "lecturer": values["lecturer"],
+            "year": [
+                FacetCount(str(year), f"{year}年", number)
+                for year, number in sorted(by_year.items(), reverse=True)
+            ],
+        }
+
+    def _hits(self, ranked: list[tuple], parsed: text.ParsedQuery) -> list[SearchHit]:
+        ids = [row[0] for row in ranked]
+        documents = SearchDocument.objects.using(self.using).in_bulk(ids)
+        topics: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        # Filtering on the facet in SQL lets the planner pick the (facet, value)
+        # index and scan every topic row; the document ids are the selective part.
+        for document_id, facet, value, label in (
+            SearchFacetValue.objects.using(self.using)
+            .filter(document_id__in=ids)
+            .order_by("pk")
+            .values_list("document_id", "facet", "value", "label")
+        ):
+            if facet == "topic":
+                topics[document_id].append((value, label))
+        hits = []
+        for document_id, score in ranked:
+            doc = documents[document_id]
+            hits.append(
+                SearchHit(
+                    ref=doc.ref,
+                    kind=doc.kind,
+                    object_id=doc.object_id,
+                    title=doc.title,
+                    title_highlight=text.highlight(doc.title, parsed),
+                    snippet=text.snippet(
+                        [doc.summary, doc.body, doc.lecturers, doc.tags], parsed
+                    ),
+                    lecturers=tuple(filter(None, doc.lecturers.split("、"))),
+                    topics=tuple(topics[document_id]),
+                    tags=tuple(filter(None, doc.tags.split("、"))),
+                    year=doc.year,
+                    detail_url=doc.detail_url,
+                    score=abs(float(score)),
+                )
+            )
+        return hits
+
+    def suggest(self, text_: str, *, limit: int = 8) -> list[Suggestion]:
+        parsed = text.parse_query(text_)
+        if parsed.is_empty:
+            return []
+        parsed = prefix_everything(parsed)
+        source, where, params, score, score_params, order = self._match(
+            parsed, "and", weights="A"
+        )
+        rows = self._fetch(
+            f"SELECT d.title, d.kind, d.ref, d.detail_url, {score} AS score "  # noqa: S608
+            f"FROM {source} WHERE {where} ORDER BY score {order}, d.id LIMIT %s",
+            score_params + params + [limit],
+        )
+        return [Suggestion(title, kind, ref, url) for title, kind, ref, url, _ in rows]

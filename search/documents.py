@@ -1,0 +1,231 @@
+"""What is searchable, as ``IndexDocument``s built from the content models.
+
+Only live, public pages are searchable; a page with a video (lessons, VR courseware)
+only once the video is ready. Lessons without a video are text lessons and are
+searchable. Lecturers of the pool (师资库) are all public.
+
+Subtitles: when ``media_pipeline.selectors`` provides
+``video_asset_subtitle_text(*, asset) -> str``, a lesson's subtitle text is indexed
+with its body (weight of the body). Until then lessons are indexed without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+
+from wagtail.models import Page
+
+from cms.models import (
+    CourseLesson,
+    CoursePage,
+    Lecturer,
+    MicroLessonPage,
+    TeachingSitePage,
+    TopicCourse,
+    TopicPage,
+    VRCoursewarePage,
+)
+from cms.selectors import pages_visible_to_public
+from search.backends.base import IndexDocument
+from search.text import plain_text
+
+PAGE_KINDS: dict[type[Page], str] = {
+    MicroLessonPage: "lesson",
+    CoursePage: "course",
+    TopicPage: "topic",
+    VRCoursewarePage: "vr",
+    TeachingSitePage: "site",
+}
+SEARCHABLE_PAGE_MODELS = tuple(PAGE_KINDS)
+
+
+def page_key(page_id: int) -> str:
+    return f"page:{page_id}"
+
+
+def lecturer_key(lecturer_id: int) -> str:
+    return f"lecturer:{lecturer_id}"
+
+
+def subtitle_text(video) -> str:
+    """Subtitle text of ``video`` when the media pipeline exposes it, else ""."""
+    try:
+        selectors = importlib.import_module("media_pipeline.selectors")
+    except ImportError:
+        return ""
+    provider = getattr(selectors, "video_asset_subtitle_text", None)
+    if provider is None or video is None:
+        return ""
+    return provider(asset=video) or ""
+
+
+def _public(queryset):
+    return pages_visible_to_public(queryset)
+
+
+def _media_ready(page: Page) -> bool:
+    """Pages without a video (text lessons, topics, ...) or with a ready one."""
+    return getattr(page, "video_id", None) is None or page.video.is_ready
+
+
+def _year(page: Page) -> int | None:
+    moment = page.first_published_at or page.last_published_at
+    return moment.year if moment else None
+
+
+def _topics_of_courses(course_ids: Iterable[int]) -> list[tuple[str, str]]:
+    topic_ids = TopicCourse.objects.filter(course_id__in=list(course_ids)).values(
+        "topic_id"
+    )
+    topics = _public(TopicPage.objects.filter(pk__in=topic_ids)).order_by("path")
+    return [(topic.slug, topic.title) for topic in topics]
+
+
+def _page_document(page: Page, kind: str, **fields) -> IndexDocument:
+    fields.setdefault("year", _year(page))
+    return IndexDocument(
+        key=page_key(page.pk),
+        kind=kind,
+        ref=f"{kind}:{page.slug}",
+        object_id=page.pk,
+        title=page.title,
+        detail_url=f"/api/v3/pages/{page.pk}/",
+        **fields,
+    )
+
+
+def _lesson(page: MicroLessonPage) -> IndexDocument:
+    course_ids = _public(
+        CoursePage.objects.filter(
+            pk__in=CourseLesson.objects.filter(lesson=page).values("course_id")
+        )
+    ).values_list("pk", flat=True)
+    body = " ".join(filter(None, [plain_text(page.body), subtitle_text(page.video)]))
+    return _page_document(
+        page,
+        "lesson",
+        summary=page.summary,
+        body=body,
+        lecturers=(page.lecturer.name,) if page.lecturer else (),
+        topics=tuple(_topics_of_courses(course_ids)),
+        tags=tuple(tag.name for tag in page.tags.all()),
+    )
+
+
+def _course(page: CoursePage) -> IndexDocument:
+    lessons = _public(
+        MicroLessonPage.objects.filter(pk__in=page.course_lessons.values("lesson_id"))
+    ).order_by("path")
+    return _page_document(
+        page,
+        "course",
+        summary=page.summary,
+        body=" ".join(lesson.title for lesson in lessons),
+        lecturers=tuple(lecturer.name for lecturer in page.lecturers.all()),
+        topics=tuple(_topics_of_courses([page.pk])),
+        tags=tuple(tag.name for tag in page.tags.all()),
+    )
+
+
+def _topic(page: TopicPage) -> IndexDocument:
+    courses = _public(
+        CoursePage.objects.filter(pk__in=page.topic_courses.values("course_id"))
+    ).order_by("path")
+    year = page.start_date.year if page.start_date else _year(page)
+    return _page_document(
+        page,
+        "topic",
+        summary=plain_text(page.intro),
+        body=" ".join(course.title for course in courses),
+        topics=((page.slug, page.title),),
+        year=year,
+    )
+
+
+def _vr(page: VRCoursewarePage) -> IndexDocument:
+    site = page.teaching_site
+    return _page_document(
+        page,
+        "vr",
+        summary=page.summary,
+        body=" ".join(filter(None, [page.device_requirements, site and site.title])),
+    )
+
+
+def _site(page: TeachingSitePage) -> IndexDocument:
+    return _page_document(
+        page,
+        "site",
+        summary=page.address,
+        body=plain_text(page.history),
+    )
+
+
+BUILDERS = {
+    MicroLessonPage: _lesson,
+    CoursePage: _course,
+    TopicPage: _topic,
+    VRCoursewarePage: _vr,
+    TeachingSitePage: _site,
+}
+
+
+def lecturer_document(lecturer: Lecturer) -> IndexDocument:
+    return IndexDocument(
+        key=lecturer_key(lecturer.pk),
+        kind="lecturer",
+        ref=f"lecturer:{lecturer.name}",
+        object_id=lecturer.pk,
+        title=lecturer.name,
+        # Specialties go with the tags (weight B, like a lesson's tags): a lesson
+        # about 统一战线 should outrank the lecturer who teaches it.
+        summary=" ".join(filter(None, [lecturer.title, lecturer.organisation])),
+        body=plain_text(lecturer.bio),
+        lecturers=(lecturer.name,),
+        tags=tuple(lecturer.specialty_list),
+        detail_url=f"/api/v3/lecturers/{lecturer.pk}/",
+    )
+
+
+def _searchable_pages(model: type[Page], ids: Iterable[int] | None = None):
+    queryset = _public(model.objects.all())
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
+    if model in (MicroLessonPage, VRCoursewarePage):
+        queryset = queryset.select_related("video")
+    if model is MicroLessonPage:
+        queryset = queryset.select_related("lecturer").prefetch_related("tags")
+    if model is CoursePage:
+        queryset = queryset.prefetch_related("lecturers", "tags")
+    if model is VRCoursewarePage:
+        queryset = queryset.select_related("teaching_site")
+    return queryset.order_by("path")
+
+
+def page_documents(page_ids: Iterable[int]) -> tuple[list[IndexDocument], set[int]]:
+    """Documents for those of ``page_ids`` that are searchable, and the ids of the
+    others (deleted, unpublished, restricted, not searchable or video not ready)."""
+    wanted = set(page_ids)
+    documents = []
+    for model, build in BUILDERS.items():
+        for page in _searchable_pages(model, wanted):
+            if _media_ready(page):
+                documents.append(build(page))
+    found = {doc.object_id for doc in documents}
+    return documents, wanted - found
+
+
+def all_documents() -> Iterator[IndexDocument]:
+    for model, build in BUILDERS.items():
+        for page in _searchable_pages(model).iterator(chunk_size=200):
+            if _media_ready(page):
+                yield build(page)
+    for lecturer in Lecturer.objects.order_by("pk").iterator(chunk_size=200):
+        yield lecturer_document(lecturer)
+
+
+def all_documents_count() -> int:
+    """An upper bound of ``all_documents()`` (for a progress bar)."""
+    pages = sum(_searchable_pages(model).count() for model in BUILDERS)
+    return pages + Lecturer.objects.count()

@@ -1,0 +1,116 @@
+"""Writes to the search index. Every function is safe to run twice: each decides
+from the current database state whether a document is indexed or removed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO
+
+from django.db.models import Q
+
+from cms.models import CourseLesson, CoursePage, Lecturer, MicroLessonPage, TopicCourse
+from dangke.progress import ProgressBar
+from search import documents
+from search.backends import get_backend
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    indexed: int
+    removed: int
+
+
+def search_dependent_page_ids(*, page_ids: Iterable[int]) -> set[int]:
+    """``page_ids`` plus the pages whose documents show something of them: a
+    lesson's courses, a course's lessons and topics, a topic's courses and their
+    lessons (lessons carry their topics; courses and topics list their parts)."""
+    ids = set(page_ids)
+    course_ids = set(
+        TopicCourse.objects.filter(topic_id__in=ids).values_list("course_id", flat=True)
+    )
+    related = CourseLesson.objects.filter(
+        Q(course_id__in=ids | course_ids) | Q(lesson_id__in=ids)
+    ).values_list("course_id", "lesson_id")
+    for course_id, lesson_id in related:
+        course_ids.add(course_id)
+        ids.add(lesson_id)
+    topic_ids = TopicCourse.objects.filter(course_id__in=ids).values_list(
+        "topic_id", flat=True
+    )
+    return ids | course_ids | set(topic_ids)
+
+
+def search_pages_sync(*, page_ids: Iterable[int]) -> SyncOutcome:
+    """Index the searchable pages among ``page_ids`` and their dependents; remove the
+    others (deleted, unpublished, restricted, video not ready) from the index.
+
+    Raises whatever the search backend raises when it is unreachable.
+    """
+    ids = search_dependent_page_ids(page_ids=page_ids)
+    found, gone = documents.page_documents(ids)
+    backend = get_backend()
+    indexed = backend.index(found)
+    removed = backend.delete(documents.page_key(page_id) for page_id in sorted(gone))
+    return SyncOutcome(indexed, removed)
+
+
+def search_lecturer_page_ids(*, lecturer_id: int) -> set[int]:
+    """The lessons and courses that show lecturer ``lecturer_id``'s name."""
+    lessons = MicroLessonPage.objects.filter(lecturer_id=lecturer_id)
+    courses = CoursePage.objects.filter(lecturers__id=lecturer_id)
+    return set(lessons.values_list("pk", flat=True)) | set(
+        courses.values_list("pk", flat=True)
+    )
+
+
+def search_lecturer_sync(
+    *, lecturer_id: int, page_ids: Iterable[int] = ()
+) -> SyncOutcome:
+    """Index (or, when deleted, remove) a lecturer and re-index the lessons and
+    courses that show their name, plus ``page_ids`` (those that showed it before a
+    delete, which has already unlinked them).
+
+    Raises whatever the search backend raises when it is unreachable.
+    """
+    lecturer = Lecturer.objects.filter(pk=lecturer_id).first()
+    backend = get_backend()
+    page_ids = set(page_ids) | search_lecturer_page_ids(lecturer_id=lecturer_id)
+    if lecturer is None:
+        indexed, removed = 0, backend.delete([documents.lecturer_key(lecturer_id)])
+    else:
+        indexed, removed = backend.index([documents.lecturer_document(lecturer)]), 0
+    pages = search_pages_sync(page_ids=page_ids) if page_ids else SyncOutcome(0, 0)
+    return SyncOutcome(indexed + pages.indexed, removed + pages.removed)
+
+
+def search_video_lessons_sync(*, video_id: int) -> SyncOutcome:
+    """Re-evaluate the lessons and VR courseware that use video ``video_id`` (they
+    become searchable when it is ready, and leave the index when it is not)."""
+    page_ids = set(
+        MicroLessonPage.objects.filter(video_id=video_id).values_list("pk", flat=True)
+    )
+    from cms.models import VRCoursewarePage
+
+    page_ids |= set(
+        VRCoursewarePage.objects.filter(video_id=video_id).values_list("pk", flat=True)
+    )
+    if not page_ids:
+        return SyncOutcome(0, 0)
+    return search_pages_sync(page_ids=page_ids)
+
+
+def search_index_rebuild(*, stdout: IO[str] | None = None) -> int:
+    """Rebuild the whole index from the database, drawing a progress bar on
+    ``stdout``; returns how many documents it holds. Searches keep answering from
+    the previous index until the new one is complete.
+
+    Raises whatever the search backend raises when it is unreachable.
+    """
+    bar = ProgressBar(documents.all_documents_count(), "检索索引", stream=stdout)
+    count = get_backend().rebuild(
+        documents.all_documents(), progress=lambda step: bar.advance(step)
+    )
+    if bar.done < bar.total:
+        bar.advance(bar.total - bar.done, note=f"{count} documents")
+    return count

@@ -1,0 +1,95 @@
+"""Keep the index in step with content. Handlers only queue a task, after commit."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_delete
+from wagtail.models import Page, PageViewRestriction
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from cms.models import Lecturer
+from media_pipeline.models import VideoAsset
+from search import tasks
+from search.services import search_dependent_page_ids, search_lecturer_page_ids
+
+VIDEO_STATES = {VideoAsset.Status.READY, VideoAsset.Status.FAILED}
+
+
+def _queue_pages(page_ids) -> None:
+    ids = sorted(set(page_ids))
+    if ids:
+        transaction.on_commit(
+            partial(tasks.search_pages_sync_task.delay, ids), robust=True
+        )
+
+
+def page_changed(sender, instance, **kwargs) -> None:
+    """Published or unpublished: (re)index or remove it."""
+    _queue_pages([instance.pk])
+
+
+def page_moved(sender, instance, **kwargs) -> None:
+    """A move may put a subtree under (or out of) a view restriction."""
+    _queue_pages(
+        Page.objects.descendant_of(instance, inclusive=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def deleting(sender, instance, **kwargs) -> None:
+    # Relations are gone after the delete; remember who shows this object.
+    if isinstance(instance, Page):
+        instance._search_dependents = search_dependent_page_ids(page_ids=[instance.pk])
+    elif isinstance(instance, Lecturer):
+        instance._search_dependents = search_lecturer_page_ids(lecturer_id=instance.pk)
+
+
+def page_deleted(sender, instance, **kwargs) -> None:
+    if isinstance(instance, Page):
+        _queue_pages(getattr(instance, "_search_dependents", {instance.pk}))
+
+
+def restriction_changed(sender, instance, **kwargs) -> None:
+    page = Page.objects.filter(pk=instance.page_id).first()
+    if page is not None:
+        page_moved(sender, page)
+
+
+def lecturer_changed(sender, instance, **kwargs) -> None:
+    page_ids = sorted(getattr(instance, "_search_dependents", ()))
+    transaction.on_commit(
+        partial(tasks.search_lecturer_sync_task.delay, instance.pk, page_ids),
+        robust=True,
+    )
+
+
+def video_saved(sender, instance, **kwargs) -> None:
+    if instance.status in VIDEO_STATES:
+        transaction.on_commit(
+            partial(tasks.search_video_lessons_sync_task.delay, instance.pk),
+            robust=True,
+        )
+
+
+def connect() -> None:
+    uid = "search"
+    page_published.connect(page_changed, dispatch_uid=f"{uid}-published")
+    page_unpublished.connect(page_changed, dispatch_uid=f"{uid}-unpublished")
+    post_page_move.connect(page_moved, dispatch_uid=f"{uid}-moved")
+    pre_delete.connect(deleting, dispatch_uid=f"{uid}-deleting")
+    post_delete.connect(page_deleted, dispatch_uid=f"{uid}-page-deleted")
+    for signal in (post_save, post_delete):
+        signal.connect(
+            restriction_changed,
+            sender=PageViewRestriction,
+            dispatch_uid=f"{uid}-restriction-{signal is post_save}",
+        )
+        signal.connect(
+            lecturer_changed,
+            sender=Lecturer,
+            dispatch_uid=f"{uid}-lecturer-{signal is post_save}",
+        )
+    post_save.connect(video_saved, sender=VideoAsset, dispatch_uid=f"{uid}-video")

@@ -1,0 +1,147 @@
+"""The Elasticsearch backend's mapping, analyzers and query bodies, checked as the
+JSON they send (no cluster needed). A live cluster is exercised by the whole suite
+when ELASTICSEARCH_URL is set (see conftest)."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.backends.base import IndexDocument, SearchQuery
+from search.backends.elasticsearch import (
+    SearchEntry,
+    chinese_analyzers,
+    index_definition,
+    search_body,
+    suggest_body,
+)
+
+
+def _analysis(kind: str) -> dict:
+    return index_definition("dangke-x", kind).to_dict()["settings"]["analysis"]
+
+
+def test_default_cjk_analyzer_keeps_unigrams_for_one_character_queries():
+    analysis = _analysis("cjk")
+    assert analysis["analyzer"]["dangke_text"] == {
+        "type": "custom",
+        "tokenizer": "standard",
+        "filter": ["cjk_width", "lowercase", "dangke_bigram"],
+    }
+    assert analysis["filter"]["dangke_bigram"] == {
+        "type": "cjk_bigram",
+        "output_unigrams": True,
+    }
+
+
+def test_smartcn_and_ik_analyzers():
+    smartcn = _analysis("smartcn")["analyzer"]
+    assert smartcn["dangke_text"]["tokenizer"] == "smartcn_tokenizer"
+    ik = _analysis("ik")["analyzer"]
+    assert ik["dangke_text"]["tokenizer"] == "ik_max_word"
+    assert ik["dangke_search"]["tokenizer"] == "ik_smart"
+    with pytest.raises(ValueError, match="ELASTICSEARCH_ANALYZER"):
+        chinese_analyzers("jieba")
+
+
+def test_mapping_uses_the_chinese_and_pinyin_analyzers():
+    definition = index_definition("dangke-x", "cjk").to_dict()
+    properties = definition["mappings"]["properties"]
+    for field in ("title", "summary", "context", "body"):
+        assert properties[field]["analyzer"] == "dangke_text"
+        assert properties[field]["search_analyzer"] == "dangke_search"
+    assert properties["title"]["fields"] == {"raw": {"type": "keyword"}}
+    assert properties["pinyin"] == {
+        "type": "text",
+        "analyzer": "dangke_pinyin_index",
+        "search_analyzer": "dangke_pinyin_search",
+    }
+    for field in ("kind", "ref", "lecturers", "topics", "topic_keys", "tags"):
+        assert properties[field]["type"] == "keyword"
+    assert properties["year"]["type"] == "integer"
+    analysis = definition["settings"]["analysis"]
+    assert analysis["filter"]["dangke_pinyin_edge"]["type"] == "edge_ngram"
+    assert definition["settings"]["number_of_shards"] == 1
+
+
+def test_entry_from_document():
+    doc = IndexDocument(
+        key="page:7",
+        kind="lesson",
+        ref="lesson:red-family-letters",
+        object_id=7,
+        title="红色家书里的初心",
+        summary="感悟理想信念",
+        lecturers=("赵丽",),
+        topics=(("party-history-education", "党史学习教育"),),
+        tags=("党史",),
+        year=2026,
+        detail_url="/api/v3/pages/7/",
+    )
+    action = SearchEntry.from_document(doc).to_dict(include_meta=True)
+    assert action["_id"] == "page:7"
+    source = action["_source"]
+    assert source["topics"] == ["party-history-education"]
+    assert source["topic_keys"] == ["party-history-education|党史学习教育"]
+    assert source["context"] == "赵丽 党史学习教育 党史"
+    assert "hongsejiashu" in source["pinyin"] and "hsjs" in source["pinyin"]
+
+
+def test_search_body_text_filters_facets_highlights_and_page():
+    query = SearchQuery(
+        text='党史 OR "*"', kind="lesson", topic="party-history-education", page=3
+    )
+    body = search_body(query, alias="dangke").to_dict()
+    # Filters join the text's bool query; one text clause must still match.
+    assert body["query"]["bool"]["minimum_should_match"] == 1
+    should = body["query"]["bool"]["should"]
+    assert should[0]["multi_match"] == {
+        "query": '党史 or "*"',
+        "fields": ["title^4", "summary^2", "context^1.5", "body"],
+        "operator": "and",
+        "boost": 2,
+    }
+    assert should[1]["multi_match"]["minimum_should_match"] == "60%"
+    assert should[1]["multi_match"]["boost"] == 1
+    assert should[2] == {"match": {"pinyin": {"query": '党史 or "*"', "boost": 3}}}
+    assert body["query"]["bool"]["filter"] == [
+        {"term": {"kind": "lesson"}},
+        {"term": {"topics": "party-history-education"}},
+    ]
+    assert set(body["aggs"]) == {"type", "topic", "lecturer", "year"}
+    assert body["aggs"]["topic"] == {"terms": {"field": "topic_keys", "size": 20}}
+    assert body["highlight"]["pre_tags"] == ["<mark>"]
+    assert body["highlight"]["encoder"] == "html"
+    assert body["highlight"]["fields"]["title"] == {"number_of_fragments": 0}
+    assert (body["from"], body["size"]) == (20, 10)
+    assert body["track_total_hits"] is True
+
+
+def test_search_body_never_uses_query_string_syntax():
+    body = search_body(SearchQuery(text="a AND (b OR c*)"), alias="dangke").to_dict()
+    assert "query_string" not in str(body) and "simple_query_string" not in str(body)
+
+
+def test_suggest_body():
+    body = suggest_body("dsxx", alias="dangke", limit=5).to_dict()
+    assert body["query"]["bool"]["should"] == [
+        {"match_phrase_prefix": {"title": {"query": "dsxx"}}},
+        {"match": {"pinyin": {"query": "dsxx"}}},
+    ]
+    assert body["size"] == 5
+    assert body["_source"] == ["title", "kind", "ref", "detail_url"]
+
+
+def test_unreachable_cluster_fails_the_start_up_check(settings):
+    import socket
+
+    from search.checks import elasticsearch_reachable
+
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.SEARCH_BACKEND = "elasticsearch"
+    settings.ELASTICSEARCH_URL = f"http://127.0.0.1:{port}"
+    (error,) = elasticsearch_reachable()
+    assert error.id == "search.E001" and "ELASTICSEARCH_URL" in error.msg
+    settings.SEARCH_BACKEND = "database"
+    assert elasticsearch_reachable() == []
