@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from cms.demo import demo_content_load
+from search.services import search_index_rebuild
 
 
 class Command(BaseCommand):
@@ -15,4 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         demo_content_load(stdout=self.stderr, with_media=not options["no_media"])
+        # The index follows publishing through the worker; rebuild it here so search
+        # works the moment `make run` serves, before the worker has caught up.
+        search_index_rebuild(stdout=self.stderr)
         self.stdout.write(self.style.SUCCESS("演示内容已就绪 (demo content loaded)"))
