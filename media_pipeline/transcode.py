@@ -172,7 +172,7 @@ def build_command(
         )
         args += ["-filter_complex", ";".join(graph)]
     stream_map = []
-    for i, rung in enumerate(video_rungs):
+    for i in range(len(video_rungs)):
         args += ["-map", f"[v{i}]"]
     audio_index = 0
     if plan.has_audio:
