@@ -125,11 +125,12 @@ def test_partial_prefix_of_an_interrupted_run_is_removed(asset_from, clips):
     assert media_storage.stored_versions(asset.pk) == [asset.published_version]
 
 
-def test_transient_failures_retry_then_fail(asset_from, clips, settings):
+def test_transient_failures_retry_then_fail(asset_from, clips, settings, _celery_eager):
     settings.FFMPEG_BINARY = "/nonexistent/ffmpeg"
+    _celery_eager.conf.task_eager_propagates = False  # let eager retries run
     asset = asset_from(clips.video())
-    # Applied inline, each retry runs at once (the countdown is the worker's business).
-    video_asset_transcode_task.apply(args=[asset.pk], throw=False)
+    # Eager: each retry runs at once (the countdown is the worker's business).
+    video_asset_transcode_task.delay(asset.pk)
     asset.refresh_from_db()
     assert asset.status == VideoAsset.Status.FAILED
     assert asset.attempts == settings.MEDIA_MAX_ATTEMPTS
