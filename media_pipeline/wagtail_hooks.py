@@ -19,7 +19,7 @@ from media_pipeline.services import video_asset_reprocess
 
 
 def _may_reprocess(user, asset: VideoAsset) -> bool:
-    return policy_registry.get(VideoAsset).user_has_permission_for_instance(
+    return policy_registry.get(asset).user_has_permission_for_instance(
         user, "change", asset
     )
 
