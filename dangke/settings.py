@@ -351,9 +351,13 @@ MEDIA_LEASE_SECONDS = env_positive("MEDIA_LEASE_SECONDS", 120)
 MEDIA_MAX_ATTEMPTS = env_positive("MEDIA_MAX_ATTEMPTS", 3)
 MEDIA_RETRY_BACKOFF = env_positive("MEDIA_RETRY_BACKOFF", 30)
 if _broker_scheme in ("redis", "rediss"):
-    # An unacknowledged task (its worker was killed) is delivered again after this.
+    # An unacknowledged task (its worker was killed) is delivered again after the
+    # visibility timeout; workers look for such tasks every few seconds.
+    _visibility_timeout = env_positive("CELERY_VISIBILITY_TIMEOUT", 3600)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_positive("CELERY_VISIBILITY_TIMEOUT", 3600)
+        "visibility_timeout": _visibility_timeout,
+        "unacked_restore_interval": min(10, _visibility_timeout),
+        "unacked_restore_throttle": 1,
     }
 
 # --- search ---------------------------------------------------------------------

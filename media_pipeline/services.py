@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
@@ -244,6 +245,8 @@ def _transcode(asset: VideoAsset, token: str) -> VideoAsset:
     for stale in media_storage.stored_versions(asset.pk):
         if stale != asset.published_version:
             media_storage.prefix_delete(media_storage.version_prefix(asset.pk, stale))
+    for work_dir in Path(settings.MEDIA_WORK_DIR).glob(f"asset-{asset.pk}-*"):
+        shutil.rmtree(work_dir, ignore_errors=True)
     asset.attempts += 1
     asset.last_version += 1
     asset.status = Status.TRANSCODING
