@@ -35,7 +35,9 @@ class Clips:
             make(path)
         return path
 
-    def video(self, *, seconds: float = 1.0, size: str = "320x180", audio: bool = True) -> Path:
+    def video(
+        self, *, seconds: float = 1.0, size: str = "320x180", audio: bool = True
+    ) -> Path:
         name = f"v-{seconds}-{size}-{int(audio)}.mp4"
         return self._cached(
             name,
@@ -46,8 +48,13 @@ class Clips:
         return self._cached(
             f"a-{seconds}.m4a",
             lambda p: _ffmpeg(
-                "-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}",
-                "-c:a", "aac", str(p),
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency=330:duration={seconds}",
+                "-c:a",
+                "aac",
+                str(p),
             ),
         )
 
@@ -55,8 +62,13 @@ class Clips:
         return self._cached(
             "rotated.mp4",
             lambda p: _ffmpeg(
-                "-i", str(self.video(seconds=1.0)), "-c", "copy",
-                "-metadata:s:v:0", "rotate=90", str(p),
+                "-i",
+                str(self.video(seconds=1.0)),
+                "-c",
+                "copy",
+                "-metadata:s:v:0",
+                "rotate=90",
+                str(p),
             ),
         )
 
@@ -80,7 +92,9 @@ def asset_from(ffmpeg_binaries, db):
     from media_pipeline.models import VideoAsset
 
     def make(path: Path, *, title: str = "素材", uploaded_by=None) -> VideoAsset:
-        asset = VideoAsset(title=title, uploaded_by=uploaded_by, size=path.stat().st_size)
+        asset = VideoAsset(
+            title=title, uploaded_by=uploaded_by, size=path.stat().st_size
+        )
         with open(path, "rb") as handle:
             asset.file.save("original", File(handle), save=False)
         asset.save()

@@ -16,7 +16,9 @@ LIST_URL = "/admin/snippets/media_pipeline/videoasset/"
 
 def test_asset_list_shows_state_progress_duration_and_errors(client_for, editor):
     factories.video_asset(title="转码中的课", status="transcoding", progress=37)
-    factories.video_asset(title="坏文件", status="failed", error="文件格式不被允许：HLS 播放列表")
+    factories.video_asset(
+        title="坏文件", status="failed", error="文件格式不被允许：HLS 播放列表"
+    )
     factories.video_asset(title="好课", status="ready", duration=12.5)
     html = client_for(editor).get(LIST_URL).content.decode()
     assert "转码中 37%" in html
@@ -25,11 +27,16 @@ def test_asset_list_shows_state_progress_duration_and_errors(client_for, editor)
     assert "重新处理" in html
 
 
-def test_process_again(client_for, editor, django_capture_on_commit_callbacks, monkeypatch):
-    asset = factories.video_asset(status="failed", error="旧错误", published_version=None)
+def test_process_again(
+    client_for, editor, django_capture_on_commit_callbacks, monkeypatch
+):
+    asset = factories.video_asset(
+        status="failed", error="旧错误", published_version=None
+    )
     queued = []
     monkeypatch.setattr(
-        "media_pipeline.tasks.video_asset_probe_task.delay", lambda pk: queued.append(pk)
+        "media_pipeline.tasks.video_asset_probe_task.delay",
+        lambda pk: queued.append(pk),
     )
     url = f"/admin/media/assets/{asset.pk}/reprocess/"
     client = client_for(editor)
@@ -83,11 +90,15 @@ def test_lesson_editor_shows_the_assets_state(client_for, editor, section):
     assert "讲话（转码中 55%）" in html
 
 
-def test_publishing_a_lesson_with_an_unready_asset_is_blocked(client_for, editor, section):
+def test_publishing_a_lesson_with_an_unready_asset_is_blocked(
+    client_for, editor, section
+):
     asset = factories.video_asset(title="未完成", status="transcoding", progress=10)
     lesson = factories.lesson(section, live=False, video=asset)
     client = client_for(editor)
-    response = client.post(f"/admin/pages/{lesson.pk}/edit/", _lesson_form(lesson, asset))
+    response = client.post(
+        f"/admin/pages/{lesson.pk}/edit/", _lesson_form(lesson, asset)
+    )
     assert response.status_code == 302
     assert response["Location"].endswith(f"/admin/pages/{lesson.pk}/edit/")
     messages = [str(m) for m in get_messages(response.wsgi_request)]
@@ -96,7 +107,9 @@ def test_publishing_a_lesson_with_an_unready_asset_is_blocked(client_for, editor
     assert not lesson.live
 
     VideoAsset.objects.filter(pk=asset.pk).update(status="ready", published_version=1)
-    response = client.post(f"/admin/pages/{lesson.pk}/edit/", _lesson_form(lesson, asset))
+    response = client.post(
+        f"/admin/pages/{lesson.pk}/edit/", _lesson_form(lesson, asset)
+    )
     assert response.status_code == 302
     lesson.refresh_from_db()
     assert lesson.live

@@ -49,7 +49,11 @@ def _play_everything(client: Client, video: dict) -> int:
         for segment_url in _uris(variant.content.decode()):
             segment = _get(client, segment_url)
             assert segment.status_code == 200
-            data = b"".join(segment.streaming_content) if hasattr(segment, "streaming_content") else segment.content
+            data = (
+                b"".join(segment.streaming_content)
+                if hasattr(segment, "streaming_content")
+                else segment.content
+            )
             assert data[:1] == b"\x47"  # MPEG-TS sync byte
             total += len(data)
     return total
@@ -58,7 +62,10 @@ def _play_everything(client: Client, video: dict) -> int:
 def test_lesson_api_carries_playback_and_it_plays(client, section, ready_asset):
     from media_pipeline.services import subtitle_attach
 
-    subtitle_attach(asset=ready_asset, raw=b"1\n00:00:00,000 --> 00:00:01,000\n\xe4\xbd\xa0\xe5\xa5\xbd\n")
+    subtitle_attach(
+        asset=ready_asset,
+        raw=b"1\n00:00:00,000 --> 00:00:01,000\n\xe4\xbd\xa0\xe5\xa5\xbd\n",
+    )
     lesson = factories.lesson(section, video=ready_asset)
     video = _lesson_video(client, lesson)
     assert video["status"] == "ready" and video["progress"] == 100
@@ -75,7 +82,10 @@ def test_lesson_api_carries_playback_and_it_plays(client, section, ready_asset):
     (track,) = video["subtitles"]
     vtt = client.get(track["url"])
     assert vtt["Content-Type"].startswith("text/vtt")
-    assert vtt.content.decode().startswith("WEBVTT") and "00:00:00.000 --> 00:00:01.000" in vtt.content.decode()
+    assert (
+        vtt.content.decode().startswith("WEBVTT")
+        and "00:00:00.000 --> 00:00:01.000" in vtt.content.decode()
+    )
 
 
 def test_unready_asset_has_state_but_no_urls(client, section, asset_from, clips):
@@ -105,14 +115,26 @@ def test_unsigned_master_only_for_lessons_the_requester_may_see(
     assert client_for(member_user).get(url).status_code == 200
 
 
-def test_signatures_are_bound_to_asset_path_and_time(client, section, asset_from, clips, settings):
+def test_signatures_are_bound_to_asset_path_and_time(
+    client, section, asset_from, clips, settings
+):
     first = video_asset_process(asset_id=asset_from(clips.video()).pk)
     second = video_asset_process(asset_id=asset_from(clips.video(size="160x120")).pk)
     video = _lesson_video(client, factories.lesson(section, video=first))
     query = urlsplit(video["master_url"]).query
     # The same signature on another asset, or another file, opens nothing.
-    assert client.get(f"/api/v3/media/assets/{second.pk}/hls/master.m3u8?{query}").status_code == 404
-    assert client.get(f"/api/v3/media/assets/{first.pk}/hls/120p/index.m3u8?{query}").status_code == 404
+    assert (
+        client.get(
+            f"/api/v3/media/assets/{second.pk}/hls/master.m3u8?{query}"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/api/v3/media/assets/{first.pk}/hls/120p/index.m3u8?{query}"
+        ).status_code
+        == 404
+    )
     variant = _uris(client.get(video["master_url"]).content.decode())[0]
     segment = _uris(client.get(variant).content.decode())[0]
     other = segment.replace(f"/assets/{first.pk}/", f"/assets/{second.pk}/")
@@ -146,7 +168,9 @@ def test_s3_storage_end_to_end(client, section, s3_storage, asset_from, clips):
     assert any(key.startswith("originals/") for key in keys)
     video = _lesson_video(client, factories.lesson(section, video=asset))
     assert video["poster_url"].startswith("http://127.0.0.1:")
-    assert "Signature" in video["poster_url"] or "X-Amz-Signature" in video["poster_url"]
+    assert (
+        "Signature" in video["poster_url"] or "X-Amz-Signature" in video["poster_url"]
+    )
     assert requests.get(video["poster_url"], timeout=10).status_code == 200
     assert _play_everything(client, video) > 0
     # Re-processing on S3 replaces the version prefix and deletes the old one.
@@ -165,22 +189,36 @@ def test_subtitle_upload_api(client_for, lecturer_user, editor, asset_from, clip
 
     asset = asset_from(clips.video(), uploaded_by=lecturer_user)
     url = f"/api/v3/media/assets/{asset.pk}/subtitles/"
-    srt = SimpleUploadedFile("zh.srt", "1\r\n00:00:00,500 --> 00:00:01,000\r\n同志们好\r\n".encode())
+    srt = SimpleUploadedFile(
+        "zh.srt", "1\r\n00:00:00,500 --> 00:00:01,000\r\n同志们好\r\n".encode()
+    )
     response = client_for(lecturer_user).post(url, {"file": srt, "label": "中文"})
     assert response.status_code == 201, response.content
-    assert asset.subtitles.get().content.startswith("WEBVTT\n\n1\n00:00:00.500 --> 00:00:01.000")
+    assert asset.subtitles.get().content.startswith(
+        "WEBVTT\n\n1\n00:00:00.500 --> 00:00:01.000"
+    )
     bad = SimpleUploadedFile("x.srt", b"just words")
     response = client_for(lecturer_user).post(url, {"file": bad})
     assert response.status_code == 400 and response.json()["code"] == "bad_subtitle"
     other = factories.user("other", groups=["讲师"])
-    response = client_for(other).post(url, {"file": SimpleUploadedFile("z.vtt", b"WEBVTT\n")})
+    response = client_for(other).post(
+        url, {"file": SimpleUploadedFile("z.vtt", b"WEBVTT\n")}
+    )
     assert response.status_code == 404
     assert asset.subtitles.count() == 1
 
 
-def test_asset_state_endpoint_for_uploader(client_for, lecturer_user, member_user, asset_from, clips):
+def test_asset_state_endpoint_for_uploader(
+    client_for, lecturer_user, member_user, asset_from, clips
+):
     asset = asset_from(clips.video(), uploaded_by=lecturer_user)
     response = client_for(lecturer_user).get(f"/api/v3/media/assets/{asset.pk}/")
     assert response.status_code == 200
-    assert response.json()["status"] == "uploaded" and response.json()["master_url"] is None
-    assert client_for(member_user).get(f"/api/v3/media/assets/{asset.pk}/").status_code == 404
+    assert (
+        response.json()["status"] == "uploaded"
+        and response.json()["master_url"] is None
+    )
+    assert (
+        client_for(member_user).get(f"/api/v3/media/assets/{asset.pk}/").status_code
+        == 404
+    )

@@ -94,8 +94,21 @@ def test_huge_resolution_is_refused_before_decoding(asset_from, tmp_path):
     # ffmpeg, so nothing could be decoded anyway): the limit is read from metadata.
     raw = tmp_path / "raw.mov"
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=s=16x16:d=0.08",
-         "-c:v", "rawvideo", "-pix_fmt", "gray", str(raw)],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=s=16x16:d=0.08",
+            "-c:v",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            str(raw),
+        ],
         check=True,
         timeout=60,
     )

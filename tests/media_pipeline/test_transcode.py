@@ -25,7 +25,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def _read(asset: VideoAsset, relative: str) -> str:
-    key = f"{media_storage.version_prefix(asset.pk, asset.published_version)}/{relative}"
+    key = (
+        f"{media_storage.version_prefix(asset.pk, asset.published_version)}/{relative}"
+    )
     with default_storage.open(key, "rb") as handle:
         return handle.read().decode()
 
@@ -49,11 +51,13 @@ def test_ladder_master_poster_sprite(ready_asset):
 
 def test_never_above_source_height(asset_from, clips):
     asset = video_asset_process(asset_id=asset_from(clips.video(size="160x120")).pk)
-    assert list(asset.renditions.filter(kind="video").values_list("height", flat=True)) == [120]
+    assert list(
+        asset.renditions.filter(kind="video").values_list("height", flat=True)
+    ) == [120]
     tiny = video_asset_process(asset_id=asset_from(clips.video(size="96x64")).pk)
-    assert list(tiny.renditions.filter(kind="video").values_list("height", "width")) == [
-        (64, 96)
-    ]
+    assert list(
+        tiny.renditions.filter(kind="video").values_list("height", "width")
+    ) == [(64, 96)]
 
 
 def test_audio_only_source_gets_audio_renditions_only(asset_from, clips):
@@ -64,7 +68,9 @@ def test_audio_only_source_gets_audio_renditions_only(asset_from, clips):
 
 
 def test_keyframes_aligned_in_six_second_segments(asset_from, clips):
-    asset = video_asset_process(asset_id=asset_from(clips.video(seconds=13.0, size="160x120")).pk)
+    asset = video_asset_process(
+        asset_id=asset_from(clips.video(seconds=13.0, size="160x120")).pk
+    )
     durations = {
         name: re.findall(r"#EXTINF:([\d.]+)", _read(asset, f"{name}/index.m3u8"))
         for name in ("120p",)
@@ -80,7 +86,9 @@ def test_progress_is_reported_while_running(clips, tmp_path):
         (tmp_path / rung.name).mkdir()
     seen: list[int] = []
     run_ffmpeg(
-        build_command(source=source, demuxer=result.demuxer, plan=plan, out_dir=tmp_path),
+        build_command(
+            source=source, demuxer=result.demuxer, plan=plan, out_dir=tmp_path
+        ),
         duration=result.duration,
         on_progress=lambda percent: seen.append(percent) or True,
     )
@@ -98,9 +106,9 @@ def test_reprocess_publishes_a_new_version_and_removes_the_old(
     assert asset.status == VideoAsset.Status.READY
     assert asset.published_version == first + 1
     assert media_storage.stored_versions(asset.pk) == [asset.published_version]
-    assert set(Rendition.objects.filter(asset=asset).values_list("version", flat=True)) == {
-        asset.published_version
-    }
+    assert set(
+        Rendition.objects.filter(asset=asset).values_list("version", flat=True)
+    ) == {asset.published_version}
 
 
 def test_failed_rerun_keeps_previous_version_playing(
@@ -168,12 +176,19 @@ def test_ready_asset_fills_lesson_duration(asset_from, clips, section):
     assert lesson.latest_revision.content["duration"] == 2
 
 
-def test_upload_through_service_is_processed_on_commit(clips, db, ffmpeg_binaries, django_capture_on_commit_callbacks):
+def test_upload_through_service_is_processed_on_commit(
+    clips, db, ffmpeg_binaries, django_capture_on_commit_callbacks
+):
     from django.core.files import File
 
     from media_pipeline.services import video_asset_create
 
-    with django_capture_on_commit_callbacks(execute=True), open(clips.video(), "rb") as handle:
-        asset = video_asset_create(file=File(handle, name="课.mp4"), title="课", uploaded_by=None)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        open(clips.video(), "rb") as handle,
+    ):
+        asset = video_asset_create(
+            file=File(handle, name="课.mp4"), title="课", uploaded_by=None
+        )
     asset.refresh_from_db()
     assert asset.status == VideoAsset.Status.READY

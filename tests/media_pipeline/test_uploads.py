@@ -19,7 +19,8 @@ TUS = {"HTTP_TUS_RESUMABLE": "1.0.0"}
 
 def _meta(**values: str) -> str:
     return ",".join(
-        f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in values.items()
+        f"{key} {base64.b64encode(value.encode()).decode()}"
+        for key, value in values.items()
     )
 
 
@@ -29,11 +30,16 @@ def _auth(token: str) -> dict:
 
 def _create(client: Client, headers: dict, length: int, **meta: str):
     return client.post(
-        URL, HTTP_UPLOAD_LENGTH=str(length), HTTP_UPLOAD_METADATA=_meta(**meta), **headers
+        URL,
+        HTTP_UPLOAD_LENGTH=str(length),
+        HTTP_UPLOAD_METADATA=_meta(**meta),
+        **headers,
     )
 
 
-def _patch(client: Client, location: str, headers: dict, offset: int, body: bytes, **extra):
+def _patch(
+    client: Client, location: str, headers: dict, offset: int, body: bytes, **extra
+):
     return client.patch(
         location,
         data=body,
@@ -57,7 +63,9 @@ def test_tuspy_uploads_in_chunks_interrupts_and_resumes(
     chunk = max(1024, len(data) // 5)
 
     first = tus_client.TusClient(live_server.url + URL, headers=headers).uploader(
-        str(path), chunk_size=chunk, upload_checksum=True,
+        str(path),
+        chunk_size=chunk,
+        upload_checksum=True,
         metadata={"filename": "党史第一课.mp4", "title": "党史第一课"},
     )
     first.upload_chunk()
@@ -92,7 +100,10 @@ def test_options_advertises_extensions(client):
     assert response.status_code == 204
     assert response["Tus-Version"] == "1.0.0"
     assert set(response["Tus-Extension"].split(",")) == {
-        "creation", "termination", "checksum", "expiration",
+        "creation",
+        "termination",
+        "checksum",
+        "expiration",
     }
     assert "sha1" in response["Tus-Checksum-Algorithm"]
 
@@ -119,7 +130,9 @@ def test_session_login_may_upload(client_for, editor):
 def test_members_and_anonymous_may_not_upload(client, client_for, member_user):
     assert _create(client, TUS, 10).status_code == 401
     response = _create(client_for(member_user), TUS, 10)
-    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    assert (
+        response.status_code == 403 and response.json()["code"] == "permission_denied"
+    )
 
 
 @pytest.mark.django_db
@@ -141,11 +154,20 @@ def test_wrong_offset_is_409_and_keeps_bytes(client, lecturer_headers):
 def test_bad_checksum_is_460_and_discards_only_that_chunk(client, lecturer_headers):
     location = _create(client, lecturer_headers, 10)["Location"]
     _patch(client, location, lecturer_headers, 0, b"01234")
-    wrong = base64.b64encode(hashlib.sha1(b"other").digest()).decode()
+    wrong = base64.b64encode(
+        hashlib.sha1(b"other", usedforsecurity=False).digest()
+    ).decode()
     response = _patch(
-        client, location, lecturer_headers, 5, b"56789", HTTP_UPLOAD_CHECKSUM=f"sha1 {wrong}"
+        client,
+        location,
+        lecturer_headers,
+        5,
+        b"56789",
+        HTTP_UPLOAD_CHECKSUM=f"sha1 {wrong}",
     )
-    assert response.status_code == 460 and response.json()["code"] == "checksum_mismatch"
+    assert (
+        response.status_code == 460 and response.json()["code"] == "checksum_mismatch"
+    )
     assert client.head(location, **lecturer_headers)["Upload-Offset"] == "5"
     upload = TusUpload.objects.get()
     assert (_upload_dir() / f"{upload.pk.hex}.part").read_bytes() == b"01234"
@@ -160,7 +182,14 @@ def _upload_dir():
 @pytest.mark.django_db
 def test_unknown_checksum_algorithm_is_400(client, lecturer_headers):
     location = _create(client, lecturer_headers, 5)["Location"]
-    response = _patch(client, location, lecturer_headers, 0, b"01234", HTTP_UPLOAD_CHECKSUM="crc32 AAAA")
+    response = _patch(
+        client,
+        location,
+        lecturer_headers,
+        0,
+        b"01234",
+        HTTP_UPLOAD_CHECKSUM="crc32 AAAA",
+    )
     assert response.status_code == 400
 
 
@@ -180,7 +209,9 @@ def test_over_the_size_limit_is_413(client, lecturer_headers, settings):
     response = _create(client, lecturer_headers, 9)
     assert response.status_code == 413 and response.json()["code"] == "upload_too_large"
     location = _create(client, lecturer_headers, 8)["Location"]
-    assert _patch(client, location, lecturer_headers, 0, b"0123456789").status_code == 413
+    assert (
+        _patch(client, location, lecturer_headers, 0, b"0123456789").status_code == 413
+    )
     assert client.head(location, **lecturer_headers)["Upload-Offset"] == "0"
 
 
@@ -228,9 +259,14 @@ def test_hostile_file_names_are_stored_under_a_generated_key(
 @pytest.mark.django_db
 def test_bad_metadata_is_400(client, lecturer_headers):
     response = client.post(
-        URL, HTTP_UPLOAD_LENGTH="5", HTTP_UPLOAD_METADATA="filename !!!", **lecturer_headers
+        URL,
+        HTTP_UPLOAD_LENGTH="5",
+        HTTP_UPLOAD_METADATA="filename !!!",
+        **lecturer_headers,
     )
-    assert response.status_code == 400 and "Upload-Metadata" in response.json()["detail"]
+    assert (
+        response.status_code == 400 and "Upload-Metadata" in response.json()["detail"]
+    )
 
 
 @pytest.mark.slow

@@ -69,9 +69,23 @@ class WorkerDatabase:
 def _start_worker(env: dict, log: Path) -> subprocess.Popen:
     handle = open(log, "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "dangke", "worker", "-Q", "media",
-         "--pool", "solo", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "--loglevel", "INFO"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "dangke",
+            "worker",
+            "-Q",
+            "media",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "INFO",
+        ],
         cwd=ROOT,
         env=env,
         stdout=handle,
@@ -98,7 +112,9 @@ def _wait(predicate, what: str, logs: list[Path]):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_transcode_another_finishes(redis_url, clips, asset_from, tmp_path):
+def test_worker_killed_mid_transcode_another_finishes(
+    redis_url, clips, asset_from, tmp_path
+):
     import redis
     from celery import Celery
 
@@ -129,10 +145,17 @@ def test_worker_killed_mid_transcode_another_finishes(redis_url, clips, asset_fr
     second = None
     try:
         sender.send_task(
-            "media_pipeline.tasks.video_asset_probe_task", args=[asset.pk], queue="media"
+            "media_pipeline.tasks.video_asset_probe_task",
+            args=[asset.pk],
+            queue="media",
         )
         status, progress = _wait(
-            lambda: (s := database.state(asset.pk)) and s[0] == "transcoding" and s[1] >= 3 and s,
+            lambda: (
+                (s := database.state(asset.pk))
+                and s[0] == "transcoding"
+                and s[1] >= 3
+                and s
+            ),
             "the first worker to be transcoding",
             logs,
         )
@@ -157,6 +180,8 @@ def test_worker_killed_mid_transcode_another_finishes(redis_url, clips, asset_fr
     assert asset.published_version >= 2  # the killed run's version was abandoned
     renditions = Rendition.objects.filter(asset=asset)
     assert sorted(renditions.values_list("name", flat=True)) == ["360p", "audio"]
-    assert set(renditions.values_list("version", flat=True)) == {asset.published_version}
+    assert set(renditions.values_list("version", flat=True)) == {
+        asset.published_version
+    }
     assert media_storage.stored_versions(asset.pk) == [asset.published_version]
     assert not list((tmp_path / "work").glob(f"asset-{asset.pk}-*"))
