@@ -9,6 +9,7 @@ Python afterwards, so the master is the last file of a run.
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -25,6 +26,7 @@ SPRITE_COLUMNS = 10
 SPRITE_MAX_THUMBS = 100
 THUMB_WIDTH = 160
 AAC_CODEC = "mp4a.40.2"
+TEE_SAFE_PATH = re.compile(r"^[A-Za-z0-9_./-]+$")
 
 
 class TranscodeError(Exception):
@@ -44,6 +46,7 @@ class Rung:
     video_kbps: int
     audio_kbps: int
     level: str = ""
+    channels: int = 2
 
     @property
     def bandwidth(self) -> int:
@@ -72,6 +75,7 @@ class Plan:
     has_audio: bool
     duration: float
     fps: float = 25.0
+    poster_size: tuple[int, int] = (0, 0)
     thumb_interval: int = 0
     thumb_count: int = 0
     thumb_size: tuple[int, int] = (0, 0)
@@ -115,8 +119,17 @@ def plan_ladder(probe: ProbeResult) -> Plan:
                 )
             )
     if probe.audio:
+        # Slow networks and elderly members: a small mono AAC rendition.
         rungs.append(
-            Rung("audio", "audio", None, None, 0, settings.MEDIA_AUDIO_ONLY_KBPS)
+            Rung(
+                "audio",
+                "audio",
+                None,
+                None,
+                0,
+                settings.MEDIA_AUDIO_ONLY_KBPS,
+                channels=1,
+            )
         )
         if not probe.video:
             rungs.append(
@@ -134,6 +147,7 @@ def plan_ladder(probe: ProbeResult) -> Plan:
         plan = replace(
             plan,
             fps=probe.video.get("fps") or 25.0,
+            poster_size=(top.width, top.height),
             thumb_interval=interval,
             thumb_count=max(1, math.ceil(probe.duration / interval)),
             thumb_size=(THUMB_WIDTH, _even(THUMB_WIDTH * top.height / top.width)),
@@ -142,26 +156,36 @@ def plan_ladder(probe: ProbeResult) -> Plan:
 
 
 def build_command(
-    *, source: Path, demuxer: str, plan: Plan, out_dir: Path, progress: bool = True
+    *,
+    source: Path,
+    demuxer: str,
+    plan: Plan,
+    out_dir: Path,
+    progress: bool = True,
+    images: bool = True,
 ) -> list[str]:
-    """The single ffmpeg invocation for ``plan`` (an argument list, no shell)."""
+    """The single ffmpeg invocation for ``plan`` (an argument list, no shell).
+
+    ``images`` adds the poster and the thumbnail sprite to the same decode.
+    """
     video_rungs = [r for r in plan.rungs if r.kind == "video"]
-    audio_rungs = [r for r in plan.rungs if r.kind == "audio"]
+    images = images and plan.has_video
     args = [settings.FFMPEG_BINARY, "-nostdin", "-hide_banner", "-v", "error"]
     if progress:
         args += ["-progress", "pipe:1", "-nostats"]
     args += ["-protocol_whitelist", "file", "-f", demuxer, "-i", f"file:{source}"]
-    if plan.has_video:
-        branches = len(video_rungs) + 2
+    if video_rungs or images:
+        branches = len(video_rungs) + (2 if images else 0)
         labels = "".join(f"[s{i}]" for i in range(branches))
         graph = [f"[0:v:0]split={branches}{labels}"]
         for i, rung in enumerate(video_rungs):
             graph.append(f"[s{i}]scale={rung.width}:{rung.height},setsar=1[v{i}]")
-        top = video_rungs[-1]
+    if images:
+        poster_w, poster_h = plan.poster_size
         poster_at = min(5.0, plan.duration / 10)
         graph.append(
             f"[s{branches - 2}]select='gte(t\\,{poster_at:.2f})',"
-            f"scale={top.width}:{top.height},setsar=1[poster]"
+            f"scale={poster_w}:{poster_h},setsar=1[poster]"
         )
         thumb_w, thumb_h = plan.thumb_size
         rows = math.ceil(plan.thumb_count / SPRITE_COLUMNS)
@@ -170,21 +194,20 @@ def build_command(
             f"[s{branches - 1}]fps=1/{plan.thumb_interval},"
             f"scale={thumb_w}:{thumb_h},setsar=1,tile={columns}x{rows}[sprite]"
         )
+    if video_rungs or images:
         args += ["-filter_complex", ";".join(graph)]
-    stream_map = []
     for i in range(len(video_rungs)):
         args += ["-map", f"[v{i}]"]
-    audio_index = 0
-    if plan.has_audio:
-        for _ in video_rungs + audio_rungs:
-            args += ["-map", "0:a:0"]
+    # Each distinct audio encoding runs once and is muxed into every variant using
+    # it (the tee muxer), instead of once per variant.
+    audio_tracks: dict[tuple[int, int], int] = {}
+    for rung in plan.rungs:
+        if rung.audio_kbps and (rung.audio_kbps, rung.channels) not in audio_tracks:
+            index = len(audio_tracks)
+            audio_tracks[(rung.audio_kbps, rung.channels)] = index
+            args += ["-map", "0:a:0", f"-b:a:{index}", f"{rung.audio_kbps}k"]
+            args += [f"-ac:a:{index}", str(rung.channels)]
     for i, rung in enumerate(video_rungs):
-        entry = f"v:{i}"
-        if plan.has_audio:
-            entry += f",a:{audio_index}"
-            args += [f"-b:a:{audio_index}", f"{rung.audio_kbps}k"]
-            audio_index += 1
-        stream_map.append(f"{entry},name:{rung.name}")
         args += [
             f"-b:v:{i}",
             f"{rung.video_kbps}k",
@@ -195,10 +218,6 @@ def build_command(
             f"-level:v:{i}",
             rung.level,
         ]
-    for rung in audio_rungs:
-        stream_map.append(f"a:{audio_index},name:{rung.name}")
-        args += [f"-b:a:{audio_index}", f"{rung.audio_kbps}k"]
-        audio_index += 1
     if video_rungs:
         fps = min(max(plan.fps, 1.0), 120.0)
         args += [
@@ -217,24 +236,34 @@ def build_command(
             "-force_key_frames",
             f"expr:gte(t,n_forced*{KEYFRAME_SECONDS})",
         ]
-    if plan.has_audio:
-        args += ["-c:a", "aac", "-ac", "2"]
-    args += [
-        "-f",
-        "hls",
-        "-hls_time",
-        str(SEGMENT_SECONDS),
-        "-hls_playlist_type",
-        "vod",
-        "-hls_flags",
-        "independent_segments",
-        "-hls_segment_filename",
-        str(out_dir / "%v" / "seg_%05d.ts"),
-        "-var_stream_map",
-        " ".join(stream_map),
-        str(out_dir / "%v" / "index.m3u8"),
-    ]
-    if plan.has_video:
+    if audio_tracks:
+        args += ["-c:a", "aac"]
+    if not TEE_SAFE_PATH.match(str(out_dir)):
+        raise TranscodeError(f"unsafe work folder for ffmpeg's tee muxer: {out_dir}")
+    slaves = []
+    video_index = 0
+    for rung in plan.rungs:
+        streams = []
+        if rung.kind == "video":
+            streams.append(f"v:{video_index}")
+            video_index += 1
+        if rung.audio_kbps:
+            streams.append(f"a:{audio_tracks[(rung.audio_kbps, rung.channels)]}")
+        folder = out_dir / rung.name
+        options = ":".join(
+            [
+                "select=\\'" + ",".join(streams) + "\\'",
+                "f=hls",
+                f"hls_time={SEGMENT_SECONDS}",
+                "hls_playlist_type=vod",
+                "hls_flags=independent_segments",
+                f"hls_segment_filename={folder / 'seg_%05d.ts'}",
+            ]
+        )
+        slaves.append(f"[{options}]{folder / 'index.m3u8'}")
+    if slaves:
+        args += ["-f", "tee", "|".join(slaves)]
+    if images:
         args += ["-map", "[poster]", "-frames:v", "1", "-q:v", "3"]
         args += [str(out_dir / "poster.jpg")]
         args += ["-map", "[sprite]", "-frames:v", "1", "-q:v", "5"]
