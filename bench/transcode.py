@@ -6,6 +6,7 @@ Generates a 60 s 1280x720 25 fps clip with audio, then times
   (b) bare: the identical single ffmpeg command, run directly,
   (c) naive: one ffmpeg run per rung with the same settings (each decodes the source
       and encodes its own audio again), plus one run for the poster and sprite.
+(a) and (b) run alternately twice; the best of each counts (shared, noisy machines).
 Runs on a temporary SQLite database and MEDIA_ROOT; never touches var/.
 Prints one JSON line last: ours_s, bare_s, naive_s, ratio = ours/bare,
 naive_ratio = naive/ours.
@@ -24,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 60
 SIZE = "1280x720"
+ROUNDS = 2
 
 
 def progress(step: int, total: int, label: str) -> None:
@@ -143,19 +145,23 @@ def naive(clip: Path, out: Path) -> float:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-transcode-") as tmp:
         work = Path(tmp)
-        steps = 5
+        steps = 3 + 2 * ROUNDS
         progress(0, steps, "setting up a temporary database")
         setup_django(work)
         progress(1, steps, f"generating a {SECONDS} s {SIZE} clip")
         clip = work / "clip.mp4"
         make_clip(clip)
-        progress(2, steps, "bare: one ffmpeg command")
-        bare_s = bare(clip, work / "bare")
-        progress(3, steps, "ours: probe, transcode, store, publish")
-        ours_s = ours(clip)
-        progress(4, steps, "naive: one ffmpeg run per rung")
+        # The machines are shared: alternate bare and ours, keep each one's best.
+        bare_runs, ours_runs = [], []
+        for round_ in range(ROUNDS):
+            progress(2 + 2 * round_, steps, f"bare: one ffmpeg command ({round_ + 1})")
+            bare_runs.append(bare(clip, work / f"bare-{round_}"))
+            progress(3 + 2 * round_, steps, f"ours: probe..publish ({round_ + 1})")
+            ours_runs.append(ours(clip))
+        bare_s, ours_s = min(bare_runs), min(ours_runs)
+        progress(steps - 1, steps, "naive: one ffmpeg run per rung")
         naive_s = naive(clip, work / "naive")
-        progress(5, steps, "done")
+        progress(steps, steps, "done")
     print(
         json.dumps(
             {

@@ -50,6 +50,18 @@ class SubtitleAdminForm(WagtailAdminModelForm):
         required=False,
     )
 
+    def clean_asset(self):
+        asset = self.cleaned_data.get("asset")
+        user = getattr(self, "for_user", None)
+        if (
+            asset is not None
+            and user is not None
+            and asset.uploaded_by_id != user.pk
+            and not user.has_perm("media_pipeline.change_videoasset")
+        ):
+            raise ValidationError("只能为自己上传的视频添加字幕。")
+        return asset
+
     def clean_subtitle_file(self):
         upload = self.cleaned_data.get("subtitle_file")
         if upload is None:

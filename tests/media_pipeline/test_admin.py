@@ -113,3 +113,35 @@ def test_publishing_a_lesson_with_an_unready_asset_is_blocked(
     assert response.status_code == 302
     lesson.refresh_from_db()
     assert lesson.live
+
+
+def test_subtitle_upload_in_admin_converts_srt(client_for, editor, lecturer_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    asset = factories.video_asset(title="带字幕")
+    url = "/admin/snippets/media_pipeline/subtitle/add/"
+    srt = "1\n00:00:01,000 --> 00:00:02,500\n不忘初心\n".encode()
+    response = client_for(editor).post(
+        url,
+        {
+            "asset": asset.pk,
+            "language": "zh-hans",
+            "label": "简体中文",
+            "subtitle_file": SimpleUploadedFile("a.srt", srt),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "00:00:01.000 --> 00:00:02.500" in asset.subtitles.get().content
+
+    # A lecturer may not attach subtitles to someone else's asset.
+    response = client_for(lecturer_user).post(
+        url,
+        {
+            "asset": asset.pk,
+            "language": "en",
+            "label": "English",
+            "subtitle_file": SimpleUploadedFile("b.srt", srt),
+        },
+    )
+    assert response.status_code == 200
+    assert asset.subtitles.count() == 1

@@ -151,6 +151,14 @@ def test_signatures_are_bound_to_asset_path_and_time(
     assert response.status_code == 403 and response.json()["code"] == "url_expired"
 
 
+def test_360_source_keeps_its_projection(client, section, asset_from, clips):
+    asset = video_asset_process(asset_id=asset_from(clips.spherical()).pk)
+    assert asset.status == VideoAsset.Status.READY, asset.error
+    assert asset.projection == "equirectangular"
+    lesson = factories.lesson(section, video=asset)
+    assert _lesson_video(client, lesson)["projection"] == "equirectangular"
+
+
 def test_audio_only_lesson(client, section, asset_from, clips):
     asset = video_asset_process(asset_id=asset_from(clips.audio()).pk)
     video = _lesson_video(client, factories.lesson(section, video=asset))
