@@ -6,7 +6,7 @@ Generates a 60 s 1280x720 25 fps clip with audio, then times
   (b) bare: the identical single ffmpeg command, run directly,
   (c) naive: one ffmpeg run per rung with the same settings (each decodes the source
       and encodes its own audio again), plus one run for the poster and sprite.
-(a) and (b) run alternately twice; the best of each counts (shared, noisy machines).
+(a) and (b) run alternately three times; the best of each counts (shared, noisy machines).
 Runs on a temporary SQLite database and MEDIA_ROOT; never touches var/.
 Prints one JSON line last: ours_s, bare_s, naive_s, ratio = ours/bare,
 naive_ratio = naive/ours.
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 60
 SIZE = "1280x720"
-ROUNDS = 2
+ROUNDS = 3
 
 
 def progress(step: int, total: int, label: str) -> None:
