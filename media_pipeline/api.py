@@ -336,22 +336,34 @@ def media_subtitles_create(
 # --- playback -------------------------------------------------------------------
 
 
+def _signature_problem(
+    request: HttpRequest, asset: VideoAsset, path: str
+) -> HttpResponse | None:
+    """None when the URL is signed for this asset and path, unexpired, and the asset
+    has a published version; else the error response."""
+    state = signature_state(
+        asset.pk, path, request.GET.get("exp"), request.GET.get("sig")
+    )
+    if state == "expired":
+        return _error(403, "url_expired", "播放链接已过期，请刷新页面重新获取")
+    if state != "valid" or not selectors.video_asset_is_playable(asset):
+        return _error(404, "not_found", "视频不存在或不可播放")
+    return None
+
+
 def _authorised(
     request: HttpRequest, asset: VideoAsset, path: str
 ) -> HttpResponse | None:
     """None when the signed URL (or, for the master, the requester) may read it."""
-    state = signature_state(
-        asset.pk, path, request.GET.get("exp"), request.GET.get("sig")
-    )
-    if state == "valid" and selectors.video_asset_is_playable(asset):
-        return None
-    if state == "expired":
-        return _error(403, "url_expired", "播放链接已过期，请刷新页面重新获取")
-    if path == media_storage.MASTER and selectors.video_asset_visible_to(
-        asset=asset, user=request.user
+    problem = _signature_problem(request, asset, path)
+    if (
+        problem is not None
+        and problem.status_code == 404
+        and path == media_storage.MASTER
+        and selectors.video_asset_visible_to(asset=asset, user=request.user)
     ):
         return None
-    return _error(404, "not_found", "视频不存在或不可播放")
+    return problem
 
 
 def _rewrite_playlist(asset: VideoAsset, path: str, text: str) -> str:
@@ -419,13 +431,9 @@ def media_assets_file(request: HttpRequest, asset_id: int, path: str):
     asset = VideoAsset.objects.filter(pk=asset_id).first()
     if asset is None or not SAFE_PATH.match(path) or path.endswith((".m3u8", ".vtt")):
         return _error(404, "not_found", "文件不存在")
-    state = signature_state(
-        asset.pk, path, request.GET.get("exp"), request.GET.get("sig")
-    )
-    if state == "expired":
-        return _error(403, "url_expired", "播放链接已过期，请刷新页面重新获取")
-    if state != "valid" or not selectors.video_asset_is_playable(asset):
-        return _error(404, "not_found", "文件不存在")
+    problem = _signature_problem(request, asset, path)
+    if problem:
+        return problem
     key = f"{media_storage.version_prefix(asset.pk, asset.published_version)}/{path}"
     try:
         handle = default_storage.open(key, "rb")

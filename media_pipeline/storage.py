@@ -37,13 +37,18 @@ def stored_versions(asset_id: int, storage: Storage | None = None) -> list[int]:
     return sorted(int(name) for name in directories if name.isdigit())
 
 
+def local_path(name: str, storage: Storage | None = None) -> Path | None:
+    """Where ``name`` lives on local disk, or None for remote storage (S3)."""
+    try:
+        return Path((storage or default_storage).path(name))
+    except NotImplementedError:
+        return None
+
+
 def prefix_delete(prefix: str, storage: Storage | None = None) -> None:
     """Remove every file under ``prefix`` (and, on local disk, the folder itself)."""
     storage = storage or default_storage
-    try:
-        local = Path(storage.path(prefix))
-    except NotImplementedError:
-        local = None
+    local = local_path(prefix, storage)
     if local is not None:
         shutil.rmtree(local, ignore_errors=True)
         return
@@ -90,10 +95,7 @@ def directory_upload(
 def local_copy(name: str, storage: Storage | None = None) -> Iterator[Path]:
     """A local path of a stored file: the file itself on disk, else a temp copy."""
     storage = storage or default_storage
-    try:
-        path = Path(storage.path(name))
-    except NotImplementedError:
-        path = None
+    path = local_path(name, storage)
     if path is not None:
         root = Path(settings.MEDIA_ROOT).resolve()
         if not path.resolve().is_relative_to(root):
@@ -114,12 +116,9 @@ def file_url(asset_id: int, version: int, relative: str) -> str:
     signed URL served by the app."""
     from media_pipeline.signing import signed_query
 
-    storage = default_storage
     key = f"{version_prefix(asset_id, version)}/{relative}"
-    try:
-        storage.path(key)
-    except NotImplementedError:
-        return storage.url(key, expire=settings.MEDIA_SIGNED_URL_SECONDS)
+    if local_path(key) is None:
+        return default_storage.url(key, expire=settings.MEDIA_SIGNED_URL_SECONDS)
     return f"/api/v3/media/assets/{asset_id}/files/{relative}?" + signed_query(
         asset_id, relative
     )
