@@ -216,6 +216,13 @@ def test_over_the_size_limit_is_413(client, lecturer_headers, settings):
 
 
 @pytest.mark.django_db
+def test_zero_byte_upload_is_refused_clearly(client, lecturer_headers):
+    response = _create(client, lecturer_headers, 0)
+    assert response.status_code == 400 and response.json()["code"] == "empty_upload"
+    assert not TusUpload.objects.exists()
+
+
+@pytest.mark.django_db
 def test_termination_removes_the_bytes(client, lecturer_headers):
     location = _create(client, lecturer_headers, 10)["Location"]
     _patch(client, location, lecturer_headers, 0, b"01234")
