@@ -118,7 +118,8 @@ def test_worker_killed_mid_transcode_another_finishes(
     import redis
     from celery import Celery
 
-    redis.Redis.from_url(redis_url).flushdb()
+    # Start from an empty "media" queue (only this broker's keys for it, not the db).
+    redis.Redis.from_url(redis_url).delete("media", "unacked", "unacked_index")
     # Long enough at a slow preset that the kill lands while ffmpeg runs.
     asset = asset_from(clips.video(seconds=30.0, size="640x360"))
     database = WorkerDatabase(tmp_path)
