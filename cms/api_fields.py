@@ -34,14 +34,16 @@ class LecturerListField(Field):
 
 
 class VideoAssetField(Field):
+    """The lesson's video: state always; signed master/poster/thumbnails/subtitle URLs
+    only once the asset has a published version (the page itself is visible, or the
+    API would not serialise it)."""
+
     def to_representation(self, value: Any) -> dict[str, Any] | None:
         if value is None:
             return None
-        return {
-            "id": value.pk,
-            "status": value.status,
-            "duration": value.duration,
-        }
+        from media_pipeline.selectors import video_asset_playback
+
+        return video_asset_playback(asset=value)
 
 
 class PageLinkField(Field):

@@ -9,6 +9,7 @@ from wagtail.api.v3.api import api
 
 from cms.api import router as cms_router
 from dangke.api_errors import register_error_handlers
+from media_pipeline.api import router as media_router
 from search.api import router as search_router
 
 api.title = "dangke API"
@@ -19,6 +20,7 @@ api.description = (
     "problem documents with `detail` (what is wrong) and `code` (machine-readable)."
 )
 api.add_router("/lecturers/", cms_router)
+api.add_router("/media/", media_router)
 api.add_router("/search/", search_router)
 
 # Last: wraps every handler registered so far, including the routers' own.

@@ -317,6 +317,70 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ROUTES = {"media_pipeline.tasks.*": {"queue": "media"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 
+# --- media pipeline -------------------------------------------------------------
+
+
+def env_ladder(name: str, default: str) -> list[tuple[int, int]]:
+    """``"240:400,480:1000"`` -> [(height, video kbit/s), ...], lowest first."""
+    raw = env_str(name, default) or default
+    rungs = []
+    for item in raw.split(","):
+        height, _, kbps = item.strip().partition(":")
+        if (
+            not (height.isdigit() and kbps.isdigit())
+            or int(height) % 2
+            or not (int(height) > 0 and int(kbps) > 0)
+        ):
+            raise ImproperlyConfigured(
+                f"{name}={raw!r}: each rung is <even height>:<video kbit/s>, "
+                "comma separated (e.g. 240:400,480:1000)"
+            )
+        rungs.append((int(height), int(kbps)))
+    return sorted(rungs)
+
+
+def env_positive(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name}={value!r} must be greater than zero")
+    return value
+
+
+# Video rungs (height:kbit/s), never above the source height; AAC audio in each.
+MEDIA_LADDER = env_ladder("MEDIA_LADDER", "240:400,480:1000,720:2500,1080:5000")
+MEDIA_AUDIO_KBPS = env_positive("MEDIA_AUDIO_KBPS", 128)
+MEDIA_AUDIO_ONLY_KBPS = env_positive("MEDIA_AUDIO_ONLY_KBPS", 64)
+MEDIA_X264_PRESET = env_choice(
+    "MEDIA_X264_PRESET",
+    "veryfast",
+    ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"),
+)
+MEDIA_MAX_WIDTH = env_positive("MEDIA_MAX_WIDTH", 3840)
+MEDIA_MAX_HEIGHT = env_positive("MEDIA_MAX_HEIGHT", 2160)
+MEDIA_MAX_FPS = env_positive("MEDIA_MAX_FPS", 60)
+MEDIA_MAX_DURATION = env_positive("MEDIA_MAX_DURATION", 4 * 3600)
+MEDIA_MAX_STREAMS = env_positive("MEDIA_MAX_STREAMS", 8)
+MEDIA_PROBE_TIMEOUT = env_positive("MEDIA_PROBE_TIMEOUT", 30)
+# Wall-clock limit of one transcode, as a multiple of the media's duration (+10 min).
+MEDIA_TRANSCODE_TIMEOUT_FACTOR = env_positive("MEDIA_TRANSCODE_TIMEOUT_FACTOR", 10)
+MEDIA_UPLOAD_MAX_SIZE = env_positive("MEDIA_UPLOAD_MAX_SIZE", 4 * 1024**3)
+MEDIA_UPLOAD_EXPIRY = env_positive("MEDIA_UPLOAD_EXPIRY", 24 * 3600)
+MEDIA_UPLOAD_DIR = Path(env_str("MEDIA_UPLOAD_DIR") or VAR_DIR / "uploads")
+MEDIA_WORK_DIR = Path(env_str("MEDIA_WORK_DIR") or VAR_DIR / "transcode")
+MEDIA_SIGNED_URL_SECONDS = env_positive("MEDIA_SIGNED_URL_SECONDS", 6 * 3600)
+MEDIA_LEASE_SECONDS = env_positive("MEDIA_LEASE_SECONDS", 120)
+MEDIA_MAX_ATTEMPTS = env_positive("MEDIA_MAX_ATTEMPTS", 3)
+MEDIA_RETRY_BACKOFF = env_positive("MEDIA_RETRY_BACKOFF", 30)
+if _broker_scheme in ("redis", "rediss"):
+    # An unacknowledged task (its worker was killed) is delivered again after the
+    # visibility timeout; workers look for such tasks every few seconds.
+    _visibility_timeout = env_positive("CELERY_VISIBILITY_TIMEOUT", 3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility_timeout,
+        "unacked_restore_interval": min(10, _visibility_timeout),
+        "unacked_restore_throttle": 1,
+    }
+
 # --- search ---------------------------------------------------------------------
 
 SEARCH_BACKEND = env_choice("SEARCH_BACKEND", "database", ("database", "elasticsearch"))

@@ -1,9 +1,46 @@
-from wagtail.admin.panels import FieldPanel, ObjectList
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, ObjectList, Panel
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.widgets import ListingButton
+from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from media_pipeline.forms import VideoAssetAdminForm
-from media_pipeline.models import VideoAsset
+from media_pipeline.forms import SubtitleAdminForm, VideoAssetAdminForm
+from media_pipeline.models import Subtitle, VideoAsset
+from media_pipeline.selectors import video_asset_is_playable
+from media_pipeline.services import video_asset_reprocess
+
+
+def _may_reprocess(user, asset: VideoAsset) -> bool:
+    return policy_registry.get(asset).user_has_permission_for_instance(
+        user, "change", asset
+    )
+
+
+class AssetStatePanel(Panel):
+    """Read-only processing state of the asset being edited."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "media_pipeline/admin/asset_state_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            asset = self.instance
+            context["asset"] = asset
+            if asset.pk:
+                context["renditions"] = list(asset.renditions.all())
+                if _may_reprocess(self.request.user, asset):
+                    context["reprocess_url"] = reverse(
+                        "media_pipeline_reprocess", args=[asset.pk]
+                    )
+            return context
 
 
 class VideoAssetViewSet(SnippetViewSet):
@@ -12,12 +49,97 @@ class VideoAssetViewSet(SnippetViewSet):
     menu_label = "视频素材"
     add_to_admin_menu = True
     menu_order = 210
-    list_display = ["title", "status", "duration", "uploaded_by", "created_at"]
+    list_display = [
+        "title",
+        Column("state_label", label="状态"),
+        Column("duration", label="时长（秒）"),
+        Column("error", label="错误原因"),
+        "uploaded_by",
+        "created_at",
+    ]
     list_filter = ["status"]
     search_fields = ["title", "original_filename"]
     edit_handler = ObjectList(
-        [FieldPanel("title"), FieldPanel("file")], base_form_class=VideoAssetAdminForm
+        [
+            FieldPanel("title"),
+            FieldPanel("file"),
+            AssetStatePanel(heading="处理状态"),
+        ],
+        base_form_class=VideoAssetAdminForm,
+    )
+
+
+class SubtitleViewSet(SnippetViewSet):
+    model = Subtitle
+    icon = "doc-full"
+    menu_label = "字幕"
+    list_display = ["asset", "label", "language", "created_at"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("asset"),
+            FieldPanel("language"),
+            FieldPanel("label"),
+            FieldPanel("subtitle_file"),
+        ],
+        base_form_class=SubtitleAdminForm,
     )
 
 
 register_snippet(VideoAssetViewSet)
+register_snippet(SubtitleViewSet)
+
+
+def reprocess_view(request, asset_id: int):
+    asset = get_object_or_404(VideoAsset, pk=asset_id)
+    if not _may_reprocess(request.user, asset):
+        raise PermissionDenied
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = ""
+    next_url = next_url or reverse("wagtailsnippets_media_pipeline_videoasset:list")
+    if request.method == "POST":
+        video_asset_reprocess(asset=asset)
+        messages.success(request, f"「{asset.title}」已重新排队处理。")
+        return redirect(next_url)
+    return TemplateResponse(
+        request,
+        "media_pipeline/admin/reprocess_confirm.html",
+        {"asset": asset, "next_url": next_url, "page_title": "重新处理"},
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_reprocess_url():
+    return [
+        path(
+            "media/assets/<int:asset_id>/reprocess/",
+            reprocess_view,
+            name="media_pipeline_reprocess",
+        )
+    ]
+
+
+@hooks.register("register_snippet_listing_buttons")
+def reprocess_listing_button(snippet, user, next_url=None):
+    if isinstance(snippet, VideoAsset) and _may_reprocess(user, snippet):
+        url = reverse("media_pipeline_reprocess", args=[snippet.pk])
+        yield ListingButton(
+            "重新处理",
+            f"{url}?{urlencode({'next': next_url or ''})}",
+            icon_name="repeat",
+            priority=40,
+        )
+
+
+@hooks.register("before_publish_page")
+def block_publish_without_ready_video(request, page):
+    """A lesson whose video has no playable version stays a draft."""
+    asset = getattr(page.specific, "video", None)
+    if not isinstance(asset, VideoAsset) or video_asset_is_playable(asset):
+        return None
+    messages.error(
+        request,
+        f"无法发布：视频「{asset.title}」尚未处理完成（{asset.state_label}）。"
+        "修改已保存为草稿，请在视频可播放后再发布。",
+    )
+    return redirect("wagtailadmin_pages:edit", page.pk)

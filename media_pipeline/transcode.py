@@ -1,0 +1,376 @@
+"""The HLS ladder in one ffmpeg process.
+
+One decode of the original feeds every video rung (H.264, keyframes every 2 s, 6 s
+segments), an AAC audio-only rendition, a poster and a thumbnail sprite. The master
+playlist (BANDWIDTH, RESOLUTION, CODECS) and the sprite's WebVTT track are written by
+Python afterwards, so the master is the last file of a run.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from django.conf import settings
+
+from media_pipeline.probe import ProbeResult
+
+SEGMENT_SECONDS = 6
+KEYFRAME_SECONDS = 2
+SPRITE_COLUMNS = 10
+SPRITE_MAX_THUMBS = 100
+THUMB_WIDTH = 160
+AAC_CODEC = "mp4a.40.2"
+TEE_SAFE_PATH = re.compile(r"^[A-Za-z0-9_./-]+$")
+
+
+class TranscodeError(Exception):
+    """ffmpeg failed or ran over its time; ``str(exc)`` says why."""
+
+
+class TranscodeInterrupted(TranscodeError):
+    """The run was stopped because it lost its lease."""
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str
+    kind: str  # "video" | "audio"
+    width: int | None
+    height: int | None
+    video_kbps: int
+    audio_kbps: int
+    level: str = ""
+    channels: int = 2
+
+    @property
+    def bandwidth(self) -> int:
+        # Peak estimate: the encoder may overshoot its average video rate a little.
+        return int((self.video_kbps * 1.2 + self.audio_kbps) * 1000)
+
+    @property
+    def codecs(self) -> str:
+        if self.kind == "audio":
+            return AAC_CODEC
+        video = (
+            "avc1.4d40"
+            + {"3.0": "1e", "3.1": "1f", "4.0": "28", "5.1": "33"}[self.level]
+        )
+        return f"{video},{AAC_CODEC}" if self.audio_kbps else video
+
+    @property
+    def playlist(self) -> str:
+        return f"{self.name}/index.m3u8"
+
+
+@dataclass(frozen=True)
+class Plan:
+    rungs: list[Rung]
+    has_video: bool
+    has_audio: bool
+    duration: float
+    fps: float = 25.0
+    poster_size: tuple[int, int] = (0, 0)
+    thumb_interval: int = 0
+    thumb_count: int = 0
+    thumb_size: tuple[int, int] = (0, 0)
+
+
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2)) * 2)
+
+
+def _level(height: int) -> str:
+    if height <= 480:
+        return "3.0"
+    if height <= 720:
+        return "3.1"
+    if height <= 1080:
+        return "4.0"
+    return "5.1"
+
+
+def plan_ladder(probe: ProbeResult) -> Plan:
+    """The renditions for ``probe``'s media: never above the source height."""
+    audio_kbps = settings.MEDIA_AUDIO_KBPS if probe.audio else 0
+    rungs: list[Rung] = []
+    if probe.video:
+        width, height = probe.video["width"], probe.video["height"]
+        if probe.rotation in (90, 270):
+            width, height = height, width
+        heights = [(h, kbps) for h, kbps in settings.MEDIA_LADDER if h <= height] or [
+            (_even(height) if height >= 2 else 2, settings.MEDIA_LADDER[0][1])
+        ]
+        for rung_height, kbps in heights:
+            rungs.append(
+                Rung(
+                    name=f"{rung_height}p",
+                    kind="video",
+                    width=_even(width * rung_height / height),
+                    height=rung_height,
+                    video_kbps=kbps,
+                    audio_kbps=audio_kbps,
+                    level=_level(rung_height),
+                )
+            )
+    if probe.audio:
+        # Slow networks and elderly members: a small mono AAC rendition.
+        rungs.append(
+            Rung(
+                "audio",
+                "audio",
+                None,
+                None,
+                0,
+                settings.MEDIA_AUDIO_ONLY_KBPS,
+                channels=1,
+            )
+        )
+        if not probe.video:
+            rungs.append(
+                Rung("audio-hq", "audio", None, None, 0, settings.MEDIA_AUDIO_KBPS)
+            )
+    plan = Plan(
+        rungs=rungs,
+        has_video=bool(probe.video),
+        has_audio=bool(probe.audio),
+        duration=probe.duration,
+    )
+    if probe.video:
+        interval = max(1, math.ceil(probe.duration / SPRITE_MAX_THUMBS))
+        top = [r for r in rungs if r.kind == "video"][-1]
+        plan = replace(
+            plan,
+            fps=probe.video.get("fps") or 25.0,
+            poster_size=(top.width, top.height),
+            thumb_interval=interval,
+            thumb_count=max(1, math.ceil(probe.duration / interval)),
+            thumb_size=(THUMB_WIDTH, _even(THUMB_WIDTH * top.height / top.width)),
+        )
+    return plan
+
+
+def build_command(
+    *,
+    source: Path,
+    demuxer: str,
+    plan: Plan,
+    out_dir: Path,
+    progress: bool = True,
+    images: bool = True,
+) -> list[str]:
+    """The single ffmpeg invocation for ``plan`` (an argument list, no shell).
+
+    ``images`` adds the poster and the thumbnail sprite to the same decode.
+    """
+    video_rungs = [r for r in plan.rungs if r.kind == "video"]
+    images = images and plan.has_video
+    args = [settings.FFMPEG_BINARY, "-nostdin", "-hide_banner", "-v", "error"]
+    if progress:
+        args += ["-progress", "pipe:1", "-nostats"]
+    args += ["-protocol_whitelist", "file", "-f", demuxer, "-i", f"file:{source}"]
+    if video_rungs or images:
+        branches = len(video_rungs) + (2 if images else 0)
+        labels = "".join(f"[s{i}]" for i in range(branches))
+        graph = [f"[0:v:0]split={branches}{labels}"]
+        for i, rung in enumerate(video_rungs):
+            graph.append(f"[s{i}]scale={rung.width}:{rung.height},setsar=1[v{i}]")
+    if images:
+        poster_w, poster_h = plan.poster_size
+        poster_at = min(5.0, plan.duration / 10)
+        graph.append(
+            f"[s{branches - 2}]select='gte(t\\,{poster_at:.2f})',"
+            f"scale={poster_w}:{poster_h},setsar=1[poster]"
+        )
+        thumb_w, thumb_h = plan.thumb_size
+        rows = math.ceil(plan.thumb_count / SPRITE_COLUMNS)
+        columns = min(SPRITE_COLUMNS, plan.thumb_count)
+        graph.append(
+            f"[s{branches - 1}]fps=1/{plan.thumb_interval},"
+            f"scale={thumb_w}:{thumb_h},setsar=1,tile={columns}x{rows}[sprite]"
+        )
+    if video_rungs or images:
+        args += ["-filter_complex", ";".join(graph)]
+    for i in range(len(video_rungs)):
+        args += ["-map", f"[v{i}]"]
+    # Each distinct audio encoding runs once and is muxed into every variant using
+    # it (the tee muxer), instead of once per variant.
+    audio_tracks: dict[tuple[int, int], int] = {}
+    for rung in plan.rungs:
+        if rung.audio_kbps and (rung.audio_kbps, rung.channels) not in audio_tracks:
+            index = len(audio_tracks)
+            audio_tracks[(rung.audio_kbps, rung.channels)] = index
+            args += ["-map", "0:a:0", f"-b:a:{index}", f"{rung.audio_kbps}k"]
+            args += [f"-ac:a:{index}", str(rung.channels)]
+    for i, rung in enumerate(video_rungs):
+        args += [
+            f"-b:v:{i}",
+            f"{rung.video_kbps}k",
+            f"-maxrate:v:{i}",
+            f"{int(rung.video_kbps * 1.2)}k",
+            f"-bufsize:v:{i}",
+            f"{rung.video_kbps * 2}k",
+            f"-level:v:{i}",
+            rung.level,
+        ]
+    if video_rungs:
+        fps = min(max(plan.fps, 1.0), 120.0)
+        args += [
+            "-c:v",
+            "libx264",
+            "-preset",
+            settings.MEDIA_X264_PRESET,
+            "-profile:v",
+            "main",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            str(int(round(fps * KEYFRAME_SECONDS))),
+            "-sc_threshold",
+            "0",
+            "-force_key_frames",
+            f"expr:gte(t,n_forced*{KEYFRAME_SECONDS})",
+        ]
+    if audio_tracks:
+        args += ["-c:a", "aac"]
+    if not TEE_SAFE_PATH.match(str(out_dir)):
+        raise TranscodeError(f"unsafe work folder for ffmpeg's tee muxer: {out_dir}")
+    slaves = []
+    video_index = 0
+    for rung in plan.rungs:
+        streams = []
+        if rung.kind == "video":
+            streams.append(f"v:{video_index}")
+            video_index += 1
+        if rung.audio_kbps:
+            streams.append(f"a:{audio_tracks[(rung.audio_kbps, rung.channels)]}")
+        folder = out_dir / rung.name
+        options = ":".join(
+            [
+                "select=\\'" + ",".join(streams) + "\\'",
+                "f=hls",
+                f"hls_time={SEGMENT_SECONDS}",
+                "hls_playlist_type=vod",
+                "hls_flags=independent_segments",
+                f"hls_segment_filename={folder / 'seg_%05d.ts'}",
+            ]
+        )
+        slaves.append(f"[{options}]{folder / 'index.m3u8'}")
+    if slaves:
+        args += ["-f", "tee", "|".join(slaves)]
+    if images:
+        args += ["-map", "[poster]", "-frames:v", "1", "-q:v", "3"]
+        args += [str(out_dir / "poster.jpg")]
+        args += ["-map", "[sprite]", "-frames:v", "1", "-q:v", "5"]
+        args += [str(out_dir / "sprite.jpg")]
+    return args
+
+
+def master_playlist(plan: Plan) -> str:
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    ordered = [r for r in plan.rungs if r.kind == "video"] + [
+        r for r in plan.rungs if r.kind == "audio"
+    ]
+    for rung in ordered:
+        attributes = [f"BANDWIDTH={rung.bandwidth}", f'CODECS="{rung.codecs}"']
+        if rung.kind == "video":
+            attributes.insert(1, f"RESOLUTION={rung.width}x{rung.height}")
+        lines.append("#EXT-X-STREAM-INF:" + ",".join(attributes))
+        lines.append(rung.playlist)
+    return "\n".join(lines) + "\n"
+
+
+def thumbnails_vtt(plan: Plan, sprite_name: str = "sprite.jpg") -> str:
+    width, height = plan.thumb_size
+    cues = ["WEBVTT", ""]
+    for index in range(plan.thumb_count):
+        start = index * plan.thumb_interval
+        end = min(plan.duration, start + plan.thumb_interval)
+        x = (index % SPRITE_COLUMNS) * width
+        y = (index // SPRITE_COLUMNS) * height
+        cues.append(f"{_timestamp(start)} --> {_timestamp(end)}")
+        cues.append(f"{sprite_name}#xywh={x},{y},{width},{height}")
+        cues.append("")
+    return "\n".join(cues)
+
+
+def _timestamp(seconds: float) -> str:
+    millis = int(round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def run_ffmpeg(
+    args: list[str],
+    *,
+    duration: float,
+    on_progress: Callable[[int], bool] | None = None,
+) -> None:
+    """Run ffmpeg, reporting whole percentages read from ``-progress``.
+
+    ``on_progress`` returns False to stop the run (``TranscodeInterrupted``).
+    Raises ``TranscodeError`` when ffmpeg fails or exceeds its wall-clock limit.
+    """
+    timeout = duration * settings.MEDIA_TRANSCODE_TIMEOUT_FACTOR + 600
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr
+        )
+        killer = _Deadline(process, timeout)
+        stopped = False
+        try:
+            last = -1
+            for raw in process.stdout:
+                key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+                if key != "out_time_us" or not value.isdigit() or duration <= 0:
+                    continue
+                percent = min(99, int(int(value) / 1e6 / duration * 100))
+                if percent != last and on_progress is not None:
+                    last = percent
+                    if not on_progress(percent):
+                        stopped = True
+                        process.kill()
+                        break
+            process.wait()
+        finally:
+            killer.cancel()
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        if stopped:
+            raise TranscodeInterrupted("处理被另一个任务接管 (lease lost)")
+        if killer.fired:
+            raise TranscodeError(f"转码超时（超过 {timeout:.0f} 秒）(ffmpeg timed out)")
+        if process.returncode != 0:
+            stderr.seek(0)
+            tail = stderr.read()[-2000:].decode("utf-8", "replace").strip()
+            last_line = tail.splitlines()[-1] if tail else f"exit {process.returncode}"
+            raise TranscodeError(f"转码失败：{last_line} (ffmpeg failed)")
+
+
+class _Deadline:
+    """Kill a process when its wall-clock time is up."""
+
+    def __init__(self, process: subprocess.Popen, seconds: float):
+        import threading
+
+        self.fired = False
+        self._process = process
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        if self._process.poll() is None:
+            self._process.kill()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
