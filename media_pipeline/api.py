@@ -17,7 +17,7 @@ from email.utils import format_datetime
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 from wagtail.api.v3.auth import AllowAnonymous, BearerTokenAuth
@@ -284,7 +284,7 @@ def _managed_asset(request: HttpRequest, asset_id: int) -> VideoAsset | None:
 def media_assets_detail(request: HttpRequest, asset_id: int):
     asset = _managed_asset(request, asset_id)
     if asset is None:
-        return 404, {"detail": "视频素材不存在", "code": "asset_not_found"}
+        return Status(404, {"detail": "视频素材不存在", "code": "asset_not_found"})
     playback = selectors.video_asset_playback(asset=asset)
     return {
         "id": asset.pk,
@@ -316,7 +316,7 @@ def media_subtitles_create(
 ):
     asset = _managed_asset(request, asset_id)
     if asset is None:
-        return 404, {"detail": "视频素材不存在", "code": "asset_not_found"}
+        return Status(404, {"detail": "视频素材不存在", "code": "asset_not_found"})
     try:
         subtitle = services.subtitle_attach(
             asset=asset,
@@ -325,12 +325,15 @@ def media_subtitles_create(
             label=label,
         )
     except ValueError as exc:
-        return 400, {"detail": str(exc), "code": "bad_subtitle"}
-    return 201, {
-        "language": subtitle.language,
-        "label": subtitle.label,
-        "url": selectors.hls_url(asset, f"subtitles/{subtitle.pk}.vtt"),
-    }
+        return Status(400, {"detail": str(exc), "code": "bad_subtitle"})
+    return Status(
+        201,
+        {
+            "language": subtitle.language,
+            "label": subtitle.label,
+            "url": selectors.hls_url(asset, f"subtitles/{subtitle.pk}.vtt"),
+        },
+    )
 
 
 # --- playback -------------------------------------------------------------------

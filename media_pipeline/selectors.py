@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import Q
@@ -92,3 +93,29 @@ def video_asset_playback(*, asset: VideoAsset) -> dict[str, Any]:
         for subtitle in asset.subtitles.all()
     ]
     return data
+
+
+_VTT_TIMING = re.compile(r"^\s*(\d{2}:)?\d{2}:\d{2}\.\d{3}\s+-->")
+_VTT_TAG = re.compile(r"<[^>]+>")
+
+
+def video_asset_subtitle_text(*, asset: VideoAsset) -> str:
+    """The spoken text of ``asset``'s subtitle tracks, without cue timings, ids or
+    markup, for full-text search."""
+    lines: list[str] = []
+    for content in asset.subtitles.values_list("content", flat=True):
+        in_note = False
+        for raw in content.splitlines():
+            line = raw.strip()
+            if not line:
+                in_note = False
+                continue
+            if in_note or line.startswith(("WEBVTT", "STYLE", "REGION")):
+                continue
+            if line.startswith("NOTE"):
+                in_note = True
+                continue
+            if _VTT_TIMING.match(line) or line.isdigit():
+                continue
+            lines.append(_VTT_TAG.sub("", line))
+    return "\n".join(lines)

@@ -4,14 +4,12 @@ Only live, public pages are searchable; a page with a video (lessons, VR coursew
 only once the video is ready. Lessons without a video are text lessons and are
 searchable. Lecturers of the pool (师资库) are all public.
 
-Subtitles: when ``media_pipeline.selectors`` provides
-``video_asset_subtitle_text(*, asset) -> str``, a lesson's subtitle text is indexed
-with its body (weight of the body). Until then lessons are indexed without it.
+A lesson's subtitle text (``media_pipeline.selectors.video_asset_subtitle_text``) is
+indexed with its body, at the body's weight.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Iterator
 
 from wagtail.models import Page
@@ -27,6 +25,7 @@ from cms.models import (
     VRCoursewarePage,
 )
 from cms.selectors import pages_visible_to_public
+from media_pipeline.selectors import video_asset_subtitle_text
 from search.backends.base import IndexDocument
 from search.text import plain_text
 
@@ -49,15 +48,10 @@ def lecturer_key(lecturer_id: int) -> str:
 
 
 def subtitle_text(video) -> str:
-    """Subtitle text of ``video`` when the media pipeline exposes it, else ""."""
-    try:
-        selectors = importlib.import_module("media_pipeline.selectors")
-    except ImportError:
+    """The subtitle text of ``video`` ("" without a video)."""
+    if video is None:
         return ""
-    provider = getattr(selectors, "video_asset_subtitle_text", None)
-    if provider is None or video is None:
-        return ""
-    return provider(asset=video) or ""
+    return video_asset_subtitle_text(asset=video)
 
 
 def _public(queryset):

@@ -10,7 +10,7 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.models import Lecturer
-from media_pipeline.models import VideoAsset
+from media_pipeline.models import Subtitle, VideoAsset
 from search import tasks
 from search.services import search_dependent_page_ids, search_lecturer_page_ids
 
@@ -74,6 +74,13 @@ def video_saved(sender, instance, **kwargs) -> None:
         )
 
 
+def subtitle_changed(sender, instance, **kwargs) -> None:
+    transaction.on_commit(
+        partial(tasks.search_video_lessons_sync_task.delay, instance.asset_id),
+        robust=True,
+    )
+
+
 def connect() -> None:
     uid = "search"
     page_published.connect(page_changed, dispatch_uid=f"{uid}-published")
@@ -93,3 +100,9 @@ def connect() -> None:
             dispatch_uid=f"{uid}-lecturer-{signal is post_save}",
         )
     post_save.connect(video_saved, sender=VideoAsset, dispatch_uid=f"{uid}-video")
+    for signal in (post_save, post_delete):
+        signal.connect(
+            subtitle_changed,
+            sender=Subtitle,
+            dispatch_uid=f"{uid}-subtitle-{signal is post_save}",
+        )

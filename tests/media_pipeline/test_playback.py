@@ -230,3 +230,19 @@ def test_asset_state_endpoint_for_uploader(
         client_for(member_user).get(f"/api/v3/media/assets/{asset.pk}/").status_code
         == 404
     )
+
+
+def test_subtitle_text_for_search_has_no_timings_ids_or_markup(db):
+    from media_pipeline.selectors import video_asset_subtitle_text
+    from media_pipeline.services import subtitle_attach
+    from tests import factories
+
+    asset = factories.video_asset(title="字幕")
+    subtitle_attach(
+        asset=asset,
+        raw=(
+            "WEBVTT\n\nNOTE 讲稿备注\n不应出现\n\n1\n00:00:01.000 --> 00:00:02.000\n"
+            "<v 讲师>同志们好</v>\n\n2\n00:00:02.000 --> 00:00:04.500\n学习党史\n"
+        ).encode(),
+    )
+    assert video_asset_subtitle_text(asset=asset) == "同志们好\n学习党史"

@@ -193,3 +193,21 @@ def test_title_outranks_summary_outranks_body(backend_name, section, after_commi
         f"lesson:{in_summary.slug}",
         f"lesson:{in_body.slug}",
     ]
+
+
+def test_subtitles_make_a_lesson_findable_by_what_is_said(
+    backend_name, section, after_commit
+):
+    from media_pipeline.services import subtitle_attach
+
+    video = factories.video_asset(title="字幕视频", status="ready")
+    with after_commit():
+        lesson = factories.lesson(section, title="一堂微党课", video=video)
+    assert found("古田会议") == []
+    srt = "1\n00:00:01,000 --> 00:00:03,000\n今天我们讲<i>古田会议</i>的故事\n"
+    with after_commit():
+        subtitle = subtitle_attach(asset=video, raw=srt.encode())
+    assert found("古田会议") == [f"lesson:{lesson.slug}"]
+    with after_commit():
+        subtitle.delete()
+    assert found("古田会议") == []
