@@ -8,6 +8,7 @@ API and one OpenAPI document at ``/api/v3/openapi.json``.
 from wagtail.api.v3.api import api
 
 from cms.api import router as cms_router
+from learning.api import router as learning_router
 
 api.title = "dangke API"
 api.description = (
@@ -16,3 +17,4 @@ api.description = (
     "`Authorization: Bearer <token>` for member and editor endpoints."
 )
 api.add_router("/lecturers/", cms_router)
+api.add_router("/learning/", learning_router)
