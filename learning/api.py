@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 from ninja.security import django_auth
 from wagtail.api.v3.auth import BearerTokenAuth
 
@@ -37,7 +37,7 @@ RATE_WINDOW_SECONDS = 60
 
 
 def _error(status: int, detail: str, code: str):
-    return status, {"detail": detail, "code": code}
+    return Status(status, {"detail": detail, "code": code})
 
 
 def _member(request: HttpRequest) -> Member:
@@ -94,7 +94,7 @@ def progress_record(request: HttpRequest, payload: HeartbeatIn):
         )
     except services.LearningError as exc:
         return _error(exc.status, exc.detail, exc.code)
-    return 200, answer.as_dict()
+    return Status(200, answer.as_dict())
 
 
 @router.post(
@@ -110,7 +110,9 @@ def enrolment_create(request: HttpRequest, payload: EnrolmentIn):
         )
     except services.LearningError as exc:
         return _error(exc.status, exc.detail, exc.code)
-    return 201, {"course": enrolment.course_id, "enrolled_at": enrolment.enrolled_at}
+    return Status(
+        201, {"course": enrolment.course_id, "enrolled_at": enrolment.enrolled_at}
+    )
 
 
 @router.post(
@@ -137,11 +139,14 @@ def checkin_create(request: HttpRequest, payload: CheckinIn):
         )
     except services.LearningError as exc:
         return _error(exc.status, exc.detail, exc.code)
-    return 201, {
-        "session": session.pk,
-        "checked_in_at": attendance.checked_in_at,
-        "credit_hours": session.credit_hours,
-    }
+    return Status(
+        201,
+        {
+            "session": session.pk,
+            "checked_in_at": attendance.checked_in_at,
+            "credit_hours": session.credit_hours,
+        },
+    )
 
 
 @router.get(
@@ -155,7 +160,7 @@ def archive(request: HttpRequest, year: int | None = None):
         member = _member(request)
     except services.LearningError as exc:
         return _error(exc.status, exc.detail, exc.code)
-    return 200, selectors.member_archive(member=member, year=year)
+    return Status(200, selectors.member_archive(member=member, year=year))
 
 
 @router.get(
@@ -211,4 +216,4 @@ def report(
     built = selectors.report_build(
         **kwargs, laggards_offset=offset, laggards_limit=limit
     )
-    return 200, built.as_dict()
+    return Status(200, built.as_dict())

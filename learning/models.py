@@ -477,7 +477,7 @@ class TrainingClass(ClusterableModel):
         return self.title
 
 
-class TrainingSession(models.Model):
+class TrainingSession(ClusterableModel):
     """课次: one session of a class, with its rotating check-in code."""
 
     training_class = ParentalKey(
