@@ -159,8 +159,8 @@ def test_bad_positions_are_400_and_change_nothing(
 
 def test_nan_is_400(member, lesson, token_for):
     raw = (
-        '{"lesson": %d, "playback_id": "%s", "seq": 0, "ranges": [[0, NaN]], '
-        '"position": 1, "rate": 1}' % (lesson.pk, uuid.uuid4())
+        f'{{"lesson": {lesson.pk}, "playback_id": "{uuid.uuid4()}", "seq": 0, '
+        '"ranges": [[0, NaN]], "position": 1, "rate": 1}'
     )
     response = Client().post(
         PROGRESS,
