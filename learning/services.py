@@ -631,11 +631,14 @@ def _parse_date(value) -> date | None:
     return date.fromisoformat(text)
 
 
-def members_import(*, rows: list[dict], progress: Progress = None) -> list[Member]:
+def members_import(
+    *, rows: list[dict], within: list[str] | None = None, progress: Progress = None
+) -> list[Member]:
     """Create or update members from rows (username, name, organisation_code,
     member_type, join_date). New accounts join the group 党员 with an unusable
-    password (they sign in through the organisation's login). All rows or none:
-    raises ImportFailed listing every bad row.
+    password (they sign in through the organisation's login). ``within`` limits the
+    organisations to those subtree paths (an organisation admin's import). All rows
+    or none: raises ImportFailed listing every bad row.
     """
     errors: list[tuple[int, str]] = []
     saved: list[Member] = []
@@ -661,6 +664,10 @@ def members_import(*, rows: list[dict], progress: Progress = None) -> list[Membe
             organisation = organisations[org_code]
             if organisation is None:
                 problems.append(f"组织代码「{org_code}」不存在")
+            elif within is not None and not any(
+                organisation.path.startswith(p) for p in within
+            ):
+                problems.append(f"组织「{org_code}」不在您管理的范围内")
             if member_type is None:
                 problems.append(f"未知的党员类别「{_text(row, 'member_type')}」")
             try:
