@@ -485,6 +485,14 @@ def session_check_in(
                 "签到码已过期，请扫描屏幕上最新的签到码", code="expired"
             )
         raise CheckinRefused("签到码错误", code="wrong_code")
+    return attendance_record(member=member, session=session, now=now)
+
+
+def attendance_record(
+    *, member: Member, session: TrainingSession, now: datetime
+) -> Attendance:
+    """Record attendance (once): the session's 学时 and completion of the lessons it
+    covers, in the same records as online learning. Raises nothing."""
     with transaction.atomic():
         attendance, created = Attendance.objects.get_or_create(
             member=member, session=session, defaults={"checked_in_at": now}
