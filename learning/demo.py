@@ -35,7 +35,7 @@ from learning.models import (
     TrainingSession,
 )
 
-DEMO_PASSWORD = "dangke-demo"
+DEMO_PASSWORD = "dangke-demo"  # noqa: S105 - the documented demo login
 MEMBERS = 200
 DISTRICT = ("YX", "越秀区委")
 SUBDISTRICTS = [("YX-BJ", "北京街道党工委"), ("YX-DS", "东山街道党工委"),
@@ -88,7 +88,7 @@ def _organisation(code: str, name: str, kind: str, parent=None) -> Organisation:
 def _organisations() -> list[Organisation]:
     district = _organisation(*DISTRICT, "district")
     branches = []
-    for s_index, (s_code, s_name) in enumerate(SUBDISTRICTS, start=1):
+    for s_code, s_name in SUBDISTRICTS:
         sub = _organisation(s_code, s_name, "subdistrict", district)
         for c in (1, 2):
             c_code = f"{s_code}-C{c}"
