@@ -12,11 +12,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 from ninja.security import django_auth
-from wagtail.api.v3.auth import BearerTokenAuth
 
 from cms.models import CoursePage, TopicPage
 from cms.selectors import pages_visible_to_public
 from learning import selectors, services
+from learning.auth import RememberedBearerTokenAuth
 from learning.exports import report_response
 from learning.models import Member, Organisation, TrainingSession
 from learning.schemas import (
@@ -31,7 +31,7 @@ from learning.schemas import (
     ReportOut,
 )
 
-router = Router(tags=["learning"], auth=[BearerTokenAuth(), django_auth])
+router = Router(tags=["learning"], auth=[RememberedBearerTokenAuth(), django_auth])
 
 RATE_WINDOW_SECONDS = 60
 
@@ -51,12 +51,12 @@ def _rate_limited(request: HttpRequest, bucket: str, limit: int) -> bool:
     """A fixed-window counter in Django's cache, so every worker shares it."""
     window = int(timezone.now().timestamp()) // RATE_WINDOW_SECONDS
     key = f"learning:rate:{bucket}:{request.user.pk}:{window}"
-    cache.add(key, 0, RATE_WINDOW_SECONDS * 2)
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS * 2)
-        count = 1
+    except ValueError:  # the window's first request
+        if cache.add(key, 1, RATE_WINDOW_SECONDS * 2):
+            return limit < 1
+        count = cache.incr(key)
     return count > limit
 
 

@@ -231,6 +231,7 @@ def _watched(member, lesson: MicroLessonPage, share: float, when, out) -> None:
         progress.watched_seconds = seconds
         progress.position = seconds
         progress.duration = lesson.duration
+        progress.version += 1
         progress.save()
     if seconds >= lesson.duration * info.threshold / 100:
         services.lesson_mark_completed(

@@ -8,7 +8,6 @@ parent's path plus a fixed-width segment, so "this subtree" is one indexed
 from __future__ import annotations
 
 import secrets
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -286,6 +285,16 @@ class LessonProgress(models.Model):
     completed_via = models.CharField(
         "完成方式", max_length=16, choices=Via.choices, blank=True
     )
+    # Per playback (client uuid): its first beat, credit so far, the seqs seen and
+    # the latest answers, so a replayed beat gets the same answer (services).
+    playbacks = models.JSONField(default=dict, editable=False)
+    # Wall-clock credit allowance shared by all playbacks of this member and lesson,
+    # so opening many playbacks at once cannot multiply the slack.
+    credit_allowance = models.FloatField(default=0, editable=False)
+    allowance_stamp = models.FloatField(null=True, editable=False)  # Unix time
+    # Bumped on every write; heartbeats update only the version they read and retry
+    # otherwise, so concurrent beats never overwrite each other.
+    version = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -295,44 +304,6 @@ class LessonProgress(models.Model):
             models.UniqueConstraint(
                 fields=["member", "lesson"], name="unique_lesson_progress"
             )
-        ]
-
-
-class Playback(models.Model):
-    """One playback session of a lesson (a client-chosen uuid): the wall-clock budget
-    that bounds how much new watching its beats may credit."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
-    lesson = models.ForeignKey(
-        "wagtailcore.Page", on_delete=models.CASCADE, related_name="+"
-    )
-    first_beat_at = models.DateTimeField()
-    last_beat_at = models.DateTimeField()
-    credited_seconds = models.FloatField(default=0)
-    max_seq = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = "播放会话"
-        verbose_name_plural = "播放会话"
-
-
-class Heartbeat(models.Model):
-    """A processed beat, kept so that a replayed (playback, seq) gets the same answer."""
-
-    playback = models.ForeignKey(
-        Playback, on_delete=models.CASCADE, related_name="beats"
-    )
-    seq = models.PositiveIntegerField()
-    received_at = models.DateTimeField()
-    credited_seconds = models.FloatField(default=0)
-    answer = models.JSONField(default=dict)
-
-    class Meta:
-        verbose_name = "心跳"
-        verbose_name_plural = "心跳"
-        constraints = [
-            models.UniqueConstraint(fields=["playback", "seq"], name="unique_beat")
         ]
 
 

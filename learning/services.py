@@ -32,13 +32,16 @@ from learning.models import (
     CourseCompletion,
     CreditRecord,
     Enrolment,
-    Heartbeat,
     LessonProgress,
     Member,
     Organisation,
-    Playback,
     TopicCompletion,
     TrainingSession,
+)
+from learning.progress_store import (
+    ProgressRow,
+    progress_row_read,
+    progress_row_write,
 )
 
 MAX_PLAYBACK_RATE = 2.0  # the fastest speed a player offers; bounds new credit
@@ -194,14 +197,17 @@ def lesson_progress_record(
 ) -> ProgressAnswer:
     """Merge one heartbeat into the member's watched intervals of a lesson.
 
-    New unique watching is bounded by this playback's wall-clock time since its first
-    beat × ``MAX_PLAYBACK_RATE`` + slack, minus what the playback already earned; a
-    replayed ``(playback_id, seq)`` returns the stored answer. Completion is decided
-    here only and never regresses.
+    New unique watching is bounded twice: by this playback's wall-clock time since its
+    first beat × ``MAX_PLAYBACK_RATE`` + slack (minus what it already earned), and by
+    an allowance shared by all playbacks of the member and lesson (refilled at
+    ``MAX_PLAYBACK_RATE`` per wall-clock second, capped), so fresh playback ids cannot
+    multiply the slack. Only new unique seconds count. A replayed ``(playback_id,
+    seq)`` gets the same answer and no credit. Completion is decided here only and
+    never regresses.
 
     Raises LessonNotFound (unknown, unpublished or restricted page), OutOfReach,
-    InvalidHeartbeat (bad numbers, ranges beyond the duration), Conflict (a playback
-    id of another member or lesson, or a lesson without a duration).
+    InvalidHeartbeat (bad numbers, ranges beyond the duration), Conflict (a lesson
+    without a duration).
     """
     now = now or timezone.now()
     info = selectors.lesson_info(lesson_id=lesson_id)
@@ -224,90 +230,163 @@ def lesson_progress_record(
     if not (0 < rate <= MAX_CLIENT_RATE):
         raise InvalidHeartbeat(f"rate = {rate} 必须大于 0 且不超过 {MAX_CLIENT_RATE}")
     claimed = intervals_merge(_validated_ranges(ranges, info.duration))
+    for _attempt in range(MAX_WRITE_ATTEMPTS):
+        row = progress_row_read(member_id=member.pk, lesson_id=info.id)
+        if row is None:
+            LessonProgress.objects.bulk_create(
+                [LessonProgress(member_id=member.pk, lesson_id=info.id,
+                                duration=info.duration)],
+                ignore_conflicts=True,
+            )  # fmt: skip
+            continue
+        answer, written = _apply_beat(
+            row, info, member, str(playback_id), seq, claimed, position, now
+        )
+        if written:
+            return answer
+    raise Conflict("进度记录繁忙，请稍后重试", code="busy")
 
-    with transaction.atomic():
-        progress = _locked_progress(member=member, lesson_id=info.id, info=info)
-        playback = Playback.objects.select_for_update().filter(pk=playback_id).first()
-        if playback is not None and (
-            playback.member_id != member.pk or playback.lesson_id != info.id
-        ):
-            raise Conflict(
-                "playback_id 已用于其他播放，请为每次播放生成新的 uuid",
-                code="playback_mismatch",
-            )
-        if playback is not None:
-            earlier = Heartbeat.objects.filter(playback=playback, seq=seq).first()
-            if earlier is not None:
-                return ProgressAnswer(**earlier.answer)
-        else:
-            playback = Playback.objects.create(
-                id=playback_id,
-                member=member,
-                lesson_id=info.id,
-                first_beat_at=now,
-                last_beat_at=now,
-            )
-        elapsed = max(0.0, (now - playback.first_beat_at).total_seconds())
-        budget = max(
-            0.0,
-            elapsed * MAX_PLAYBACK_RATE
+
+MAX_WRITE_ATTEMPTS = 50
+
+
+def _apply_beat(
+    row: ProgressRow,
+    info,
+    member: Member,
+    key: str,
+    seq: int,
+    claimed: list[tuple[float, float]],
+    position: float,
+    now: datetime,
+) -> tuple[ProgressAnswer, bool]:
+    """Apply a beat to the row as read; False when another write came first."""
+    stamp = now.timestamp()
+    state = row.playbacks.get(key)
+    if state is not None and _seq_seen(state["seqs"], seq):
+        earlier = state["answers"].get(str(seq))
+        if earlier is not None:
+            return ProgressAnswer(**earlier), True
+        return _answer(row, info, credited=0.0), True
+    if state is None:
+        state = {"first": stamp, "last": stamp, "credited": 0.0, "max_seq": -1,
+                 "seqs": [], "answers": {}}  # fmt: skip
+    allowance = _allowance(row, stamp)
+    budget = max(
+        0.0,
+        min(
+            allowance,
+            max(0.0, stamp - state["first"]) * MAX_PLAYBACK_RATE
             + CREDIT_SLACK_SECONDS
-            - playback.credited_seconds,
+            - state["credited"],
+        ),
+    )
+    watched = intervals_merge(row.intervals)
+    granted = intervals_take(intervals_subtract(claimed, watched), budget)
+    credited = intervals_total(granted)
+    if granted:
+        watched = intervals_merge(watched + granted)
+        row.intervals = [[round(a, 3), round(b, 3)] for a, b in watched]
+        row.watched_seconds = intervals_total(watched)
+    if seq >= state["max_seq"]:
+        row.position = min(position, float(info.duration))
+    newly_completed = (
+        not row.completed
+        and info.completion_rule == "watched"
+        and row.watched_seconds >= info.duration * info.threshold / 100 - 1e-6
+    )
+    row.completed = row.completed or newly_completed
+    answer = _answer(row, info, credited=credited)
+    state["credited"] += credited
+    state["last"] = max(state["last"], stamp)
+    state["max_seq"] = max(state["max_seq"], seq)
+    state["seqs"] = _seq_add(state["seqs"], seq)
+    answers = state["answers"]
+    answers[str(seq)] = answer.as_dict()
+    for old in sorted(answers, key=int)[:-KEPT_ANSWERS]:
+        del answers[old]
+    row.playbacks[key] = state
+    _prune_playbacks(row.playbacks, stamp)
+    row.credit_allowance = allowance - credited
+    row.allowance_stamp = stamp
+    if not newly_completed:
+        return answer, progress_row_write(row, duration=info.duration, now=now)
+    with transaction.atomic():
+        if not progress_row_write(row, duration=info.duration, now=now, durable=True):
+            return answer, False
+        LessonProgress.objects.filter(pk=row.id).update(
+            completed_at=now, completed_via=LessonProgress.Via.ONLINE
         )
-        watched = intervals_merge(progress.intervals)
-        granted = intervals_take(intervals_subtract(claimed, watched), budget)
-        credited = intervals_total(granted)
-        if granted:
-            watched = intervals_merge(watched + granted)
-            progress.intervals = [[round(a, 3), round(b, 3)] for a, b in watched]
-            progress.watched_seconds = intervals_total(watched)
-        progress.duration = info.duration
-        if seq >= playback.max_seq:
-            progress.position = min(position, float(info.duration))
-        newly_completed = (
-            progress.completed_at is None
-            and info.completion_rule == "watched"
-            and progress.watched_seconds >= info.duration * info.threshold / 100 - 1e-6
-        )
-        if newly_completed:
-            progress.completed_at = now
-            progress.completed_via = LessonProgress.Via.ONLINE
-        progress.save()
-        playback.credited_seconds += credited
-        playback.last_beat_at = max(playback.last_beat_at, now)
-        playback.max_seq = max(playback.max_seq, seq)
-        playback.save(update_fields=["credited_seconds", "last_beat_at", "max_seq"])
-        answer = ProgressAnswer(
-            watched_ratio=round(min(1.0, progress.watched_seconds / info.duration), 4),
-            completed=progress.completed_at is not None,
-            resume_position=round(progress.position, 3),
-            credited_seconds=round(credited, 3),
-        )
-        Heartbeat.objects.create(
-            playback=playback,
-            seq=seq,
-            received_at=now,
-            credited_seconds=credited,
-            answer=answer.as_dict(),
-        )
-        if newly_completed:
-            _roll_up(member=member, course_ids=info.course_ids, now=now)
-    return answer
+        _roll_up(member=member, course_ids=info.course_ids, now=now)
+    return answer, True
+
+
+KEPT_ANSWERS = 16  # older replays still earn nothing; they get the current state
+KEPT_PLAYBACKS = 20
+PLAYBACK_KEPT_SECONDS = 24 * 3600
+MAX_BEAT_GAP_SECONDS = 300  # clients beat every 10–30 s; a gap beyond this loses
+ALLOWANCE_CAP_SECONDS = MAX_BEAT_GAP_SECONDS * MAX_PLAYBACK_RATE + CREDIT_SLACK_SECONDS
+
+
+def _allowance(row: ProgressRow, stamp: float) -> float:
+    """The member-and-lesson allowance now: refilled at the maximum playback rate
+    since its last use, capped at ``MAX_BEAT_GAP_SECONDS``' worth + slack."""
+    if row.allowance_stamp is None:
+        return CREDIT_SLACK_SECONDS
+    refill = max(0.0, stamp - row.allowance_stamp) * MAX_PLAYBACK_RATE
+    return min(ALLOWANCE_CAP_SECONDS, row.credit_allowance + refill)
+
+
+def _answer(row: ProgressRow, info, *, credited: float) -> ProgressAnswer:
+    return ProgressAnswer(
+        watched_ratio=round(min(1.0, row.watched_seconds / info.duration), 4),
+        completed=row.completed,
+        resume_position=round(row.position, 3),
+        credited_seconds=round(credited, 3),
+    )
+
+
+def _seq_seen(spans: list[list[int]], seq: int) -> bool:
+    return any(low <= seq <= high for low, high in spans)
+
+
+def _seq_add(spans: list[list[int]], seq: int) -> list[list[int]]:
+    """Seqs seen, kept as merged ``[low, high]`` spans (beats mostly come in order)."""
+    merged: list[list[int]] = []
+    for low, high in sorted([*spans, [seq, seq]]):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return merged
+
+
+def _prune_playbacks(playbacks: dict, stamp: float) -> None:
+    for key in [
+        k for k, v in playbacks.items() if v["last"] < stamp - PLAYBACK_KEPT_SECONDS
+    ]:
+        del playbacks[key]
+    for key in sorted(playbacks, key=lambda k: playbacks[k]["last"])[:-KEPT_PLAYBACKS]:
+        del playbacks[key]
 
 
 def _locked_progress(*, member: Member, lesson_id: int, info) -> LessonProgress:
     """The member's progress row for the lesson, created if needed, locked until the
     transaction ends so concurrent beats apply one after another."""
+    rows = LessonProgress.objects.select_for_update().filter(
+        member=member, lesson_id=lesson_id
+    )
+    progress = rows.first()
+    if progress is not None:
+        return progress
     try:
         with transaction.atomic():
-            LessonProgress.objects.get_or_create(
-                member=member, lesson_id=lesson_id, defaults={"duration": info.duration}
+            LessonProgress.objects.create(
+                member=member, lesson_id=lesson_id, duration=info.duration
             )
     except IntegrityError:
         pass  # created by a concurrent beat; lock it below
-    return LessonProgress.objects.select_for_update().get(
-        member=member, lesson_id=lesson_id
-    )
+    return rows.get()
 
 
 def lesson_mark_completed(
@@ -328,6 +407,7 @@ def lesson_mark_completed(
         progress.completed_at = now
         progress.completed_via = via
         progress.duration = info.duration
+        progress.version += 1
         progress.save()
         _roll_up(member=member, course_ids=info.course_ids, now=now)
     return True

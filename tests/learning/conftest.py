@@ -12,9 +12,18 @@ from tests.learning import factories as lf
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and cached lesson facts never leak between tests."""
+    from learning.auth import token_memo_forget
+    from learning.selectors import lesson_info_forget, member_forget
+
+    token_memo_forget()
+
     cache.clear()
+    lesson_info_forget()
+    member_forget()
     yield
     cache.clear()
+    lesson_info_forget()
+    member_forget()
 
 
 @pytest.fixture

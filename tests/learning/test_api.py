@@ -375,3 +375,13 @@ def test_reports_are_scoped_to_the_admin_subtree(tree, course, token_for):
         .status_code
         == 404
     )
+
+
+def test_a_revoked_token_stops_working(member, lesson, token_for):
+    from wagtail.models import APIToken
+
+    token = token_for(member.user)
+    body = heartbeat(lesson, uuid.uuid4(), 0, [], 0)
+    assert post(Client(), PROGRESS, body, token).status_code == 200
+    APIToken.objects.get(user=member.user).revoke()
+    assert post(Client(), PROGRESS, body, token).status_code == 401
