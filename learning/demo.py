@@ -111,9 +111,6 @@ def _members(branches, rng: random.Random, out: TextIO) -> list[Member]:
     User = get_user_model()
     group = Group.objects.get(name="党员")
     password = make_password(DEMO_PASSWORD)  # hashed once, shared by the demo users
-    existing = {
-        u.username: u for u in User.objects.filter(username__startswith="dangyuan")
-    }
     members = []
     for index in range(1, MEMBERS + 1):
         username = f"dangyuan{index:03d}"
@@ -127,20 +124,14 @@ def _members(branches, rng: random.Random, out: TextIO) -> list[Member]:
             )[0]
         name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
         join_date = date(1970 + rng.randrange(54), 1 + rng.randrange(12), 1)
-        user = existing.get(username)
-        if user is None:
-            user = User.objects.create(
-                username=username, password=password, last_name=name
-            )
-        user.groups.add(group)
-        member, _ = Member.objects.update_or_create(
-            user=user,
-            defaults={
-                "name": name,
-                "organisation": branch,
-                "member_type": member_type,
-                "join_date": join_date,
-            },
+        member = services.member_upsert(
+            username=username,
+            name=name,
+            organisation=branch,
+            member_type=member_type,
+            join_date=join_date,
+            group=group,
+            password_hash=password,
         )
         members.append(member)
         if index % 20 == 0 or index == MEMBERS:

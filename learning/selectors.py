@@ -223,24 +223,30 @@ def course_ids_required_by(content: Page) -> list[int]:
     return [content.pk]
 
 
+def _flagged_or_all(links: list[tuple[int, bool]]) -> list[int]:
+    """The ids flagged as required, or every id when none is flagged."""
+    flagged = [item for item, is_flagged in links if is_flagged]
+    return flagged or [item for item, _ in links]
+
+
 def topic_required_course_ids(*, topic_id: int) -> list[int]:
-    links = list(
-        TopicCourse.objects.filter(topic_id=topic_id).values_list(
-            "course_id", "required"
+    return _flagged_or_all(
+        list(
+            TopicCourse.objects.filter(topic_id=topic_id).values_list(
+                "course_id", "required"
+            )
         )
     )
-    required = [course for course, is_required in links if is_required]
-    return required or [course for course, _ in links]
 
 
 def course_required_lesson_ids(*, course_id: int) -> list[int]:
-    links = list(
-        CourseLesson.objects.filter(course_id=course_id).values_list(
-            "lesson_id", "compulsory"
+    return _flagged_or_all(
+        list(
+            CourseLesson.objects.filter(course_id=course_id).values_list(
+                "lesson_id", "compulsory"
+            )
         )
     )
-    compulsory = [lesson for lesson, is_compulsory in links if is_compulsory]
-    return compulsory or [lesson for lesson, _ in links]
 
 
 def member_can_learn(*, member: Member, info: LessonInfo) -> bool:

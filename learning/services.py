@@ -730,7 +730,6 @@ def members_import(
     """
     errors: list[tuple[int, str]] = []
     saved: list[Member] = []
-    User = get_user_model()
     group = Group.objects.filter(name="党员").first()
     organisations = {}
     with transaction.atomic():
@@ -768,23 +767,16 @@ def members_import(
             if problems:
                 errors.append((index, "；".join(problems)))
             else:
-                user = User.objects.filter(username=username).first()
-                if user is None:
-                    user = User(username=username)
-                    user.set_unusable_password()
-                    user.save()
-                if group is not None:
-                    user.groups.add(group)
-                member, _ = Member.objects.update_or_create(
-                    user=user,
-                    defaults={
-                        "name": name,
-                        "organisation": organisation,
-                        "member_type": member_type,
-                        "join_date": join_date,
-                    },
+                saved.append(
+                    member_upsert(
+                        username=username,
+                        name=name,
+                        organisation=organisation,
+                        member_type=member_type,
+                        join_date=join_date,
+                        group=group,
+                    )
                 )
-                saved.append(member)
             if progress:
                 progress(index - 1, len(rows))
         if errors:
@@ -792,6 +784,41 @@ def members_import(
     if errors:
         raise ImportFailed(errors)
     return saved
+
+
+def member_upsert(
+    *,
+    username: str,
+    name: str,
+    organisation: Organisation,
+    member_type: str,
+    join_date: date | None,
+    group: Group | None,
+    password_hash: str | None = None,
+) -> Member:
+    """Create or update the account ``username`` and its member profile; a new
+    account gets ``password_hash`` or an unusable password. Raises nothing."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username)
+        if password_hash:
+            user.password = password_hash
+        else:
+            user.set_unusable_password()
+        user.save()
+    if group is not None:
+        user.groups.add(group)
+    member, _ = Member.objects.update_or_create(
+        user=user,
+        defaults={
+            "name": name,
+            "organisation": organisation,
+            "member_type": member_type,
+            "join_date": join_date,
+        },
+    )
+    return member
 
 
 def table_read(*, name: str, content: bytes) -> list[list]:
