@@ -176,3 +176,38 @@ def test_checkin_screen_and_qr_image(editor, client_for, tree, monkeypatch):
     image = client.get(reverse("learning_checkin_qr", args=[session.pk]))
     assert image["Content-Type"] == "image/png"
     assert image.content.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    "name", ["organisations", "members", "assignments", "training_classes",
+             "organisation_admins"],
+)  # fmt: skip
+def test_add_forms_render_for_editors(editor, client_for, name, db):
+    response = client_for(editor).get(reverse(f"{name}:add"))
+    assert response.status_code == 200
+
+
+def test_editor_creates_a_class_with_a_session_in_the_admin(
+    editor, client_for, tree, lesson
+):
+    data = {
+        "title": "新培训班",
+        "organisation": tree["district"].pk,
+        "description": "",
+        "sessions-TOTAL_FORMS": "1",
+        "sessions-INITIAL_FORMS": "0",
+        "sessions-MIN_NUM_FORMS": "0",
+        "sessions-MAX_NUM_FORMS": "1000",
+        "sessions-0-title": "第一讲",
+        "sessions-0-starts_at": "2026-07-01 09:00",
+        "sessions-0-ends_at": "2026-07-01 11:00",
+        "sessions-0-lessons": [lesson.pk],
+        "sessions-0-credit_hours": "2",
+        "sessions-0-ORDER": "1",
+        "sessions-0-id": "",
+        "sessions-0-DELETE": "",
+    }
+    response = client_for(editor).post(reverse("training_classes:add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    session = TrainingSession.objects.get(title="第一讲")
+    assert list(session.lessons.all()) == [lesson.page_ptr]

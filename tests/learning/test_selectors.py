@@ -107,3 +107,22 @@ def test_report_scope_for_org_admins(tree):
     assert selectors.user_can_report_on(secretary, tree["branch1"])
     assert not selectors.user_can_report_on(secretary, tree["district"])
     assert not selectors.user_can_report_on(secretary, tree["branch2"])
+
+
+def test_topic_report(tree, course, home_page):
+    from cms.models import TopicCourse, TopicPage
+    from learning.models import TopicCompletion
+
+    topic = TopicPage(title="专题", slug="topic-report")
+    home_page.add_child(instance=topic)
+    TopicCourse.objects.create(topic=topic, course=course)
+    topic.save_revision().publish()
+    done = lf.member(organisation=tree["branch1"], username="done")
+    lf.member(organisation=tree["branch2"], username="todo")
+    TopicCompletion.objects.create(
+        member=done, topic=topic, completed_at=timezone.now()
+    )
+    report = selectors.report_build(organisation=tree["district"], topic=topic)
+    assert report.subject.startswith("专题")
+    assert (report.total.members, report.total.completed) == (2, 1)
+    assert [m["name"] for m in report.laggards] == ["todo"]

@@ -249,3 +249,31 @@ def test_vr_courseware_completes_by_its_rule(member, section):
     station.save_revision().publish()
     assert watch(member, watched, 0, 120).completed is True
     assert watch(member, station, 0, 120, at=1000).completed is False
+
+
+def test_vr_station_completes_by_attendance(member, section, tree):
+    from cms.models import VRCoursewarePage
+    from learning.models import TrainingClass, TrainingSession
+
+    station = VRCoursewarePage(
+        title="VR 体验站", slug="vr-station", kind="station", duration=300,
+        completion_rule="attended",
+    )  # fmt: skip
+    section.add_child(instance=station)
+    station.save_revision().publish()
+    klass = TrainingClass.objects.create(
+        title="现场教学", organisation=tree["district"]
+    )
+    session = TrainingSession.objects.create(
+        training_class=klass,
+        title="体验",
+        starts_at=T0,
+        ends_at=T0 + timedelta(hours=1),
+    )
+    session.lessons.add(station)
+    session.save()
+    services.attendance_record(member=member, session=session, now=T0)
+    services.attendance_record(member=member, session=session, now=T0)  # twice
+    progress = LessonProgress.objects.get(member=member, lesson=station)
+    assert progress.completed_via == "attendance"
+    assert CreditRecord.objects.filter(member=member, source="session").count() == 1
