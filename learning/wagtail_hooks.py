@@ -83,11 +83,18 @@ class OrganisationAdministratorViewSet(ScopedViewSet):
     list_display = ["user", "organisation"]
 
 
+class AssignmentCreateView(generic.CreateView):
+    def save_instance(self):
+        self.form.instance.created_by = self.request.user
+        return super().save_instance()
+
+
 class AssignmentViewSet(ScopedViewSet):
     model = Assignment
     icon = "tasks"
     menu_label = "必修指派"
-    list_display = ["content", "organisation", "deadline"]
+    list_display = ["content", "organisation", "deadline", "created_by"]
+    add_view_class = AssignmentCreateView
 
 
 class TrainingClassViewSet(ScopedViewSet):

@@ -211,3 +211,21 @@ def test_editor_creates_a_class_with_a_session_in_the_admin(
     assert response.status_code == 302, response.content.decode()[:3000]
     session = TrainingSession.objects.get(title="第一讲")
     assert list(session.lessons.all()) == [lesson.page_ptr]
+
+
+def test_editor_assigns_a_course(editor, client_for, tree, course):
+    from learning.models import Assignment
+
+    response = client_for(editor).post(
+        reverse("assignments:add"),
+        {
+            "content": course.pk,
+            "organisation": tree["sub1"].pk,
+            "member_types": ["regular", "mobile"],
+            "deadline": "2026-12-31",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assignment = Assignment.objects.get()
+    assert assignment.created_by == editor
+    assert assignment.member_types == ["regular", "mobile"]

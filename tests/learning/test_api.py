@@ -385,3 +385,20 @@ def test_a_revoked_token_stops_working(member, lesson, token_for):
     assert post(Client(), PROGRESS, body, token).status_code == 200
     APIToken.objects.get(user=member.user).revoke()
     assert post(Client(), PROGRESS, body, token).status_code == 401
+
+
+def test_openapi_documents_the_learning_operations(db):
+    document = Client().get("/api/v3/openapi.json").json()
+    operation_ids = {
+        operation["operationId"]
+        for path in document["paths"].values()
+        for operation in path.values()
+    }
+    assert {
+        "learning_progress_record",
+        "learning_enrolment_create",
+        "learning_checkin_create",
+        "learning_archive",
+        "learning_report",
+    } <= operation_ids
+    assert "/api/v3/learning/progress" in document["paths"]
