@@ -97,6 +97,23 @@ def progress_record(request: HttpRequest, payload: HeartbeatIn):
     return Status(200, answer.as_dict())
 
 
+@router.get(
+    "/progress/{lesson_id}",
+    response={200: ProgressOut, 403: ErrorOut, 404: ErrorOut},
+    operation_id="learning_progress_detail",
+    summary="The member's progress on a lesson (where to resume)",
+)
+def progress_detail(request: HttpRequest, lesson_id: int):
+    try:
+        member = _member(request)
+    except services.LearningError as exc:
+        return _error(exc.status, exc.detail, exc.code)
+    info = selectors.lesson_info(lesson_id=lesson_id)
+    if info is None:
+        return _error(404, f"微党课 {lesson_id} 不存在或未发布", "lesson_not_found")
+    return Status(200, selectors.lesson_progress_summary(member=member, info=info))
+
+
 @router.post(
     "/enrolments",
     response={201: EnrolmentOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},

@@ -374,6 +374,18 @@ def member_archive(*, member: Member, year: int | None = None) -> dict:
     }
 
 
+def lesson_progress_summary(*, member: Member, info: LessonInfo) -> dict:
+    """Watched share, completion and resume position (zeros before any beat)."""
+    record = LessonProgress.objects.filter(member=member, lesson_id=info.id).first()
+    if record is None:
+        return {"watched_ratio": 0.0, "completed": False, "resume_position": 0.0}
+    return {
+        "watched_ratio": _ratio(record.watched_seconds, info.duration),
+        "completed": record.completed_at is not None,
+        "resume_position": round(record.position, 3),
+    }
+
+
 def _ratio(watched: float, duration: int) -> float:
     if duration <= 0:
         return 0.0

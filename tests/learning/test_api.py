@@ -402,3 +402,21 @@ def test_openapi_documents_the_learning_operations(db):
         "learning_report",
     } <= operation_ids
     assert "/api/v3/learning/progress" in document["paths"]
+
+
+def test_progress_detail_tells_where_to_resume(member, lesson, token_for, clock):
+    token = token_for(member.user)
+    url = f"/api/v3/learning/progress/{lesson.pk}"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert Client().get(url, **auth).json() == {
+        "watched_ratio": 0.0, "completed": False, "resume_position": 0.0,
+        "credited_seconds": 0.0,
+    }  # fmt: skip
+    playback = uuid.uuid4()
+    post(Client(), PROGRESS, heartbeat(lesson, playback, 0, [], 0), token)
+    clock(30)
+    post(Client(), PROGRESS, heartbeat(lesson, playback, 1, [[0, 30]], 30), token)
+    answer = Client().get(url, **auth).json()
+    assert answer["resume_position"] == 30
+    assert answer["watched_ratio"] == 0.05
+    assert Client().get("/api/v3/learning/progress/999999", **auth).status_code == 404
