@@ -6,6 +6,8 @@ never from the request body.
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -38,6 +40,19 @@ RATE_WINDOW_SECONDS = 60
 
 def _error(status: int, detail: str, code: str):
     return Status(status, {"detail": detail, "code": code})
+
+
+def _answering_errors(view):
+    """Turn a refused request (services.LearningError) into its error response."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except services.LearningError as exc:
+            return _error(exc.status, exc.detail, exc.code)
+
+    return wrapper
 
 
 def _member(request: HttpRequest) -> Member:
@@ -79,21 +94,19 @@ def _rate_limited(request: HttpRequest, bucket: str, limit: int) -> bool:
         "returns the same answer."
     ),
 )
+@_answering_errors
 def progress_record(request: HttpRequest, payload: HeartbeatIn):
     if _rate_limited(request, "progress", settings.LEARNING_HEARTBEATS_PER_MINUTE):
         return _error(429, "心跳过于频繁，请稍后再试", "rate_limited")
-    try:
-        answer = services.lesson_progress_record(
-            member=_member(request),
-            lesson_id=payload.lesson,
-            playback_id=payload.playback_id,
-            seq=payload.seq,
-            ranges=payload.ranges,
-            position=payload.position,
-            rate=payload.rate,
-        )
-    except services.LearningError as exc:
-        return _error(exc.status, exc.detail, exc.code)
+    answer = services.lesson_progress_record(
+        member=_member(request),
+        lesson_id=payload.lesson,
+        playback_id=payload.playback_id,
+        seq=payload.seq,
+        ranges=payload.ranges,
+        position=payload.position,
+        rate=payload.rate,
+    )
     return Status(200, answer.as_dict())
 
 
@@ -103,11 +116,9 @@ def progress_record(request: HttpRequest, payload: HeartbeatIn):
     operation_id="learning_progress_detail",
     summary="The member's progress on a lesson (where to resume)",
 )
+@_answering_errors
 def progress_detail(request: HttpRequest, lesson_id: int):
-    try:
-        member = _member(request)
-    except services.LearningError as exc:
-        return _error(exc.status, exc.detail, exc.code)
+    member = _member(request)
     info = selectors.lesson_info(lesson_id=lesson_id)
     if info is None:
         return _error(404, f"微党课 {lesson_id} 不存在或未发布", "lesson_not_found")
@@ -120,13 +131,11 @@ def progress_detail(request: HttpRequest, lesson_id: int):
     operation_id="learning_enrolment_create",
     summary="Enrol in an elective course (选课)",
 )
+@_answering_errors
 def enrolment_create(request: HttpRequest, payload: EnrolmentIn):
-    try:
-        enrolment = services.enrolment_create(
-            member=_member(request), course_id=payload.course
-        )
-    except services.LearningError as exc:
-        return _error(exc.status, exc.detail, exc.code)
+    enrolment = services.enrolment_create(
+        member=_member(request), course_id=payload.course
+    )
     return Status(
         201, {"course": enrolment.course_id, "enrolled_at": enrolment.enrolled_at}
     )
@@ -144,18 +153,16 @@ def enrolment_create(request: HttpRequest, payload: EnrolmentIn):
     operation_id="learning_checkin_create",
     summary="Check in at a training session with its rotating code",
 )
+@_answering_errors
 def checkin_create(request: HttpRequest, payload: CheckinIn):
     if _rate_limited(request, "checkin", settings.LEARNING_CHECKINS_PER_MINUTE):
         return _error(429, "签到尝试过于频繁，请稍后再试", "rate_limited")
     session = TrainingSession.objects.filter(pk=payload.session).first()
     if session is None:
         return _error(404, f"课次 {payload.session} 不存在", "session_not_found")
-    try:
-        attendance = services.session_check_in(
-            member=_member(request), session=session, code=payload.code
-        )
-    except services.LearningError as exc:
-        return _error(exc.status, exc.detail, exc.code)
+    attendance = services.session_check_in(
+        member=_member(request), session=session, code=payload.code
+    )
     return Status(
         201,
         {
@@ -172,11 +179,9 @@ def checkin_create(request: HttpRequest, payload: CheckinIn):
     operation_id="learning_archive",
     summary="The signed-in member's learning archive (学习档案)",
 )
+@_answering_errors
 def archive(request: HttpRequest, year: int | None = None):
-    try:
-        member = _member(request)
-    except services.LearningError as exc:
-        return _error(exc.status, exc.detail, exc.code)
+    member = _member(request)
     return Status(200, selectors.member_archive(member=member, year=year))
 
 
