@@ -9,6 +9,7 @@ from wagtail.api.v3.api import api
 
 from cms.api import router as cms_router
 from dangke.api_errors import register_error_handlers
+from learning.api import router as learning_router
 from media_pipeline.api import router as media_router
 from search.api import router as search_router
 
@@ -21,6 +22,7 @@ api.description = (
 )
 api.add_router("/lecturers/", cms_router)
 api.add_router("/media/", media_router)
+api.add_router("/learning/", learning_router)
 api.add_router("/search/", search_router)
 
 # Last: wraps every handler registered so far, including the routers' own.

@@ -401,6 +401,32 @@ CELERY_TASK_ROUTES["search.tasks.*"] = {"queue": "search"}
 # Wagtail's own admin search keeps its database backend.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
+# --- learning -------------------------------------------------------------------
+
+# Django's cache holds the heartbeat rate-limit counters and lesson facts; with several
+# gunicorn workers point CACHE_URL at Redis so the limits hold across them.
+CACHE_URL = env_str("CACHE_URL") or "locmem://"
+_cache_scheme = urlsplit(CACHE_URL).scheme
+if _cache_scheme in ("redis", "rediss"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
+    }
+elif _cache_scheme == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        f"CACHE_URL={CACHE_URL!r}: unsupported scheme {_cache_scheme!r} "
+        "(use redis://host:port/db or locmem://)"
+    )
+LEARNING_HEARTBEATS_PER_MINUTE = env_int("LEARNING_HEARTBEATS_PER_MINUTE", 30)
+LEARNING_CHECKINS_PER_MINUTE = env_int("LEARNING_CHECKINS_PER_MINUTE", 10)
+for _name in ("LEARNING_HEARTBEATS_PER_MINUTE", "LEARNING_CHECKINS_PER_MINUTE"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+
 # --- wagtail --------------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = "党课 dangke"

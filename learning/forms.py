@@ -1,0 +1,66 @@
+"""Admin forms: organisation choices limited to what the signed-in admin manages."""
+
+from __future__ import annotations
+
+from django import forms
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from cms.models import CoursePage, TopicPage
+from cms.selectors import pages_visible_to_public
+from learning.models import Organisation
+from learning.selectors import organisation_scope_q
+
+
+class ScopedOrganisationForm(WagtailAdminModelForm):
+    """Organisation admins may only pick organisations inside their own subtrees."""
+
+    scoped_fields = ("organisation", "parent")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        if user is None:
+            return
+        for name in self.scoped_fields:
+            field = self.fields.get(name)
+            if field is not None:
+                field.queryset = Organisation.objects.filter(organisation_scope_q(user))
+
+
+class ImportForm(forms.Form):
+    KIND_CHOICES = [("organisations", "党组织"), ("members", "党员")]
+
+    kind = forms.ChoiceField(label="导入内容", choices=KIND_CHOICES)
+    file = forms.FileField(
+        label="文件",
+        help_text=(
+            "XLSX 或 CSV，第一行为表头。党组织：组织代码、组织名称、类型、上级组织代码；"
+            "党员：用户名、姓名、所在组织代码、党员类别、入党日期。"
+        ),
+    )
+
+
+class ReportForm(forms.Form):
+    organisation = forms.CharField(label="组织代码", required=False)
+    course = forms.ModelChoiceField(
+        label="课程", queryset=CoursePage.objects.none(), required=False
+    )
+    topic = forms.ModelChoiceField(
+        label="专题", queryset=TopicPage.objects.none(), required=False
+    )
+    year = forms.IntegerField(label="年度", required=False, min_value=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = pages_visible_to_public(
+            CoursePage.objects.all()
+        ).order_by("title")
+        self.fields["topic"].queryset = pages_visible_to_public(
+            TopicPage.objects.all()
+        ).order_by("title")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("course") and data.get("topic"):
+            raise forms.ValidationError("课程与专题只能选一个")
+        return data

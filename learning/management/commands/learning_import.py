@@ -1,0 +1,49 @@
+"""Import organisations or members from an XLSX/CSV file, all rows or none.
+
+manage.py learning_import organisations orgs.xlsx
+manage.py learning_import members members.csv
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from learning import services
+from learning.demo import progress_bar
+
+
+class Command(BaseCommand):
+    help = "Import organisations or members from an XLSX/CSV file (all rows or none)"
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=["organisations", "members"])
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args, kind: str, file: Path, **options):
+        if not file.is_file():
+            raise CommandError(f"{file}: no such file")
+        try:
+            rows = services.rows_from_table(
+                services.table_read(name=file.name, content=file.read_bytes())
+            )
+        except ValueError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+
+        def show(done: int, total: int) -> None:
+            if done % 50 == 0 or done == total:
+                progress_bar(done, total, kind, self.stdout)
+
+        importer = (
+            services.organisations_import
+            if kind == "organisations"
+            else services.members_import
+        )
+        try:
+            saved = importer(rows=rows, progress=show)
+        except services.ImportFailed as exc:
+            for row, message in exc.errors:
+                self.stderr.write(f"row {row}: {message}")
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"imported {len(saved)} {kind}")

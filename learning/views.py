@@ -1,0 +1,228 @@
+"""Admin views: imports, reports with bar charts and export, check-in screens."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from wagtail.admin.ui.tables import Column
+
+from learning import selectors, services
+from learning.choices import MemberType
+from learning.exports import report_response
+from learning.forms import ImportForm, ReportForm
+from learning.models import Organisation, TrainingSession
+
+LAGGARDS_PER_PAGE = 20
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+# --- imports --------------------------------------------------------------------
+
+
+def import_view(request: HttpRequest) -> HttpResponse:
+    """Upload an XLSX/CSV of organisations or members; all rows or none."""
+    _require(request, "learning.add_member")
+    errors: list[tuple[int, str]] = []
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        upload = form.cleaned_data["file"]
+        if kind == "organisations" and not request.user.has_perm(
+            "learning.add_organisation"
+        ):
+            raise PermissionDenied
+        try:
+            table = services.table_read(name=upload.name, content=upload.read())
+            rows = services.rows_from_table(table)
+            if not rows:
+                raise ValueError("文件中没有数据行")
+            if kind == "organisations":
+                saved = services.organisations_import(rows=rows)
+            else:
+                saved = services.members_import(
+                    rows=rows, within=_scope_paths(request.user)
+                )
+        except ValueError as exc:
+            form.add_error("file", str(exc))
+        except services.ImportFailed as exc:
+            errors = exc.errors
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已导入 {len(saved)} 行")
+            form = ImportForm()
+    return render(
+        request,
+        "learning/import.html",
+        {"form": form, "errors": errors, "page_title": "导入党组织/党员"},
+    )
+
+
+def _scope_paths(user) -> list[str] | None:
+    if selectors.user_sees_all_organisations(user):
+        return None
+    return list(
+        selectors.organisations_administered(user).values_list("path", flat=True)
+    )
+
+
+# --- reports --------------------------------------------------------------------
+
+
+def report_view(request: HttpRequest) -> HttpResponse:
+    """A report for an organisation node: totals, a bar per child organisation
+    (links drill down), laggards paged, CSV/XLSX export."""
+    _require(request, "learning.view_member")
+    form = ReportForm(request.GET or None)
+    roots = list(selectors.organisations_administered(request.user))
+    context = {"form": form, "roots": roots, "page_title": "学习报表"}
+    if not form.is_valid() and request.GET:
+        return render(request, "learning/report.html", context)
+    data = form.cleaned_data if form.is_bound else {}
+    code = (data.get("organisation") or "").strip()
+    if code:
+        node = get_object_or_404(Organisation, code=code)
+    elif roots:
+        node = roots[0]
+    else:
+        return render(request, "learning/report.html", context)
+    if not selectors.user_can_report_on(request.user, node):
+        raise PermissionDenied
+    kwargs = {
+        "organisation": node,
+        "course": data.get("course"),
+        "topic": data.get("topic"),
+        "year": data.get("year"),
+    }
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        report = selectors.report_build(**kwargs, laggards_limit=100_000)
+        return report_response(report, report.laggards, export)
+    page_number = _page_number(request)
+    report = selectors.report_build(
+        **kwargs,
+        laggards_offset=(page_number - 1) * LAGGARDS_PER_PAGE,
+        laggards_limit=LAGGARDS_PER_PAGE,
+    )
+    labels = dict(MemberType.choices)
+    for laggard in report.laggards:
+        laggard["member_type_label"] = labels.get(laggard["member_type"], "")
+    paginator = Paginator(range(report.laggards_count), LAGGARDS_PER_PAGE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("export", None)
+    query["organisation"] = node.code
+    drill = query.copy()
+    context.update(
+        {
+            "report": report,
+            "node": node,
+            "ancestors": Organisation.objects.filter(
+                path__in=selectors.organisation_prefixes(node.path)[:-1]
+            ).order_by("path"),
+            "page": paginator.get_page(page_number),
+            "query": query.urlencode(),
+            "drill_query": _without(drill, "organisation"),
+        }
+    )
+    return render(request, "learning/report.html", context)
+
+
+def _without(query, key: str) -> str:
+    query = query.copy()
+    query.pop(key, None)
+    return query.urlencode()
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+# --- check-in -------------------------------------------------------------------
+
+
+def _session_for(request: HttpRequest, session_id: int) -> TrainingSession:
+    _require(request, "learning.view_trainingclass")
+    session = get_object_or_404(
+        TrainingSession.objects.select_related(
+            "training_class__organisation", "teaching_site", "lecturer"
+        ),
+        pk=session_id,
+    )
+    if not selectors.user_can_report_on(
+        request.user, session.training_class.organisation
+    ):
+        raise PermissionDenied
+    return session
+
+
+def checkin_payload(session: TrainingSession, code: str) -> str:
+    """What the QR code holds: the session and its current code."""
+    return f"dangke-checkin:{session.pk}:{code}"
+
+
+def checkin_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The screen shown at the venue: the current code and its QR image, reloading
+    when the code rotates."""
+    session = _session_for(request, session_id)
+    now = timezone.now()
+    expires_at = services.checkin_code_expires_at(at=now)
+    return render(
+        request,
+        "learning/checkin.html",
+        {
+            "session": session,
+            "code": services.checkin_code(session=session, at=now),
+            "seconds_left": max(1, int((expires_at - now).total_seconds()) + 1),
+            "attendance_count": session.attendance.count(),
+            "page_title": f"签到：{session}",
+            "qr_url": reverse("learning_checkin_qr", args=[session.pk])
+            + f"?t={int(now.timestamp()) // services.CHECKIN_STEP_SECONDS}",
+        },
+    )
+
+
+def checkin_qr_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A PNG QR code of the session's current check-in code."""
+    session = _session_for(request, session_id)
+    image = qrcode.make(
+        checkin_payload(session, services.checkin_code(session=session)), box_size=8
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    response = HttpResponse(buffer.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class SessionLinksColumn(Column):
+    """Links from a training class row to each session's check-in screen."""
+
+    def get_value(self, instance):
+        return format_html_join(
+            " ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("learning_checkin", args=[s.pk]), f"签到码·{s.title}")
+                for s in instance.sessions.all()
+            ),
+        ) or format_html("{}", "—")
+
+
+def checkin_links_column() -> Column:
+    return SessionLinksColumn("sessions", label="课次签到")

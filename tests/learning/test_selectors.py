@@ -1,0 +1,128 @@
+"""Reports along the organisation tree, the archive, and the tree itself."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from learning import selectors
+from learning.models import (
+    Assignment,
+    CourseCompletion,
+    CreditRecord,
+    Organisation,
+)
+from tests.learning import factories as lf
+
+
+def _credit(member, hours, n=[0]):  # noqa: B006 - a counter for unique source ids
+    n[0] += 1
+    CreditRecord.objects.create(
+        member=member, source="session", source_id=n[0], title="t",
+        hours=Decimal(hours), year=timezone.localdate().year, earned_at=timezone.now(),
+    )  # fmt: skip
+
+
+def test_course_report_per_child_with_laggards(tree, course):
+    members = [
+        lf.member(organisation=tree["branch1"], username=f"a{i}") for i in range(3)
+    ]
+    members += [
+        lf.member(organisation=tree["branch2"], username=f"b{i}") for i in range(2)
+    ]
+    for m in members[:2] + members[3:4]:
+        CourseCompletion.objects.create(
+            member=m, course=course, completed_at=timezone.now()
+        )
+    _credit(members[0], "4")
+    report = selectors.report_build(organisation=tree["district"], course=course)
+    assert (report.total.members, report.total.completed) == (5, 3)
+    assert report.total.coverage == 60.0
+    rows = {row.code: row for row in report.children}
+    assert (rows["S1"].members, rows["S1"].completed) == (3, 2)
+    assert (rows["S2"].members, rows["S2"].completed) == (2, 1)
+    assert rows["S1"].average_hours == pytest.approx(4 / 3, abs=0.01)
+    assert sorted(m["name"] for m in report.laggards) == ["a2", "b1"]
+    assert report.laggards_count == 2
+    page = selectors.report_build(
+        organisation=tree["district"],
+        course=course,
+        laggards_offset=1,
+        laggards_limit=1,
+    )
+    assert len(page.laggards) == 1
+
+
+def test_course_scope_follows_assignments(tree, course):
+    lf.member(organisation=tree["branch1"], username="in1")
+    lf.member(organisation=tree["branch1"], username="sec", member_type="secretary")
+    lf.member(organisation=tree["branch2"], username="out")
+    Assignment.objects.create(
+        content=course, organisation=tree["sub1"], member_types=["regular"],
+        deadline=timezone.localdate() + timedelta(days=30),
+    )  # fmt: skip
+    report = selectors.report_build(organisation=tree["district"], course=course)
+    assert report.total.members == 1
+
+
+def test_year_report_compares_hours_with_each_types_target(tree):
+    regular = lf.member(organisation=tree["branch1"], username="r")
+    secretary = lf.member(
+        organisation=tree["branch1"], username="s", member_type="secretary"
+    )
+    _credit(regular, "32")
+    _credit(secretary, "40")  # below the secretaries' 56
+    report = selectors.report_build(organisation=tree["district"])
+    assert (report.total.members, report.total.completed) == (2, 1)
+    assert [m["name"] for m in report.laggards] == ["s"]
+    assert report.total.average_hours == 36.0
+
+
+def test_members_of_the_node_itself_get_their_own_row(tree):
+    lf.member(organisation=tree["district"], username="top")
+    lf.member(organisation=tree["branch1"], username="leaf")
+    report = selectors.report_build(organisation=tree["district"])
+    assert report.children[0].name.endswith("（本级）")
+    assert report.children[0].members == 1
+
+
+def test_moving_an_organisation_moves_its_subtree(tree):
+    community = tree["community1"]
+    community.parent = tree["sub2"]
+    community.save()
+    branch = Organisation.objects.get(pk=tree["branch1"].pk)
+    assert branch.path.startswith(tree["sub2"].path)
+    assert branch.depth == 4
+    with pytest.raises(ValueError):
+        sub2 = Organisation.objects.get(pk=tree["sub2"].pk)
+        sub2.parent = Organisation.objects.get(pk=tree["branch1"].pk)
+        sub2.save()
+
+
+def test_report_scope_for_org_admins(tree):
+    secretary = lf.org_admin(organisation=tree["sub1"], username="sec")
+    assert selectors.user_can_report_on(secretary, tree["branch1"])
+    assert not selectors.user_can_report_on(secretary, tree["district"])
+    assert not selectors.user_can_report_on(secretary, tree["branch2"])
+
+
+def test_topic_report(tree, course, home_page):
+    from cms.models import TopicCourse, TopicPage
+    from learning.models import TopicCompletion
+
+    topic = TopicPage(title="专题", slug="topic-report")
+    home_page.add_child(instance=topic)
+    TopicCourse.objects.create(topic=topic, course=course)
+    topic.save_revision().publish()
+    done = lf.member(organisation=tree["branch1"], username="done")
+    lf.member(organisation=tree["branch2"], username="todo")
+    TopicCompletion.objects.create(
+        member=done, topic=topic, completed_at=timezone.now()
+    )
+    report = selectors.report_build(organisation=tree["district"], topic=topic)
+    assert report.subject.startswith("专题")
+    assert (report.total.members, report.total.completed) == (2, 1)
+    assert [m["name"] for m in report.laggards] == ["todo"]
