@@ -72,3 +72,18 @@ def progress(
     for item in items:
         yield item
         bar.advance()
+
+
+def progress_line(done: int, total: int, label: str, stream: IO[str]) -> None:
+    """Draw ``[#####.....]  50% label`` for a loop that counts for itself: in place on
+    a terminal, and only the finished line elsewhere (logs, pipes)."""
+    width = 30
+    filled = int(width * done / total) if total else width
+    percent = int(100 * done / total) if total else 100
+    line = f"[{'#' * filled}{'.' * (width - filled)}] {percent:3d}% {label}"
+    finished = done >= total
+    if getattr(stream, "isatty", lambda: False)():
+        stream.write("\r" + line + ("\n" if finished else ""))
+    elif finished:
+        stream.write(line + "\n")
+    stream.flush()

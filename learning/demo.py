@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from cms.models import CoursePage, Lecturer, MicroLessonPage, TeachingSitePage
 from cms.selectors import pages_visible_to_public
+from dangke.progress import progress_line
 from learning import selectors, services
 from learning.choices import MemberType
 from learning.models import (
@@ -43,17 +44,6 @@ SUBDISTRICTS = [("YX-BJ", "北京街道党工委"), ("YX-DS", "东山街道党�
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
 CLASS_TITLE = "基层党组织书记示范培训班"
-
-
-def progress_bar(done: int, total: int, label: str, out: TextIO) -> None:
-    """Draw ``[#####.....] 50% label`` on one terminal line."""
-    width = 30
-    filled = int(width * done / total) if total else width
-    percent = int(100 * done / total) if total else 100
-    out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {percent:3d}% {label}")
-    if done >= total:
-        out.write("\n")
-    out.flush()
 
 
 def learning_demo_load(*, stdout: TextIO | None = None) -> None:
@@ -135,7 +125,7 @@ def _members(branches, rng: random.Random, out: TextIO) -> list[Member]:
         )
         members.append(member)
         if index % 20 == 0 or index == MEMBERS:
-            progress_bar(index, MEMBERS, "党员", out)
+            progress_line(index, MEMBERS, "党员", out)
     lead_member = User.objects.filter(username="member").first()
     if lead_member is not None:
         lead_member.groups.add(group)
@@ -206,7 +196,7 @@ def _progress(members, courses, rng: random.Random, out: TextIO) -> None:
         if electives and eagerness == 1.0:
             Enrolment.objects.get_or_create(member=member, course=electives[0])
         if done % 10 == 0 or done == len(members):
-            progress_bar(done, len(members), "学习进度", out)
+            progress_line(done, len(members), "学习进度", out)
 
 
 def _watched(member, lesson: MicroLessonPage, share: float, when, out) -> None:

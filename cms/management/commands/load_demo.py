@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from cms.demo import demo_content_load
+from learning.demo import learning_demo_load
 from search.services import search_index_rebuild
 
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         demo_content_load(stdout=self.stderr, with_media=not options["no_media"])
+        learning_demo_load(stdout=self.stderr)
         # The index follows publishing through the worker; rebuild it here so search
         # works the moment `make run` serves, before the worker has caught up.
         search_index_rebuild(stdout=self.stderr)

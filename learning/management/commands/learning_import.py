@@ -10,8 +10,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangke.progress import progress_line
 from learning import services
-from learning.demo import progress_bar
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
 
         def show(done: int, total: int) -> None:
             if done % 50 == 0 or done == total:
-                progress_bar(done, total, kind, self.stdout)
+                progress_line(done, total, kind, self.stdout)
 
         importer = (
             services.organisations_import
