@@ -12,6 +12,7 @@ from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.admin_views import InstanceCheckedViewSetMixin
 from media_pipeline.forms import SubtitleAdminForm, VideoAssetAdminForm
 from media_pipeline.models import Subtitle, VideoAsset
 from media_pipeline.selectors import video_asset_is_playable
@@ -43,7 +44,7 @@ class AssetStatePanel(Panel):
             return context
 
 
-class VideoAssetViewSet(SnippetViewSet):
+class VideoAssetViewSet(InstanceCheckedViewSetMixin, SnippetViewSet):
     model = VideoAsset
     icon = "media"
     menu_label = "视频素材"

@@ -13,6 +13,7 @@ from cms.models.pages import (
     VRCoursewarePage,
 )
 from cms.models.snippets import Lecturer, RedRoute, RedRouteStop
+from cms.models.workflow import LessonReviewTask
 
 __all__ = [
     "CourseLesson",
@@ -20,6 +21,7 @@ __all__ = [
     "CourseTag",
     "HomePage",
     "Lecturer",
+    "LessonReviewTask",
     "LessonCourseware",
     "LessonTag",
     "MicroLessonPage",

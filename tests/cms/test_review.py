@@ -182,3 +182,65 @@ def test_lecturer_cannot_relink_their_profile_to_another_account(
     own.refresh_from_db()
     assert own.title == "教授"
     assert own.user == lecturer_user
+
+
+def test_approval_waits_for_a_playable_video(
+    lecturer_client, client_for, editor, lecturer_user, submissions_area
+):
+    asset = factories.video_asset(title="讲课视频", status="transcoding")
+    asset.uploaded_by = lecturer_user
+    asset.save()
+    lecturer_client.post(
+        add_url(submissions_area),
+        lesson_form(
+            "带视频的投稿", "with-video", video=str(asset.pk), **{"action-submit": "1"}
+        ),
+    )
+    lesson = MicroLessonPage.objects.get(slug="with-video")
+    state = WorkflowState.objects.get(object_id=str(lesson.pk))
+    task_state = state.current_task_state
+    task = task_state.task.specific
+    draft = lesson.get_latest_revision_as_object()
+    assert draft.video == asset
+    assert [name for name, *_ in task.get_actions(draft, editor)] == ["reject"]
+
+    approve = reverse(
+        "wagtailadmin_pages:workflow_action", args=[lesson.pk, "approve", task_state.pk]
+    )
+    response = client_for(editor).post(approve, {"comment": ""})
+    assert response.status_code in (
+        302,
+        403,
+    )  # the admin turns a refusal into a redirect
+    lesson.refresh_from_db()
+    assert not lesson.live
+    state.refresh_from_db()
+    assert state.status == WorkflowState.STATUS_IN_PROGRESS
+
+    asset.status, asset.published_version = "ready", 1
+    asset.save()
+    draft = lesson.get_latest_revision_as_object()
+    assert "approve" in [name for name, *_ in task.get_actions(draft, editor)]
+    client_for(editor).post(approve, {"comment": ""})
+    lesson.refresh_from_db()
+    assert lesson.live and lesson.video == asset
+
+
+def test_lecturers_see_and_edit_only_their_own_videos(
+    client_for, lecturer_user, editor
+):
+    own = factories.video_asset(title="我的视频", uploaded_by=lecturer_user)
+    other = factories.video_asset(title="别人的视频", uploaded_by=editor)
+    client = client_for(lecturer_user)
+    listing = client.get(reverse("wagtailsnippets_media_pipeline_videoasset:list"))
+    assert "我的视频" in listing.content.decode()
+    assert "别人的视频" not in listing.content.decode()
+    edit = "wagtailsnippets_media_pipeline_videoasset:edit"
+    assert client.get(reverse(edit, args=[own.pk])).status_code == 200
+    assert client.get(reverse(edit, args=[other.pk])).status_code in (302, 403)
+    editor_listing = (
+        client_for(editor)
+        .get(reverse("wagtailsnippets_media_pipeline_videoasset:list"))
+        .content.decode()
+    )
+    assert "我的视频" in editor_listing and "别人的视频" in editor_listing
