@@ -1,8 +1,10 @@
+from django.http import Http404
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.admin_views import InstanceCheckedViewSetMixin
-from cms.models import Lecturer, RedRoute
+from cms.models import Lecturer, MicroLessonPage, RedRoute, VRCoursewarePage
 
 
 class LecturerViewSet(InstanceCheckedViewSetMixin, SnippetViewSet):
@@ -24,3 +26,24 @@ class RedRouteViewSet(SnippetViewSet):
 
 register_snippet(LecturerViewSet)
 register_snippet(RedRouteViewSet)
+
+
+@hooks.register("before_serve_document")
+def serve_courseware_only_through_visible_pages(document, request):
+    """A document is served to people with admin access, or when a live page the
+    requester may see uses it (a lesson's courseware, a VR package); otherwise it does
+    not exist for them."""
+    if request.user.is_authenticated and request.user.has_perm(
+        "wagtailadmin.access_admin"
+    ):
+        return None
+    pages = list(
+        MicroLessonPage.objects.live().filter(courseware__document=document)
+    ) + list(VRCoursewarePage.objects.live().filter(package=document))
+    for page in pages:
+        if all(
+            restriction.accept_request(request)
+            for restriction in page.get_view_restrictions()
+        ):
+            return None
+    raise Http404("No document matches the given query.")

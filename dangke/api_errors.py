@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from http import HTTPStatus
 
+from django.db import DataError, IntegrityError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from wagtail.api.v3.errors import DEFAULT_PROBLEM_TYPE, PROBLEM_JSON
@@ -91,6 +92,32 @@ def register_error_handlers(api: NinjaAPI) -> None:
     def api_error(request: HttpRequest, exc: ApiError):
         return error_response(
             status=exc.status, detail=exc.detail, code=exc.code, **exc.extra
+        )
+
+    # A number a client sent that no column can hold (an id, offset or year of 25
+    # digits) fails in the database driver; it is the client's input, not our fault.
+    @api.exception_handler(OverflowError)
+    def number_too_large(request: HttpRequest, exc: OverflowError):
+        return error_response(
+            status=400,
+            detail="A number in the request is out of range",
+            code="out_of_range",
+        )
+
+    @api.exception_handler(IntegrityError)
+    def sqlite_datatype_mismatch(request: HttpRequest, exc: IntegrityError):
+        # SQLite's answer to an OFFSET or id beyond 64 bits; other integrity errors
+        # are ours and stay server errors.
+        if "datatype mismatch" in str(exc):
+            return number_too_large(request, OverflowError(str(exc)))
+        raise exc
+
+    @api.exception_handler(DataError)
+    def data_out_of_range(request: HttpRequest, exc: DataError):
+        return error_response(
+            status=400,
+            detail=f"A value in the request cannot be stored or compared: {exc}".strip(),
+            code="out_of_range",
         )
 
     for exc_class, handler in list(api._exception_handlers.items()):

@@ -25,7 +25,13 @@ class RememberedBearerTokenAuth(BearerTokenAuth):
         memo = _memo.get(token)
         if memo is not None and memo[0] > now:
             User = get_user_model()
-            user = User(pk=memo[1], username=memo[2], is_active=True)
+            user = User(
+                pk=memo[1],
+                username=memo[2],
+                is_active=True,
+                is_superuser=memo[3],
+                is_staff=memo[4],
+            )
             user._state.adding = False
             request.user = user
             return memo
@@ -33,8 +39,13 @@ class RememberedBearerTokenAuth(BearerTokenAuth):
         if api_token is not None:
             if len(_memo) > 50_000:
                 _memo.clear()
-            _memo[token] = (now + TOKEN_MEMO_SECONDS, request.user.pk,
-                            request.user.get_username())  # fmt: skip
+            _memo[token] = (
+                now + TOKEN_MEMO_SECONDS,
+                request.user.pk,
+                request.user.get_username(),
+                request.user.is_superuser,
+                request.user.is_staff,
+            )
         return api_token
 
 

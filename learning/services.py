@@ -554,6 +554,8 @@ def session_check_in(
     if now > session.ends_at + CHECKIN_LATE:
         raise CheckinRefused("本课次已结束，签到已关闭", code="closed")
     code = (code or "").strip()
+    if not (code.isascii() and code.isdigit()):
+        raise CheckinRefused("签到码错误：签到码为 6 位数字", code="wrong_code")
     step = int(now.timestamp()) // CHECKIN_STEP_SECONDS
     valid = {_code_for_step(session, step)}
     if now.timestamp() - step * CHECKIN_STEP_SECONDS < CHECKIN_GRACE_SECONDS:

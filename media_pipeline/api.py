@@ -128,7 +128,7 @@ def _metadata(header: str) -> dict[str, str]:
 
 def _int_header(request: HttpRequest, name: str) -> int:
     raw = request.headers.get(name, "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise services.UploadError(400, "bad_header", f"请求头 {name} 须为非负整数")
     return int(raw)
 
@@ -232,7 +232,9 @@ def media_uploads_append(request: HttpRequest, upload_id: str):
             upload=upload,
             offset=_int_header(request, "Upload-Offset"),
             stream=request,
-            content_length=int(length) if length and length.isdigit() else None,
+            content_length=int(length)
+            if length and length.isascii() and length.isdigit()
+            else None,
             checksum=request.headers.get("Upload-Checksum"),
         )
     except services.UploadError as exc:

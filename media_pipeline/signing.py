@@ -28,7 +28,7 @@ def signed_query(asset_id: int, path: str, *, now: float | None = None) -> str:
 
 def signature_state(asset_id: int, path: str, exp: str | None, sig: str | None) -> str:
     """``"valid"``, ``"expired"`` or ``"invalid"`` (missing or not ours)."""
-    if not exp or not sig or not exp.isdigit():
+    if not exp or not sig or not (exp.isascii() and exp.isdigit()):
         return "invalid"
     if not constant_time_compare(_signature(asset_id, path, int(exp)), sig):
         return "invalid"

@@ -24,7 +24,7 @@ from cms.models import (
     TopicPage,
     VRCoursewarePage,
 )
-from cms.selectors import pages_visible_to_public
+from cms.selectors import page_is_public, pages_visible_to_public
 from media_pipeline.selectors import video_asset_subtitle_text
 from search.backends.base import IndexDocument
 from search.text import plain_text
@@ -139,6 +139,8 @@ def _topic(page: TopicPage) -> IndexDocument:
 
 def _vr(page: VRCoursewarePage) -> IndexDocument:
     site = page.teaching_site
+    if site is not None and not page_is_public(site):
+        site = None  # a draft or restricted site's name must not leak through search
     return _page_document(
         page,
         "vr",

@@ -1,4 +1,4 @@
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class SearchIn(Schema):
@@ -6,7 +6,7 @@ class SearchIn(Schema):
     type: str | None = None
     topic: str | None = None
     lecturer: str | None = None
-    year: int | None = None
+    year: int | None = Field(default=None, ge=1900, le=2999)
     page: int = 1
 
 

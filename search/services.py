@@ -9,7 +9,14 @@ from typing import IO
 
 from django.db.models import Q
 
-from cms.models import CourseLesson, CoursePage, Lecturer, MicroLessonPage, TopicCourse
+from cms.models import (
+    CourseLesson,
+    CoursePage,
+    Lecturer,
+    MicroLessonPage,
+    TopicCourse,
+    VRCoursewarePage,
+)
 from dangke.progress import ProgressBar
 from search import documents
 from search.backends import get_backend
@@ -38,7 +45,10 @@ def search_dependent_page_ids(*, page_ids: Iterable[int]) -> set[int]:
     topic_ids = TopicCourse.objects.filter(course_id__in=ids).values_list(
         "topic_id", flat=True
     )
-    return ids | course_ids | set(topic_ids)
+    vr_ids = VRCoursewarePage.objects.filter(teaching_site_id__in=ids).values_list(
+        "pk", flat=True
+    )
+    return ids | course_ids | set(topic_ids) | set(vr_ids)
 
 
 def search_pages_sync(*, page_ids: Iterable[int]) -> SyncOutcome:

@@ -36,6 +36,8 @@ def pytest_collection_modifyitems(items):
 def _media_root(settings, tmp_path):
     """Each test writes files to its own folder, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_WORK_DIR = tmp_path / "transcode"
+    settings.MEDIA_UPLOAD_DIR = tmp_path / "uploads"
 
 
 @pytest.fixture(autouse=True)

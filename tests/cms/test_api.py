@@ -211,3 +211,78 @@ def test_openapi_document_covers_pages_and_our_routers(client, db):
     } <= operation_ids
     schemas = document["components"]["schemas"]
     assert "MicroLessonPageSchema" in schemas
+
+
+def test_courseware_is_served_only_through_a_visible_lesson(
+    client, client_for, editor, section
+):
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+
+    from cms.models import LessonCourseware
+
+    document = Document(title="内部提纲")
+    document.file.save("outline.txt", ContentFile("提纲内容".encode()))
+    document.save()
+    lesson = factories.lesson(section, title="有课件的课")
+    lesson.courseware = [LessonCourseware(document=document)]
+    lesson.save_revision().publish()
+
+    assert client.get("/api/v3/documents/").status_code == 404
+    assert client.get("/api/v3/images/").status_code == 404
+    body = client.get(f"/api/v3/pages/{lesson.pk}/").json()
+    url = body["courseware"][0]["url"]
+    assert client.get(url).status_code == 200
+
+    PageViewRestriction.objects.create(page=lesson, restriction_type="login")
+    assert client.get(url).status_code == 404
+    assert client_for(editor).get(url).status_code == 200
+
+    lesson.unpublish()
+    PageViewRestriction.objects.all().delete()
+    assert client.get(url).status_code == 404
+
+
+def test_a_members_token_reads_published_pages_and_their_group_restricted_ones(
+    client, member_user, token_for, home_page
+):
+    members_only = factories.section(home_page, title="党员专区", slug="members")
+    lesson = factories.lesson(members_only, title="党员专享课")
+    factories.lesson(
+        factories.section(home_page, title="公开", slug="open"), title="公开课"
+    )
+    rule = PageViewRestriction.objects.create(
+        page=members_only, restriction_type="groups"
+    )
+    rule.groups.add(Group.objects.get(name="党员"))
+    factories.lesson(members_only, title="草稿课", live=False)
+
+    assert titles(client.get(LESSONS)) == ["公开课"]
+    token = token_for(member_user)
+    response = client.get(LESSONS, headers={"Authorization": f"Bearer {token}"})
+    assert sorted(titles(response)) == ["党员专享课", "公开课"]
+    detail = client.get(
+        f"/api/v3/pages/{lesson.pk}/", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert detail.status_code == 200
+
+
+def test_a_lecturer_cannot_read_another_lecturers_draft(
+    client, token_for, submissions_area, lecturer_user
+):
+    other = factories.user("other-lecturer", groups=["讲师"])
+    draft = factories.lesson(
+        submissions_area, title="别人的草稿", live=False, owner=other
+    )
+    token = token_for(lecturer_user)
+    response = client.get(
+        f"/api/v3/pages/{draft.pk}/", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 404
+    own = factories.lesson(
+        submissions_area, title="自己的草稿", live=False, owner=lecturer_user
+    )
+    response = client.get(
+        f"/api/v3/pages/{own.pk}/", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200

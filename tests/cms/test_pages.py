@@ -54,3 +54,23 @@ def test_editor_opens_each_page_type_and_snippet_list_in_the_admin(
     for name in ("cms_lecturer", "cms_redroute", "media_pipeline_videoasset"):
         response = client.get(reverse(f"wagtailsnippets_{name}:list"))
         assert response.status_code == 200, name
+
+
+def test_pages_never_show_titles_of_restricted_or_draft_pages(client, home_page):
+    from wagtail.models import PageViewRestriction
+
+    from tests import factories
+
+    public = factories.section(home_page, title="公开栏目", slug="open")
+    private = factories.section(home_page, title="内部栏目", slug="internal")
+    secret = factories.lesson(private, title="机密课XYZ")
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+    visible = factories.lesson(public, title="公开课")
+    course = factories.course(public, title="混合课程", lessons=[visible, secret])
+    html = client.get(course.url).content.decode()
+    assert "公开课" in html and "机密课XYZ" not in html
+
+    public.unpublish()  # the section only; its lesson stays live
+    visible.refresh_from_db()
+    html = client.get("/open/" + visible.slug + "/").content.decode()
+    assert "公开栏目" not in html

@@ -211,3 +211,33 @@ def test_subtitles_make_a_lesson_findable_by_what_is_said(
     with after_commit():
         subtitle.delete()
     assert found("古田会议") == []
+
+
+def test_a_draft_teaching_site_name_never_reaches_search_through_vr(section):
+    from cms.models import TeachingSitePage, VRCoursewarePage
+    from search import documents
+    from search.services import search_dependent_page_ids
+
+    site = TeachingSitePage(
+        title="秘密教学点甲乙",
+        slug="secret-site",
+        address="某地",
+        latitude=23,
+        longitude=113,
+        live=False,
+    )
+    section.add_child(instance=site)
+    vr = VRCoursewarePage(
+        title="全景课件丙丁", slug="vr-x", kind="station", teaching_site=site
+    )
+    section.add_child(instance=vr)
+    vr.save_revision().publish()
+    assert (
+        "秘密教学点" not in documents._vr(VRCoursewarePage.objects.get(pk=vr.pk)).body
+    )
+    site.save_revision().publish()
+    assert (
+        "秘密教学点甲乙" in documents._vr(VRCoursewarePage.objects.get(pk=vr.pk)).body
+    )
+    # Publishing or changing the site re-indexes the VR courseware that shows it.
+    assert vr.pk in search_dependent_page_ids(page_ids=[site.pk])
