@@ -420,3 +420,28 @@ def test_progress_detail_tells_where_to_resume(member, lesson, token_for, clock)
     assert answer["resume_position"] == 30
     assert answer["watched_ratio"] == 0.05
     assert Client().get("/api/v3/learning/progress/999999", **auth).status_code == 404
+
+
+@pytest.mark.parametrize("code", ["一二三四五六", "１２３４５６", "١٢٣٤٥٦", ""])
+def test_non_ascii_or_empty_codes_are_wrong_codes_not_errors(
+    member, training_session, token_for, code
+):
+    response = post(
+        Client(),
+        "/api/v3/learning/checkins",
+        {"session": training_session.pk, "code": code},
+        token_for(member.user),
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "wrong_code"
+
+
+def test_a_superusers_token_keeps_its_rights_on_repeated_requests(
+    tree, token_for, django_user_model
+):
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    token = token_for(admin)
+    url = f"/api/v3/learning/reports?organisation={tree['district'].code}"
+    first = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+    second = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert first.status_code == second.status_code == 200, second.content
