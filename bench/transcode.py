@@ -63,14 +63,9 @@ def setup_django(work: Path) -> None:
 
 
 def make_clip(path: Path) -> None:
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=size={SIZE}:rate=25:duration={SECONDS}",
-         "-f", "lavfi", "-i", f"sine=frequency=440:duration={SECONDS}",
-         "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-         "-c:a", "aac", "-shortest", str(path)],
-        check=True,
-    )  # fmt: skip
+    from media_pipeline.clips import clip_generate
+
+    clip_generate(path, seconds=SECONDS, size=SIZE, timeout=None)
 
 
 def _cpu() -> float:

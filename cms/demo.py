@@ -3,14 +3,12 @@ by a stable key (slug, name, username) and created only when missing."""
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files import File
@@ -36,6 +34,7 @@ from cms.models import (
     VRCoursewarePage,
 )
 from dangke.progress import ProgressBar
+from media_pipeline.clips import clip_generate
 
 SECTIONS = {
     "courses": ("课程", "<p>必修课与选修课。</p>"),
@@ -82,41 +81,6 @@ def _publish(page: Page) -> None:
     page.save_revision().publish()
 
 
-def _tone_clip(path: Path, *, tone: int, seconds: int = 3) -> Path:
-    """A small real clip: ffmpeg's test pattern with a sine tone."""
-    subprocess.run(
-        [
-            settings.FFMPEG_BINARY,
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size=480x270:rate=25:duration={seconds}",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency={tone}:duration={seconds}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            "-movflags",
-            "+faststart",
-            str(path),
-        ],
-        check=True,
-        timeout=120,
-    )
-    return path
-
-
 def _demo_video(title: str, tone: int, uploader) -> object:
     from media_pipeline import services as media_services
     from media_pipeline.models import VideoAsset
@@ -124,7 +88,14 @@ def _demo_video(title: str, tone: int, uploader) -> object:
     asset = VideoAsset.objects.filter(title=title).first()
     if asset is None:
         with tempfile.TemporaryDirectory() as tmp:
-            clip = _tone_clip(Path(tmp) / "clip.mp4", tone=tone)
+            clip = clip_generate(
+                Path(tmp) / "clip.mp4",
+                seconds=3,
+                size="480x270",
+                tone=tone,
+                faststart=True,
+                timeout=120,
+            )
             with clip.open("rb") as handle:
                 asset = media_services.video_asset_create(
                     file=File(handle, name=f"{title}.mp4"),

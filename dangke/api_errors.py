@@ -3,8 +3,8 @@
 Wagtail's API v3 answers errors as RFC 7807 problem documents (``type``, ``title``,
 ``status``, ``detail``, and ``errors`` for validation). Every error from every router
 also carries a machine-readable ``code`` so clients can branch on it, e.g.
-``{"status": 404, "detail": "...", "code": "not_found"}``. Our routers raise
-``ApiError`` for errors of the domain.
+``{"status": 404, "detail": "...", "code": "not_found"}``; our routers answer their
+domain errors with their own ``{"detail", "code"}`` responses.
 """
 
 from __future__ import annotations
@@ -32,17 +32,6 @@ STATUS_CODES = {
     429: "rate_limited",
     500: "server_error",
 }
-
-
-class ApiError(Exception):
-    """An error a client caused, answered with ``status``, ``detail`` and ``code``."""
-
-    def __init__(self, status: int, detail: str, code: str | None = None, **extra):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.code = code or STATUS_CODES.get(status, "error")
-        self.extra = extra
 
 
 def error_response(
@@ -86,13 +75,8 @@ def _with_code(handler: Callable) -> Callable:
 
 
 def register_error_handlers(api: NinjaAPI) -> None:
-    """Add ``ApiError`` to ``api`` and a ``code`` to every error it answers."""
-
-    @api.exception_handler(ApiError)
-    def api_error(request: HttpRequest, exc: ApiError):
-        return error_response(
-            status=exc.status, detail=exc.detail, code=exc.code, **exc.extra
-        )
+    """Answer out-of-range numbers with a 400, and add a ``code`` to every error
+    ``api`` answers."""
 
     # A number a client sent that no column can hold (an id, offset or year of 25
     # digits) fails in the database driver; it is the client's input, not our fault.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import subprocess
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+
+from media_pipeline.clips import clip_generate
 
 _counter = itertools.count(1)
 
@@ -86,21 +87,12 @@ def make_clip(
     path: Path, *, seconds: float = 1.0, size: str = "160x120", audio: bool = True
 ) -> Path:
     """Write a tiny real MP4 (test pattern, optionally with a tone) with ffmpeg."""
-    args = [
-        "ffmpeg",
-        "-v",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        f"testsrc=size={size}:rate=25:duration={seconds}",
-    ]
-    if audio:
-        args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
-    args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-    if audio:
-        args += ["-c:a", "aac", "-shortest"]
-    args.append(str(path))
-    subprocess.run(args, check=True, timeout=60)
-    return path
+    return clip_generate(
+        path,
+        seconds=seconds,
+        size=size,
+        pattern="testsrc",
+        audio=audio,
+        preset="ultrafast",
+        timeout=60,
+    )
