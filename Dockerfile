@@ -11,6 +11,12 @@ COPY requirements.txt /tmp/requirements.txt
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install -r /tmp/requirements.txt
 
+# The portal's browser libraries (hls.js, three.js), pinned by package-lock.json.
+FROM node:20-bookworm-slim AS browser-libs
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim-bookworm AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -25,8 +31,10 @@ RUN apt-get update \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=dangke:dangke . /app
+COPY --from=browser-libs /src/node_modules /app/node_modules
 # collectstatic needs a key only to import the settings; it is not kept.
 RUN mkdir -p /app/var && chown dangke:dangke /app/var \
+ && python -m themes.vendor && rm -rf /app/node_modules \
  && SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput -v0 \
  && chown -R dangke:dangke /app/var
 USER dangke

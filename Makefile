@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
 .DEFAULT_GOAL := help
-.PHONY: help setup ffmpeg run serve test test-sqlite test-postgres lint format check migrate demo bench-%
+.PHONY: help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres lint format check migrate demo bench-%
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -27,7 +27,28 @@ ffmpeg: ## install ffmpeg/ffprobe from Debian's packages when missing
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq ffmpeg >/dev/null; \
 	fi
 
-setup: $(VENV)/.installed ffmpeg ## install everything: .venv, requirements, ffmpeg
+node: ## install Node.js and npm from Debian's packages when missing
+	@if ! command -v npm >/dev/null; then \
+		echo "installing nodejs and npm (apt-get)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+
+node_modules/.installed: package.json package-lock.json | node
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+browser-libs: node_modules/.installed $(VENV)/.installed ## copy hls.js, three.js and axe-core (npm, pinned) to static files
+	@$(PY) -m themes.vendor
+
+chromium: ## install Debian's Chromium (for the browser tests) when missing
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing chromium (apt-get)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+setup: $(VENV)/.installed ffmpeg browser-libs ## install everything: .venv, requirements, ffmpeg, browser libraries
 
 migrate: setup ## apply database migrations
 	$(PY) manage.py migrate --noinput
@@ -39,7 +60,7 @@ run: demo ## set up, migrate, load the demo and serve web + worker on 127.0.0.1:
 	$(PY) manage.py collectstatic --noinput -v0
 	@$(PY) manage.py demo_banner --base-url http://$(HOST):$(PORT)
 	@trap 'kill 0' EXIT INT TERM; \
-	$(VENV)/bin/celery -A dangke worker -Q default,media,search -c 2 --loglevel=INFO & \
+	$(VENV)/bin/celery -A dangke worker -B -Q default,media,search -c 2 --loglevel=INFO & \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 lint: setup ## ruff lint and format check
@@ -54,10 +75,12 @@ check: setup ## Django system checks and the migrations check
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: setup check test-sqlite test-postgres ## install and run the whole suite (SQLite, then PostgreSQL)
+test: setup chromium check test-sqlite test-postgres ## install and run the whole suite (SQLite, then PostgreSQL)
 
+# Browser tests (tests/e2e, marker e2e) run once, in the PostgreSQL pass.
 test-sqlite: setup
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest $(PYTEST_ARGS)
+	@echo "== SQLite pass (browser tests run in the PostgreSQL pass)"
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 test-postgres: setup
 	@if problem=$$($(PY) -m tests.services postgres 2>&1); then \

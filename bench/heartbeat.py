@@ -21,7 +21,6 @@ import itertools
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +30,15 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import (  # noqa: E402 (after the path is set)
+    admin_execute,
+    free_port,
+    progress,
+    wait_until_up,
+)
+
 BARE_PATH = "/bench/bare"
 PROGRESS_PATH = "/api/v3/learning/progress"
 STEP = 0.25  # seconds of content per beat, well inside the wall-clock budget
@@ -71,28 +79,6 @@ if os.environ.get("BENCH_HEARTBEAT_SERVE") == "1":
 
 
 # --- the benchmark --------------------------------------------------------------
-
-
-def progress(label: str, done: int, total: int) -> None:
-    width = 30
-    filled = int(width * done / total) if total else width
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {label}")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def admin_execute(admin_url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def setup_data(members: int) -> tuple[int, list[str]]:
@@ -328,19 +314,6 @@ def main() -> None:
             }
         )
     )
-
-
-def wait_until_up(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v3/openapi.json")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not answer on port {port} within {timeout} s")
 
 
 if __name__ == "__main__":

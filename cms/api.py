@@ -7,7 +7,8 @@ from ninja.pagination import paginate
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
 from cms.models import Lecturer
-from cms.schemas import ErrorOut, LecturerOut
+from cms.schemas import LecturerOut
+from dangke.api_errors import error_responses
 
 router = Router(tags=["lecturers"])
 
@@ -25,7 +26,7 @@ def lecturers_list(request: HttpRequest, **kwargs):
 
 @router.get(
     "/{lecturer_id}/",
-    response={200: LecturerOut, 404: ErrorOut},
+    response={200: LecturerOut, **error_responses(404)},
     operation_id="lecturers_detail",
     summary="Lecturer detail",
 )

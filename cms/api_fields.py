@@ -11,8 +11,6 @@ from typing import Any
 
 from rest_framework.fields import Field
 
-from cms.selectors import pages_visible_to_public
-
 
 def lecturer_summary(lecturer: Any) -> dict[str, Any]:
     return {
@@ -48,12 +46,9 @@ class VideoAssetField(Field):
 
 class PageLinkField(Field):
     def to_representation(self, value: Any) -> dict[str, Any] | None:
-        if (
-            value is None
-            or not pages_visible_to_public(
-                type(value).objects.filter(pk=value.pk)
-            ).exists()
-        ):
+        from cms.selectors import page_is_public
+
+        if value is None or not page_is_public(page=value):
             return None
         return {"id": value.pk, "title": value.title}
 
@@ -61,8 +56,9 @@ class PageLinkField(Field):
 class CourseLessonsField(Field):
     def to_representation(self, value: Any) -> list[dict[str, Any]]:
         from cms.models import CourseLesson, MicroLessonPage
+        from cms.selectors import pages_visible_to_public
 
-        visible = pages_visible_to_public(MicroLessonPage.objects.all())
+        visible = pages_visible_to_public(queryset=MicroLessonPage.objects.all())
         links = (
             CourseLesson.objects.filter(course=value, lesson__in=visible)
             .select_related("lesson", "lesson__video")
@@ -83,8 +79,9 @@ class CourseLessonsField(Field):
 class TopicCoursesField(Field):
     def to_representation(self, value: Any) -> list[dict[str, Any]]:
         from cms.models import CoursePage, TopicCourse
+        from cms.selectors import pages_visible_to_public
 
-        visible = pages_visible_to_public(CoursePage.objects.all())
+        visible = pages_visible_to_public(queryset=CoursePage.objects.all())
         links = (
             TopicCourse.objects.filter(topic=value, course__in=visible)
             .select_related("course")

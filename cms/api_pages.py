@@ -3,21 +3,21 @@
 Wagtail's API v3 gives an authenticated caller the pages they may *edit*. That suits
 editors (they read drafts through it) but not members: a member's bearer token would
 hide every published page. Here only users with admin access keep Wagtail's editing
-tier; everyone else (anonymous callers, members with a token) reads the public tier:
-live pages, minus those whose view restrictions the caller does not pass (a member
-passes "login" and the 党员 group restrictions, not a password one).
+tier; everyone else (anonymous callers, members with a token) reads the pages the
+request may see by cms's one rule (``cms.selectors.pages_visible_to_request``): live
+pages, minus those whose view restrictions the caller does not pass (a member passes
+"login" and the 党员 group restrictions; a token-only client never passes a password
+one). ``dangke.compat`` points Wagtail's page router at this function.
 """
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 from django.http import HttpRequest
-from ninja.errors import HttpError
-from wagtail.api.querysets import get_public_pages_queryset
 from wagtail.api.v3 import querysets as wagtail_querysets
-from wagtail.api.v3.routers import pages as wagtail_pages_router
 from wagtail.models import Page
+
+from cms.errors import BadPageQuery
+from cms.selectors import pages_visible_to_request
 
 _editing_tier = wagtail_querysets.get_pages_queryset
 
@@ -27,13 +27,9 @@ def pages_queryset_for_request(request: HttpRequest, model=Page):
     if user.is_authenticated and user.has_perm("wagtailadmin.access_admin"):
         return _editing_tier(request, model)
     try:
-        queryset = get_public_pages_queryset(request, model)
+        queryset = pages_visible_to_request(
+            queryset=model.objects.all(), request=request
+        )
     except ValueError as exc:  # ?site= matched several sites
-        raise HttpError(HTTPStatus.BAD_REQUEST, str(exc)) from exc
+        raise BadPageQuery(str(exc), code="ambiguous_site") from exc
     return queryset.select_related("content_type", "locale").order_by("pk")
-
-
-def install() -> None:
-    """Point the page router at ``pages_queryset_for_request`` (it looks the function
-    up by its module-level name on every request)."""
-    wagtail_pages_router.get_pages_queryset = pages_queryset_for_request

@@ -8,7 +8,12 @@ class CmsConfig(AppConfig):
     def ready(self):
         from wagtail.permissions import register_permission_policy
 
+        from cms import selectors, signal_handlers
         from cms.models import Lecturer
         from cms.permissions import LecturerProfilePermissionPolicy
+        from media_pipeline.selectors import video_asset_viewer_rule_register
 
         register_permission_policy(Lecturer, LecturerProfilePermissionPolicy(Lecturer))
+        signal_handlers.connect()
+        # Who may play a video: also anyone who may see a live page that uses it.
+        video_asset_viewer_rule_register(selectors.video_asset_visible_through_pages)

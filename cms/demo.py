@@ -84,6 +84,7 @@ def _publish(page: Page) -> None:
 def _demo_video(title: str, tone: int, uploader) -> object:
     from media_pipeline import services as media_services
     from media_pipeline.models import VideoAsset
+    from media_pipeline.selectors import video_asset_is_playable
 
     asset = VideoAsset.objects.filter(title=title).first()
     if asset is None:
@@ -102,7 +103,7 @@ def _demo_video(title: str, tone: int, uploader) -> object:
                     title=title,
                     uploaded_by=uploader,
                 )
-    if asset.status != VideoAsset.Status.READY:
+    if not video_asset_is_playable(asset=asset):
         # Processed here rather than by the worker, so the demo plays as soon as
         # `make run` serves; the task queued on commit then finds it ready.
         asset = media_services.video_asset_process(asset_id=asset.pk)

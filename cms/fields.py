@@ -1,7 +1,7 @@
 from django import forms
 from django.db import models
 
-from learning.choices import MemberType
+from cms.choices import MemberType
 
 
 class MemberTypesField(models.JSONField):

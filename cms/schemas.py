@@ -22,8 +22,3 @@ class LecturerOut(Schema):
             return None
         rendition = obj.photo.get_rendition("fill-240x240")
         return context["request"].build_absolute_uri(rendition.url)
-
-
-class ErrorOut(Schema):
-    detail: str
-    code: str

@@ -3,8 +3,9 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from cms.admin_views import InstanceCheckedViewSetMixin
-from cms.models import Lecturer, MicroLessonPage, RedRoute, VRCoursewarePage
+from cms.models import Lecturer, RedRoute
+from cms.selectors import page_visible_to_request, pages_using_document
+from dangke.admin_views import InstanceCheckedViewSetMixin
 
 
 class LecturerViewSet(InstanceCheckedViewSetMixin, SnippetViewSet):
@@ -37,13 +38,7 @@ def serve_courseware_only_through_visible_pages(document, request):
         "wagtailadmin.access_admin"
     ):
         return None
-    pages = list(
-        MicroLessonPage.objects.live().filter(courseware__document=document)
-    ) + list(VRCoursewarePage.objects.live().filter(package=document))
-    for page in pages:
-        if all(
-            restriction.accept_request(request)
-            for restriction in page.get_view_restrictions()
-        ):
+    for page in pages_using_document(document_id=document.pk):
+        if page_visible_to_request(page=page, request=request):
             return None
     raise Http404("No document matches the given query.")

@@ -2,14 +2,17 @@
 
 Wagtail's ``api`` instance is a module-level singleton; the project's routers are added
 to it here, before ``api.urls`` is first read by ``dangke.urls``, so clients see one
-API and one OpenAPI document at ``/api/v3/openapi.json``.
+API and one OpenAPI document at ``/api/v3/openapi.json``, and one error shape
+(``dangke.api_errors``).
 """
 
 from wagtail.api.v3.api import api
 
-from cms import api_pages
+from assessment.api import router as assessment_router
 from cms.api import router as cms_router
+from cms.api_pages import pages_queryset_for_request
 from dangke.api_errors import register_error_handlers
+from dangke.compat import api_routers_unmount, wagtail_pages_queryset_replace
 from learning.api import router as learning_router
 from media_pipeline.api import router as media_router
 from search.api import router as search_router
@@ -18,29 +21,21 @@ api.title = "dangke API"
 api.description = (
     "党课 dangke: published content (Wagtail pages), lecturers, media, learning and "
     "search. Anonymous clients see live, public content; send "
-    "`Authorization: Bearer <token>` for member and editor endpoints. Errors are "
-    "problem documents with `detail` (what is wrong) and `code` (machine-readable)."
+    "`Authorization: Bearer <token>` for member and editor endpoints. Every error is "
+    "a problem document (`application/problem+json`) with `status`, `detail` (what "
+    "is wrong) and `code` (machine-readable)."
 )
 # Wagtail's document, image and redirect routers list every file and redirect to
 # anonymous callers, whatever page uses them; a restricted lesson's courseware would
 # leak. Files reach clients only through the pages that use them (a lesson's
 # courseware, a cover rendition), so those routers are not part of dangke's API.
-NOT_PUBLISHED = {"/documents/", "/images/", "/redirects/"}
-api._router_registrations = [
-    registration
-    for registration in api._router_registrations
-    if registration[0] not in NOT_PUBLISHED
-]
-api._routers = [
-    (prefix, r) for prefix, r in api._routers if prefix not in NOT_PUBLISHED
-]
-
-api_pages.install()
+api_routers_unmount(api, {"/documents/", "/images/", "/redirects/"})
+wagtail_pages_queryset_replace(pages_queryset_for_request)
 
 api.add_router("/lecturers/", cms_router)
 api.add_router("/media/", media_router)
 api.add_router("/learning/", learning_router)
 api.add_router("/search/", search_router)
+api.add_router("/assessment/", assessment_router)
 
-# Last: wraps every handler registered so far, including the routers' own.
 register_error_handlers(api)

@@ -1,23 +1,53 @@
 """One error shape for the whole API.
 
-Wagtail's API v3 answers errors as RFC 7807 problem documents (``type``, ``title``,
-``status``, ``detail``, and ``errors`` for validation). Every error from every router
-also carries a machine-readable ``code`` so clients can branch on it, e.g.
-``{"status": 404, "detail": "...", "code": "not_found"}``; our routers answer their
-domain errors with their own ``{"detail", "code"}`` responses.
+Every error of every endpoint is an RFC 7807 problem document
+(``application/problem+json``) with ``type``, ``title``, ``status``, ``detail`` (what
+is wrong, for a person) and ``code`` (for a program), e.g.
+``{"status": 404, "detail": "...", "code": "lesson_not_found"}``; validation errors
+add ``errors``. Services raise ``dangke.errors.DomainError`` subclasses and never speak
+HTTP: ``STATUS_BY_KIND`` below is the one place a kind of refusal becomes a status.
+``ErrorOut`` is the one schema every operation documents its errors with
+(``response={200: LessonOut, **error_responses(400, 404)}``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from http import HTTPStatus
+from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
-from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import ConfigDict
+from pydantic import ValidationError as PydanticValidationError
+from wagtail.api.rich_text import RichTextFormatError
 from wagtail.api.v3.errors import DEFAULT_PROBLEM_TYPE, PROBLEM_JSON
+from wagtail.utils.forms import FormValidationError
 
+from dangke import errors
+
+# The kinds of refusal and their statuses, most specific first in each chain; a
+# subclass of several kinds takes the first its MRO reaches.
+STATUS_BY_KIND: dict[type[errors.DomainError], int] = {
+    errors.NotAuthenticated: 401,
+    errors.NotPermitted: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Gone: 410,
+    errors.PreconditionFailed: 412,
+    errors.TooLarge: 413,
+    errors.UnsupportedMediaType: 415,
+    errors.RateLimited: 429,
+    errors.ChecksumMismatch: 460,  # tus checksum extension
+    errors.DomainError: 400,
+}
+
+# The code of a problem a framework raised without one of ours.
 STATUS_CODES = {
     400: "bad_request",
     401: "not_authenticated",
@@ -26,22 +56,56 @@ STATUS_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     410: "gone",
+    412: "precondition_failed",
     413: "too_large",
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+    460: "checksum_mismatch",
     500: "server_error",
 }
 
 
-def error_response(
-    *, status: int, detail: str, code: str | None = None, **extra
+class ErrorOut(Schema):
+    """A problem document (RFC 7807) with dangke's machine-readable ``code``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = DEFAULT_PROBLEM_TYPE
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The ``response=`` entries documenting an operation's error statuses."""
+    return dict.fromkeys(statuses, ErrorOut)
+
+
+def status_for(error: errors.DomainError) -> int:
+    """The HTTP status of a domain error, by the first kind in its MRO."""
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_KIND:
+            return STATUS_BY_KIND[cls]
+    return 400
+
+
+def problem_response(
+    *,
+    status: int,
+    detail: str,
+    code: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    **extra: Any,
 ) -> HttpResponse:
+    """An ``application/problem+json`` response of the one shape."""
     try:
         title = HTTPStatus(status).phrase
     except ValueError:
         title = "Error"
-    payload = {
+    payload: dict[str, Any] = {
         "type": DEFAULT_PROBLEM_TYPE,
         "title": title,
         "status": status,
@@ -49,6 +113,8 @@ def error_response(
         "code": code or STATUS_CODES.get(status, "error"),
         **extra,
     }
+    if errors is not None:
+        payload["errors"] = errors
     return HttpResponse(
         json.dumps(payload, ensure_ascii=False, default=str),
         status=status,
@@ -56,33 +122,75 @@ def error_response(
     )
 
 
-def _with_code(handler: Callable) -> Callable:
-    def handle(request: HttpRequest, exc: Exception) -> HttpResponse:
-        response = handler(request, exc)
-        content_type = response.get("Content-Type", "")
-        if response.status_code < 400 or "json" not in content_type:
-            return response
-        try:
-            payload = json.loads(response.content)
-        except ValueError:
-            return response
-        if isinstance(payload, dict) and "code" not in payload:
-            payload["code"] = STATUS_CODES.get(response.status_code, "error")
-            response.content = json.dumps(payload, ensure_ascii=False, default=str)
-        return response
+def domain_error_response(error: errors.DomainError) -> HttpResponse:
+    """The problem document for a refusal a service raised."""
+    return problem_response(
+        status=status_for(error), detail=error.detail, code=error.code, **error.extra
+    )
 
-    return handle
+
+def _validation_errors(exc: Exception) -> list[dict[str, Any]]:
+    if isinstance(exc, FormValidationError):
+        return [
+            {"type": code, "loc": list(path), "msg": message}
+            for path, coded_messages in exc.loc_errors
+            for message, code in coded_messages
+        ]
+    if isinstance(exc, DjangoValidationError):
+        return [{"msg": message} for message in exc.messages]
+    if isinstance(exc, NinjaValidationError):
+        return exc.errors
+    # Pydantic's "input" echoes what the client sent; it helps no one here.
+    return [
+        {key: value for key, value in error.items() if key != "input"}
+        for error in exc.errors()
+    ]
 
 
 def register_error_handlers(api: NinjaAPI) -> None:
-    """Answer out-of-range numbers with a 400, and add a ``code`` to every error
-    ``api`` answers."""
+    """Answer every error ``api`` raises with the one problem shape.
+
+    Registered through ninja's public ``exception_handler``; the handlers for the
+    framework's own exceptions replace Wagtail's (same documents, plus ``code``).
+    Unexpected exceptions are server errors (re-raised unless DEBUG).
+    """
+
+    @api.exception_handler(errors.DomainError)
+    def domain_error(request: HttpRequest, exc: errors.DomainError):
+        return domain_error_response(exc)
+
+    @api.exception_handler(PydanticValidationError)
+    @api.exception_handler(NinjaValidationError)
+    @api.exception_handler(DjangoValidationError)
+    def validation_error(request: HttpRequest, exc: Exception):
+        return problem_response(
+            status=422, detail="Validation failed", errors=_validation_errors(exc)
+        )
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request: HttpRequest, exc: PermissionDenied):
+        # The page endpoints never trust a session: 401 unless a token resolved.
+        if not request.user.is_authenticated:
+            return problem_response(status=401, detail="Authentication required")
+        return problem_response(status=403, detail=str(exc) or "Permission denied")
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404):
+        return problem_response(status=404, detail=str(exc) or "Not found")
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError):
+        return problem_response(status=exc.status_code, detail=str(exc))
+
+    @api.exception_handler(RichTextFormatError)
+    def rich_text_format(request: HttpRequest, exc: RichTextFormatError):
+        return problem_response(status=400, detail=str(exc))
 
     # A number a client sent that no column can hold (an id, offset or year of 25
     # digits) fails in the database driver; it is the client's input, not our fault.
     @api.exception_handler(OverflowError)
     def number_too_large(request: HttpRequest, exc: OverflowError):
-        return error_response(
+        return problem_response(
             status=400,
             detail="A number in the request is out of range",
             code="out_of_range",
@@ -96,13 +204,18 @@ def register_error_handlers(api: NinjaAPI) -> None:
             return number_too_large(request, OverflowError(str(exc)))
         raise exc
 
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception):
+        from django.conf import settings
+
+        if not settings.DEBUG:
+            raise exc
+        return problem_response(status=500, detail=str(exc))
+
     @api.exception_handler(DataError)
     def data_out_of_range(request: HttpRequest, exc: DataError):
-        return error_response(
+        return problem_response(
             status=400,
             detail=f"A value in the request cannot be stored or compared: {exc}".strip(),
             code="out_of_range",
         )
-
-    for exc_class, handler in list(api._exception_handlers.items()):
-        api._exception_handlers[exc_class] = _with_code(handler)

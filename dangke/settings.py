@@ -90,8 +90,10 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "dangke",
     "cms",
     "learning",
+    "assessment",
     "media_pipeline",
     "search",
     "themes",
@@ -131,6 +133,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "themes.middleware.PortalSecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "dangke.urls"
@@ -148,6 +151,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "themes.context_processors.portal",
             ],
         },
     },
@@ -198,7 +202,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+# The portal's sign-in; the Wagtail admin keeps its own (/admin/login/).
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 
 # --- i18n -----------------------------------------------------------------------
 
@@ -316,6 +323,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ROUTES = {"media_pipeline.tasks.*": {"queue": "media"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Periodic work (run by `celery beat`, embedded in the worker by `make run` with -B):
+# close quiz attempts left open past their deadline, drop abandoned uploads.
+CELERY_BEAT_SCHEDULE = {
+    "assessment-close-expired-attempts": {
+        "task": "assessment.tasks.quiz_attempts_close_expired_task",
+        "schedule": 60.0,
+    },
+    "media-purge-expired-uploads": {
+        "task": "media_pipeline.tasks.tus_uploads_purge_expired_task",
+        "schedule": 3600.0,
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- media pipeline -------------------------------------------------------------
 
@@ -423,7 +443,12 @@ else:
     )
 LEARNING_HEARTBEATS_PER_MINUTE = env_int("LEARNING_HEARTBEATS_PER_MINUTE", 30)
 LEARNING_CHECKINS_PER_MINUTE = env_int("LEARNING_CHECKINS_PER_MINUTE", 10)
-for _name in ("LEARNING_HEARTBEATS_PER_MINUTE", "LEARNING_CHECKINS_PER_MINUTE"):
+PORTAL_SIGNIN_FAILURES_ALLOWED = env_int("PORTAL_SIGNIN_FAILURES_ALLOWED", 5)
+for _name in (
+    "LEARNING_HEARTBEATS_PER_MINUTE",
+    "LEARNING_CHECKINS_PER_MINUTE",
+    "PORTAL_SIGNIN_FAILURES_ALLOWED",
+):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")
 

@@ -1,24 +1,33 @@
 """Learning API: heartbeats, enrolment, check-in, the archive and reports.
 
 The member always comes from authentication (a bearer token or the portal's session),
-never from the request body.
+never from the request body. Refusals are raised (``learning.errors``); the handler
+``dangke.api_errors`` registers on the API answers them as problem documents.
 """
 
 from __future__ import annotations
 
-import functools
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router, Status
 from ninja.security import django_auth
 
 from cms.models import CoursePage, TopicPage
 from cms.selectors import pages_visible_to_public
+from dangke.api_errors import error_responses
 from learning import selectors, services
 from learning.auth import RememberedBearerTokenAuth
+from learning.errors import (
+    CourseNotFound,
+    InvalidReportQuery,
+    LessonNotFound,
+    NotAMember,
+    OrganisationNotFound,
+    OutOfScope,
+    SessionNotFound,
+    TooFrequent,
+    TopicNotFound,
+)
 from learning.exports import report_response
 from learning.models import Member, Organisation, TrainingSession
 from learning.schemas import (
@@ -27,7 +36,6 @@ from learning.schemas import (
     CheckinOut,
     EnrolmentIn,
     EnrolmentOut,
-    ErrorOut,
     HeartbeatIn,
     ProgressOut,
     ReportOut,
@@ -35,56 +43,17 @@ from learning.schemas import (
 
 router = Router(tags=["learning"], auth=[RememberedBearerTokenAuth(), django_auth])
 
-RATE_WINDOW_SECONDS = 60
-
-
-def _error(status: int, detail: str, code: str):
-    return Status(status, {"detail": detail, "code": code})
-
-
-def _answering_errors(view):
-    """Turn a refused request (services.LearningError) into its error response."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except services.LearningError as exc:
-            return _error(exc.status, exc.detail, exc.code)
-
-    return wrapper
-
 
 def _member(request: HttpRequest) -> Member:
-    member = selectors.member_for_user(request.user)
+    member = selectors.member_for_user(user=request.user)
     if member is None:
-        raise services.NotAMember("当前账号不是党员，没有学习记录")
+        raise NotAMember("当前账号不是党员，没有学习记录")
     return member
-
-
-def _rate_limited(request: HttpRequest, bucket: str, limit: int) -> bool:
-    """A fixed-window counter in Django's cache, so every worker shares it."""
-    window = int(timezone.now().timestamp()) // RATE_WINDOW_SECONDS
-    key = f"learning:rate:{bucket}:{request.user.pk}:{window}"
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window's first request
-        if cache.add(key, 1, RATE_WINDOW_SECONDS * 2):
-            return limit < 1
-        count = cache.incr(key)
-    return count > limit
 
 
 @router.post(
     "/progress",
-    response={
-        200: ProgressOut,
-        400: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        429: ErrorOut,
-    },  # fmt: skip
+    response={200: ProgressOut, **error_responses(400, 403, 404, 409, 429)},
     operation_id="learning_progress_record",
     summary="Record a playback heartbeat",
     description=(
@@ -94,10 +63,13 @@ def _rate_limited(request: HttpRequest, bucket: str, limit: int) -> bool:
         "returns the same answer."
     ),
 )
-@_answering_errors
 def progress_record(request: HttpRequest, payload: HeartbeatIn):
-    if _rate_limited(request, "progress", settings.LEARNING_HEARTBEATS_PER_MINUTE):
-        return _error(429, "心跳过于频繁，请稍后再试", "rate_limited")
+    if services.rate_limit_exceeded(
+        bucket="progress",
+        user_id=request.user.pk,
+        limit=settings.LEARNING_HEARTBEATS_PER_MINUTE,
+    ):
+        raise TooFrequent("心跳过于频繁，请稍后再试")
     answer = services.lesson_progress_record(
         member=_member(request),
         lesson_id=payload.lesson,
@@ -112,26 +84,24 @@ def progress_record(request: HttpRequest, payload: HeartbeatIn):
 
 @router.get(
     "/progress/{lesson_id}",
-    response={200: ProgressOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ProgressOut, **error_responses(403, 404)},
     operation_id="learning_progress_detail",
     summary="The member's progress on a lesson (where to resume)",
 )
-@_answering_errors
 def progress_detail(request: HttpRequest, lesson_id: int):
     member = _member(request)
     info = selectors.lesson_info(lesson_id=lesson_id)
     if info is None:
-        return _error(404, f"微党课 {lesson_id} 不存在或未发布", "lesson_not_found")
+        raise LessonNotFound(f"微党课 {lesson_id} 不存在或未发布")
     return Status(200, selectors.lesson_progress_summary(member=member, info=info))
 
 
 @router.post(
     "/enrolments",
-    response={201: EnrolmentOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={201: EnrolmentOut, **error_responses(403, 404, 409)},
     operation_id="learning_enrolment_create",
     summary="Enrol in an elective course (选课)",
 )
-@_answering_errors
 def enrolment_create(request: HttpRequest, payload: EnrolmentIn):
     enrolment = services.enrolment_create(
         member=_member(request), course_id=payload.course
@@ -143,23 +113,20 @@ def enrolment_create(request: HttpRequest, payload: EnrolmentIn):
 
 @router.post(
     "/checkins",
-    response={
-        201: CheckinOut,
-        400: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        429: ErrorOut,
-    },  # fmt: skip
+    response={201: CheckinOut, **error_responses(400, 403, 404, 429)},
     operation_id="learning_checkin_create",
     summary="Check in at a training session with its rotating code",
 )
-@_answering_errors
 def checkin_create(request: HttpRequest, payload: CheckinIn):
-    if _rate_limited(request, "checkin", settings.LEARNING_CHECKINS_PER_MINUTE):
-        return _error(429, "签到尝试过于频繁，请稍后再试", "rate_limited")
+    if services.rate_limit_exceeded(
+        bucket="checkin",
+        user_id=request.user.pk,
+        limit=settings.LEARNING_CHECKINS_PER_MINUTE,
+    ):
+        raise TooFrequent("签到尝试过于频繁，请稍后再试")
     session = TrainingSession.objects.filter(pk=payload.session).first()
     if session is None:
-        return _error(404, f"课次 {payload.session} 不存在", "session_not_found")
+        raise SessionNotFound(f"课次 {payload.session} 不存在")
     attendance = services.session_check_in(
         member=_member(request), session=session, code=payload.code
     )
@@ -175,11 +142,10 @@ def checkin_create(request: HttpRequest, payload: CheckinIn):
 
 @router.get(
     "/archive",
-    response={200: ArchiveOut, 403: ErrorOut},
+    response={200: ArchiveOut, **error_responses(403)},
     operation_id="learning_archive",
     summary="The signed-in member's learning archive (学习档案)",
 )
-@_answering_errors
 def archive(request: HttpRequest, year: int | None = None):
     member = _member(request)
     return Status(200, selectors.member_archive(member=member, year=year))
@@ -187,7 +153,7 @@ def archive(request: HttpRequest, year: int | None = None):
 
 @router.get(
     "/reports",
-    response={200: ReportOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ReportOut, **error_responses(400, 403, 404)},
     operation_id="learning_report",
     summary="Coverage report for an organisation subtree",
     description=(
@@ -208,30 +174,32 @@ def report(
 ):
     node = Organisation.objects.filter(code=organisation).first()
     if node is None:
-        return _error(
-            404, f"组织代码「{organisation}」不存在", "organisation_not_found"
-        )
-    if not selectors.user_can_report_on(request.user, node):
-        return _error(403, "您只能查看自己管理的党组织及其下级", "out_of_scope")
+        raise OrganisationNotFound(f"组织代码「{organisation}」不存在")
+    if not selectors.user_can_report_on(user=request.user, organisation=node):
+        raise OutOfScope("您只能查看自己管理的党组织及其下级")
     if course is not None and topic is not None:
-        return _error(400, "course 与 topic 只能给一个", "invalid_subject")
+        raise InvalidReportQuery("course 与 topic 只能给一个", code="invalid_subject")
     if format not in ("json", "csv", "xlsx"):
-        return _error(400, "format 只能是 json、csv 或 xlsx", "invalid_format")
+        raise InvalidReportQuery(
+            "format 只能是 json、csv 或 xlsx", code="invalid_format"
+        )
     if not (0 <= offset and 1 <= limit <= 500):
-        return _error(400, "offset 不能为负，limit 须在 1 到 500 之间", "invalid_page")
+        raise InvalidReportQuery(
+            "offset 不能为负，limit 须在 1 到 500 之间", code="invalid_page"
+        )
     kwargs = {"organisation": node, "year": year}
     if course is not None:
         kwargs["course"] = pages_visible_to_public(
-            CoursePage.objects.filter(pk=course)
+            queryset=CoursePage.objects.filter(pk=course)
         ).first()
         if kwargs["course"] is None:
-            return _error(404, f"课程 {course} 不存在或未发布", "course_not_found")
+            raise CourseNotFound(f"课程 {course} 不存在或未发布")
     if topic is not None:
         kwargs["topic"] = pages_visible_to_public(
-            TopicPage.objects.filter(pk=topic)
+            queryset=TopicPage.objects.filter(pk=topic)
         ).first()
         if kwargs["topic"] is None:
-            return _error(404, f"专题 {topic} 不存在或未发布", "topic_not_found")
+            raise TopicNotFound(f"专题 {topic} 不存在或未发布")
     if format != "json":
         built = selectors.report_build(**kwargs, laggards_limit=100_000)
         return report_response(built, built.laggards, format)

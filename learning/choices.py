@@ -1,10 +1,6 @@
-from django.db import models
+"""Member types belong to the content model (cms decides whom a course is for);
+learning reads them from there."""
 
+from cms.choices import MemberType
 
-class MemberType(models.TextChoices):
-    """党员类别: who a member is, which decides targets and assignments."""
-
-    REGULAR = "regular", "普通党员"
-    MOBILE = "mobile", "流动党员"
-    RETIRED = "retired", "离退休党员"
-    SECRETARY = "secretary", "书记及两委"
+__all__ = ["MemberType"]

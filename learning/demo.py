@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cms.models import CoursePage, Lecturer, MicroLessonPage, TeachingSitePage
-from cms.selectors import pages_visible_to_public
+from cms.selectors import course_lessons, pages_visible_to_public
 from dangke.progress import progress_line
 from learning import selectors, services
 from learning.choices import MemberType
@@ -54,7 +54,9 @@ def learning_demo_load(*, stdout: TextIO | None = None) -> None:
         branches = _organisations()
         members = _members(branches, rng, out)
         _admins(branches)
-    courses = list(pages_visible_to_public(CoursePage.objects.all()).order_by("path"))
+    courses = list(
+        pages_visible_to_public(queryset=CoursePage.objects.all()).order_by("path")
+    )
     with transaction.atomic():
         _assignments(courses, branches[0].parent.parent.parent)
     _progress(members, courses, rng, out)
@@ -173,8 +175,7 @@ def _progress(members, courses, rng: random.Random, out: TextIO) -> None:
     """Each member has watched a share of each course: none, some, or all of it."""
     lessons = {}
     for course in courses:
-        for link in course.course_lessons.select_related("lesson"):
-            lesson = link.lesson
+        for lesson, _compulsory in course_lessons(course=course):
             if lesson.live and lesson.duration > 0:
                 lessons.setdefault(course.pk, []).append(lesson)
     if not lessons:
@@ -227,9 +228,9 @@ def _training_class(district, members) -> None:
     klass.description = "面向社区党组织书记和两委成员，线上学习与现场教学相结合。"
     klass.organisation = district
     klass.save()
-    sites = list(pages_visible_to_public(TeachingSitePage.objects.all())[:3])
+    sites = list(pages_visible_to_public(queryset=TeachingSitePage.objects.all())[:3])
     lecturer = Lecturer.objects.order_by("pk").first()
-    lesson = pages_visible_to_public(MicroLessonPage.objects.all()).first()
+    lesson = pages_visible_to_public(queryset=MicroLessonPage.objects.all()).first()
     today = timezone.localdate()
     plans = [
         ("第一讲：党章与党内法规", -14, Decimal("2")),

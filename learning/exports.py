@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import HttpResponse
 
+from dangke.exports import table_response
 from learning.selectors import Report
 
 HEADER = ["组织代码", "组织名称", "应学人数", "已完成", "覆盖率（%）", "人均学时"]
@@ -35,28 +33,10 @@ def report_table(report: Report, laggards: list[dict]) -> list[list]:
 
 
 def report_response(report: Report, laggards: list[dict], fmt: str) -> HttpResponse:
-    """An attachment of the report in ``fmt`` ("csv" or "xlsx")."""
-    table = report_table(report, laggards)
-    filename = f"report-{report.organisation.code}-{report.year}.{fmt}"
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("报表")
-        for row in table:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        text = io.StringIO()
-        csv.writer(text).writerows(table)
-        # The BOM makes Excel open the Chinese text as UTF-8.
-        response = HttpResponse(
-            "\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    """An attachment of the report in ``fmt`` ("csv" or "xlsx"); names that look
+    like formulas are written as text (``dangke.exports``)."""
+    return table_response(
+        report_table(report, laggards),
+        filename=f"report-{report.organisation.code}-{report.year}",
+        fmt=fmt,
+    )

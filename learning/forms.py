@@ -24,7 +24,9 @@ class ScopedOrganisationForm(WagtailAdminModelForm):
         for name in self.scoped_fields:
             field = self.fields.get(name)
             if field is not None:
-                field.queryset = Organisation.objects.filter(organisation_scope_q(user))
+                field.queryset = Organisation.objects.filter(
+                    organisation_scope_q(user=user)
+                )
 
 
 class ImportForm(forms.Form):
@@ -53,10 +55,10 @@ class ReportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = pages_visible_to_public(
-            CoursePage.objects.all()
+            queryset=CoursePage.objects.all()
         ).order_by("title")
         self.fields["topic"].queryset = pages_visible_to_public(
-            TopicPage.objects.all()
+            queryset=TopicPage.objects.all()
         ).order_by("title")
 
     def clean(self):

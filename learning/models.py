@@ -345,12 +345,44 @@ class TopicCompletion(models.Model):
         ]
 
 
+class ExamPass(models.Model):
+    """结业考试通过: a member passed a course's exam (recorded by the assessment app
+    through ``learning.services.course_exam_pass_record``). A course that requires its
+    exam completes only once this row exists and its lessons are complete."""
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name="党员",
+        on_delete=models.CASCADE,
+        related_name="exam_passes",
+    )
+    course = models.ForeignKey(
+        "cms.CoursePage",
+        verbose_name="课程",
+        on_delete=models.CASCADE,
+        related_name="exam_passes",
+    )
+    passed_at = models.DateTimeField("通过时间")
+    score = models.DecimalField("成绩", max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = "结业考试通过"
+        verbose_name_plural = "结业考试通过"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "course"], name="unique_exam_pass"
+            )
+        ]
+
+
 class CreditRecord(models.Model):
-    """学时记录: 学时 earned by completing a course or attending a session."""
+    """学时记录: 学时 earned by completing a course, attending a session or passing a
+    course's exam."""
 
     class Source(models.TextChoices):
         COURSE = "course", "完成课程"
         SESSION = "session", "参加培训"
+        EXAM = "exam", "通过结业考试"
 
     member = models.ForeignKey(
         Member, verbose_name="党员", on_delete=models.CASCADE, related_name="credits"
@@ -375,8 +407,8 @@ class CreditRecord(models.Model):
 
 @register_setting(icon="time")
 class CreditHourRule(BaseGenericSetting):
-    """学时规则: 学时 per lesson by duration (when a course sets none) and the yearly
-    target per member type."""
+    """学时规则: 学时 per lesson by duration (when a course sets none), per passed
+    course exam, and the yearly target per member type."""
 
     long_minutes = models.PositiveSmallIntegerField("长课时长（分钟）", default=30)
     long_hours = models.DecimalField(
@@ -388,6 +420,14 @@ class CreditHourRule(BaseGenericSetting):
     )
     short_hours = models.DecimalField(
         "短课学时", max_digits=4, decimal_places=2, default=Decimal("0.25")
+    )
+    exam_pass_hours = models.DecimalField(
+        "通过结业考试学时",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(0)],
+        help_text="每通过一门课程的结业考试获得的学时（每门课程只计一次）",
     )
     target_regular = models.DecimalField(
         "普通党员年度目标学时", max_digits=6, decimal_places=2, default=Decimal("32")
@@ -406,6 +446,7 @@ class CreditHourRule(BaseGenericSetting):
         FieldRowPanel([FieldPanel("long_minutes"), FieldPanel("long_hours")]),
         FieldRowPanel([FieldPanel("medium_minutes"), FieldPanel("medium_hours")]),
         FieldPanel("short_hours"),
+        FieldPanel("exam_pass_hours"),
         FieldRowPanel([FieldPanel("target_regular"), FieldPanel("target_mobile")]),
         FieldRowPanel([FieldPanel("target_retired"), FieldPanel("target_secretary")]),
     ]

@@ -1,12 +1,17 @@
 """The heartbeat's hot path to ``LessonProgress``: one read and one conditional write
 in plain SQL (the ORM's query building costs more than the queries themselves at
 heartbeat rates). Rare paths (creating a row, completing a lesson) use the ORM.
+
+The row's ``playbacks`` JSON holds one ``PlaybackState`` per playback id; they are
+read into dataclasses and written back to the same JSON shape.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
@@ -15,17 +20,94 @@ from learning.models import LessonProgress
 TABLE = LessonProgress._meta.db_table
 
 
+@dataclass(frozen=True)
+class ProgressAnswer:
+    """What a heartbeat is answered with (and what a replay of it gets again)."""
+
+    watched_ratio: float
+    completed: bool
+    resume_position: float
+    credited_seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "watched_ratio": self.watched_ratio,
+            "completed": self.completed,
+            "resume_position": self.resume_position,
+            "credited_seconds": self.credited_seconds,
+        }
+
+
+@dataclass
+class PlaybackState:
+    """One playback (a client's uuid) of a member's lesson: when its first and latest
+    beats came (Unix time), the credit it earned, the seqs it sent and its latest
+    answers, so a replayed beat gets the same answer and no credit.
+
+    Stored as ``{"first", "last", "credited", "max_seq", "seqs": [[low, high], …],
+    "answers": {"<seq>": {…}}}`` in ``LessonProgress.playbacks``.
+    """
+
+    first: float
+    last: float
+    credited: float = 0.0
+    max_seq: int = -1
+    seqs: list[list[int]] = field(default_factory=list)  # merged [low, high] spans
+    answers: dict[int, ProgressAnswer] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlaybackState:
+        return cls(
+            first=data["first"],
+            last=data["last"],
+            credited=data.get("credited", 0.0),
+            max_seq=data.get("max_seq", -1),
+            seqs=[list(span) for span in data.get("seqs", [])],
+            answers={
+                int(seq): ProgressAnswer(**answer)
+                for seq, answer in data.get("answers", {}).items()
+            },
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "first": self.first,
+            "last": self.last,
+            "credited": self.credited,
+            "max_seq": self.max_seq,
+            "seqs": self.seqs,
+            "answers": {str(seq): a.as_dict() for seq, a in self.answers.items()},
+        }
+
+    def has_seen(self, seq: int) -> bool:
+        return any(low <= seq <= high for low, high in self.seqs)
+
+    def mark_seen(self, seq: int) -> None:
+        """Add ``seq`` to the merged spans (beats mostly come in order)."""
+        merged: list[list[int]] = []
+        for low, high in sorted([*self.seqs, [seq, seq]]):
+            if merged and low <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], high)
+            else:
+                merged.append([low, high])
+        self.seqs = merged
+
+
 @dataclass
 class ProgressRow:
     id: int
     version: int
-    intervals: list
+    intervals: list[list[float]]
     watched_seconds: float
     position: float
-    playbacks: dict
+    playbacks: dict[str, PlaybackState]
     credit_allowance: float
     allowance_stamp: float | None
     completed: bool
+
+
+def _loaded(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _json_column(name: str) -> str:
@@ -37,6 +119,7 @@ def _json_param() -> str:
 
 
 def progress_row_read(*, member_id: int, lesson_id: int) -> ProgressRow | None:
+    """The member's progress row for the lesson as stored, or None."""
     # Only constants are formatted in; values go as parameters.
     sql = (
         f"SELECT id, version, {_json_column('intervals')}, "  # noqa: S608
@@ -49,14 +132,16 @@ def progress_row_read(*, member_id: int, lesson_id: int) -> ProgressRow | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    intervals, playbacks = row[2], row[5]
     return ProgressRow(
         id=row[0],
         version=row[1],
-        intervals=json.loads(intervals) if isinstance(intervals, str) else intervals,
+        intervals=_loaded(row[2]),
         watched_seconds=row[3],
         position=row[4],
-        playbacks=json.loads(playbacks) if isinstance(playbacks, str) else playbacks,
+        playbacks={
+            key: PlaybackState.from_json(state)
+            for key, state in (_loaded(row[5]) or {}).items()
+        },
         credit_allowance=row[6],
         allowance_stamp=row[7],
         completed=bool(row[8]),
@@ -64,7 +149,7 @@ def progress_row_read(*, member_id: int, lesson_id: int) -> ProgressRow | None:
 
 
 def progress_row_write(
-    row: ProgressRow, *, duration: int, now, durable: bool = False
+    row: ProgressRow, *, duration: int, now: datetime, durable: bool = False
 ) -> bool:
     """Write ``row`` if nobody wrote since it was read (same version); True if so.
 
@@ -93,7 +178,10 @@ def progress_row_write(
         row.watched_seconds,
         row.position,
         duration,
-        json.dumps(row.playbacks, separators=(",", ":")),
+        json.dumps(
+            {key: state.as_json() for key, state in row.playbacks.items()},
+            separators=(",", ":"),
+        ),
         row.credit_allowance,
         row.allowance_stamp,
         row.version + 1,

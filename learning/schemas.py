@@ -9,11 +9,6 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 
-class ErrorOut(Schema):
-    detail: str
-    code: str
-
-
 class HeartbeatIn(Schema):
     lesson: int = Field(description="微党课或 VR 课件的页面 id")
     playback_id: uuid.UUID = Field(description="每次播放生成一个新的 uuid")
@@ -81,6 +76,13 @@ class AttendanceOut(Schema):
     credit_hours: Decimal
 
 
+class ArchiveExamOut(Schema):
+    course_id: int
+    title: str
+    passed_at: datetime
+    score: Decimal
+
+
 class ArchiveMemberOut(Schema):
     name: str
     organisation: str
@@ -95,6 +97,7 @@ class ArchiveOut(Schema):
     required: list[ArchiveCourseOut]
     electives: list[ArchiveCourseOut]
     attendance: list[AttendanceOut]
+    exams: list[ArchiveExamOut]
 
 
 class ReportRowOut(Schema):

@@ -3,31 +3,36 @@ cached member profiles when members change."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import APIToken
 from wagtail.signals import page_published, page_unpublished
 
+from cms.models import CoursePage
+from cms.selectors import course_lesson_links
 from learning.auth import token_memo_forget
 from learning.models import Member
-from learning.selectors import lesson_info_forget, member_forget
+from learning.services import lesson_info_forget, member_forget
 
 
-def _forget(instance, **kwargs) -> None:
+def _forget(instance: Any, **kwargs: Any) -> None:
     # A course's change alters its lessons' threshold and reach, so forget them too.
     ids = [instance.pk]
-    links = getattr(instance, "course_lessons", None)
-    if links is not None:
-        ids += [link.lesson_id for link in links.all()]
+    if isinstance(instance, CoursePage):
+        ids += [
+            link.lesson_id for link in course_lesson_links(course_ids=[instance.pk])
+        ]
     # Forget now, and again after commit in case a concurrent read refilled it.
-    lesson_info_forget(ids)
-    transaction.on_commit(lambda: lesson_info_forget(ids))
+    lesson_info_forget(lesson_ids=ids)
+    transaction.on_commit(lambda: lesson_info_forget(lesson_ids=ids))
 
 
-def _forget_member(instance, **kwargs) -> None:
+def _forget_member(instance: Member, **kwargs: Any) -> None:
     user_id = instance.user_id
-    member_forget(user_id)
-    transaction.on_commit(lambda: member_forget(user_id))
+    member_forget(user_id=user_id)
+    transaction.on_commit(lambda: member_forget(user_id=user_id))
 
 
 def register() -> None:

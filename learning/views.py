@@ -17,6 +17,7 @@ from wagtail.admin.ui.tables import Column
 
 from learning import selectors, services
 from learning.choices import MemberType
+from learning.errors import ImportFailed
 from learning.exports import report_response
 from learning.forms import ImportForm, ReportForm
 from learning.models import Organisation, TrainingSession
@@ -46,18 +47,19 @@ def import_view(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         try:
             table = services.table_read(name=upload.name, content=upload.read())
-            rows = services.rows_from_table(table)
+            rows = services.rows_from_table(table=table)
             if not rows:
                 raise ValueError("文件中没有数据行")
             if kind == "organisations":
                 saved = services.organisations_import(rows=rows)
             else:
                 saved = services.members_import(
-                    rows=rows, within=_scope_paths(request.user)
+                    rows=rows,
+                    within=selectors.organisation_paths_administered(user=request.user),
                 )
         except ValueError as exc:
             form.add_error("file", str(exc))
-        except services.ImportFailed as exc:
+        except ImportFailed as exc:
             errors = exc.errors
             messages.error(request, str(exc))
         else:
@@ -70,14 +72,6 @@ def import_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _scope_paths(user) -> list[str] | None:
-    if selectors.user_sees_all_organisations(user):
-        return None
-    return list(
-        selectors.organisations_administered(user).values_list("path", flat=True)
-    )
-
-
 # --- reports --------------------------------------------------------------------
 
 
@@ -86,7 +80,7 @@ def report_view(request: HttpRequest) -> HttpResponse:
     (links drill down), laggards paged, CSV/XLSX export."""
     _require(request, "learning.view_member")
     form = ReportForm(request.GET or None)
-    roots = list(selectors.organisations_administered(request.user))
+    roots = list(selectors.organisations_administered(user=request.user))
     context = {"form": form, "roots": roots, "page_title": "学习报表"}
     if not form.is_valid() and request.GET:
         return render(request, "learning/report.html", context)
@@ -98,7 +92,7 @@ def report_view(request: HttpRequest) -> HttpResponse:
         node = roots[0]
     else:
         return render(request, "learning/report.html", context)
-    if not selectors.user_can_report_on(request.user, node):
+    if not selectors.user_can_report_on(user=request.user, organisation=node):
         raise PermissionDenied
     kwargs = {
         "organisation": node,
@@ -130,7 +124,7 @@ def report_view(request: HttpRequest) -> HttpResponse:
             "report": report,
             "node": node,
             "ancestors": Organisation.objects.filter(
-                path__in=selectors.organisation_prefixes(node.path)[:-1]
+                path__in=selectors.organisation_prefixes(path=node.path)[:-1]
             ).order_by("path"),
             "page": paginator.get_page(page_number),
             "query": query.urlencode(),
@@ -165,7 +159,7 @@ def _session_for(request: HttpRequest, session_id: int) -> TrainingSession:
         pk=session_id,
     )
     if not selectors.user_can_report_on(
-        request.user, session.training_class.organisation
+        user=request.user, organisation=session.training_class.organisation
     ):
         raise PermissionDenied
     return session

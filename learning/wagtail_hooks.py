@@ -28,7 +28,9 @@ def _scoped(view_class, prefix: str):
 
     class Scoped(view_class):
         def _scope(self, queryset):
-            return queryset.filter(organisation_scope_q(self.request.user, prefix))
+            return queryset.filter(
+                organisation_scope_q(user=self.request.user, prefix=prefix)
+            )
 
         def get_base_queryset(self):
             return self._scope(super().get_base_queryset())

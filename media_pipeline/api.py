@@ -4,47 +4,43 @@ subtitles, and the authorised HLS playlists and files.
 tus (core, creation, termination, checksum, expiration) lives at ``/uploads/``: a
 stock tus client works with a bearer token (or a session). Playlists are rewritten on
 the way out so every URL inside is signed for this asset and expires.
+
+Errors are ``media_pipeline.errors`` raised by services and selectors; the project's
+handler (``dangke.api_errors``) answers them with the one problem document. tus
+operations add the protocol's headers to every answer, refusals included
+(``tus_protocol``); a HEAD refusal has an empty body.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+import functools
 import mimetypes
-import re
+from collections.abc import Callable
 from email.utils import format_datetime
+from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 from wagtail.api.v3.auth import AllowAnonymous, BearerTokenAuth
 
+from dangke.api_errors import domain_error_response, error_responses, status_for
 from media_pipeline import selectors, services
-from media_pipeline import storage as media_storage
-from media_pipeline.models import TusUpload, VideoAsset
-from media_pipeline.signing import signature_state
+from media_pipeline.errors import MediaError, TusVersionMissing
+from media_pipeline.models import TusUpload
 
 router = Router(tags=["media"])
 
-TUS_VERSION = "1.0.0"
-TUS_EXTENSIONS = "creation,termination,checksum,expiration"
 UPLOAD_AUTH = [BearerTokenAuth(), django_auth]
 PLAY_AUTH = [BearerTokenAuth(), django_auth, AllowAnonymous()]
-SAFE_PATH = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*\.[a-z0-9]+$")
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".vtt": "text/vtt; charset=utf-8",
     ".ts": "video/mp2t",
     ".jpg": "image/jpeg",
 }
-
-
-class ErrorOut(Schema):
-    detail: str
-    code: str
 
 
 class AssetStateOut(Schema):
@@ -66,71 +62,52 @@ class SubtitleOut(Schema):
     url: str
 
 
-def _error(status: int, code: str, detail: str, headers: dict | None = None):
-    response = JsonResponse({"detail": detail, "code": code}, status=status)
-    for key, value in (headers or {}).items():
-        response[key] = value
-    return response
+# --- tus ------------------------------------------------------------------------------
 
 
-# --- tus ------------------------------------------------------------------------
-
-
-def _tus_headers(
-    response: HttpResponse, upload: TusUpload | None = None
-) -> HttpResponse:
-    response["Tus-Resumable"] = TUS_VERSION
+def _tus_headers(response: HttpResponse) -> HttpResponse:
+    response["Tus-Resumable"] = services.TUS_VERSION
     response["Cache-Control"] = "no-store"
-    if upload is not None:
-        response["Upload-Offset"] = str(upload.offset)
-        response["Upload-Length"] = str(upload.length)
-        if upload.asset_id is None:
-            response["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
-        else:
-            response["Upload-Asset-Id"] = str(upload.asset_id)
     return response
 
 
-def _tus_error(exc: services.UploadError) -> HttpResponse:
-    return _tus_headers(_error(exc.status, exc.code, exc.detail))
+def _upload_headers(response: HttpResponse, upload: TusUpload) -> HttpResponse:
+    response["Upload-Offset"] = str(upload.offset)
+    response["Upload-Length"] = str(upload.length)
+    if upload.asset_id is None:
+        response["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
+    else:
+        response["Upload-Asset-Id"] = str(upload.asset_id)
+    return response
 
 
-def _tus_precondition(request: HttpRequest) -> HttpResponse | None:
-    if request.headers.get("Tus-Resumable") != TUS_VERSION:
-        response = _error(
-            412, "tus_version", f"需要请求头 Tus-Resumable: {TUS_VERSION}"
-        )
-        response["Tus-Version"] = TUS_VERSION
-        return _tus_headers(response)
-    if not request.user.has_perm("media_pipeline.add_videoasset"):
-        return _tus_headers(
-            _error(403, "permission_denied", "只有讲师和编辑可以上传视频")
-        )
-    return None
+def tus_protocol(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """A tus operation: every answer carries ``Tus-Resumable``; a ``MediaError`` is
+    answered with the problem document (``Tus-Version`` added on 412, an empty body
+    for HEAD)."""
 
-
-def _metadata(header: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for pair in header.split(","):
-        key, _, encoded = pair.strip().partition(" ")
-        if not key:
-            continue
+    @functools.wraps(view)
+    def operation(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            values[key] = base64.b64decode(encoded, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise services.UploadError(
-                400,
-                "bad_metadata",
-                f"Upload-Metadata 中 {key!r} 不是 base64 编码的 UTF-8",
-            ) from None
-    return values
+            response = view(request, *args, **kwargs)
+        except MediaError as exc:
+            if request.method == "HEAD":
+                response = HttpResponse(status=status_for(exc))
+            else:
+                response = domain_error_response(exc)
+            if isinstance(exc, TusVersionMissing):
+                response["Tus-Version"] = services.TUS_VERSION
+        return _tus_headers(response)
+
+    return operation
 
 
-def _int_header(request: HttpRequest, name: str) -> int:
-    raw = request.headers.get(name, "")
-    if not (raw.isascii() and raw.isdigit()):
-        raise services.UploadError(400, "bad_header", f"请求头 {name} 须为非负整数")
-    return int(raw)
+def _tus_check(request: HttpRequest) -> None:
+    services.tus_request_check(
+        tus_resumable=request.headers.get("Tus-Resumable"), user=request.user
+    )
 
 
 @router.api_operation(
@@ -141,13 +118,14 @@ def _int_header(request: HttpRequest, name: str) -> int:
     auth=None,
     include_in_schema=False,
 )
-def media_uploads_options(request: HttpRequest):
+@tus_protocol
+def media_uploads_options(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(status=204)
-    response["Tus-Version"] = TUS_VERSION
-    response["Tus-Extension"] = TUS_EXTENSIONS
+    response["Tus-Version"] = services.TUS_VERSION
+    response["Tus-Extension"] = services.TUS_EXTENSIONS
     response["Tus-Max-Size"] = str(settings.MEDIA_UPLOAD_MAX_SIZE)
     response["Tus-Checksum-Algorithm"] = ",".join(services.CHECKSUM_ALGORITHMS)
-    return _tus_headers(response)
+    return response
 
 
 @router.post(
@@ -155,27 +133,27 @@ def media_uploads_options(request: HttpRequest):
     operation_id="media_uploads_create",
     summary="tus: start a resumable upload (Upload-Length, Upload-Metadata)",
     auth=UPLOAD_AUTH,
-    response={201: None, 400: ErrorOut, 403: ErrorOut, 412: ErrorOut, 413: ErrorOut},
+    response={201: None, **error_responses(400, 403, 412, 413)},
 )
-def media_uploads_create(request: HttpRequest):
-    problem = _tus_precondition(request)
-    if problem:
-        return problem
-    try:
-        metadata = _metadata(request.headers.get("Upload-Metadata", ""))
-        upload = services.tus_upload_create(
-            owner=request.user,
-            length=_int_header(request, "Upload-Length"),
-            filename=metadata.get("filename", ""),
-            title=metadata.get("title", ""),
-        )
-    except services.UploadError as exc:
-        return _tus_error(exc)
+@tus_protocol
+def media_uploads_create(request: HttpRequest) -> HttpResponse:
+    _tus_check(request)
+    metadata = services.tus_metadata_parse(
+        header=request.headers.get("Upload-Metadata")
+    )
+    upload = services.tus_upload_create(
+        owner=request.user,
+        length=services.tus_int_header(
+            name="Upload-Length", value=request.headers.get("Upload-Length")
+        ),
+        filename=metadata.get("filename", ""),
+        title=metadata.get("title", ""),
+    )
     response = HttpResponse(status=201)
     response["Location"] = request.build_absolute_uri(
         f"/api/v3/media/uploads/{upload.pk}/"
     )
-    return _tus_headers(response, upload)
+    return _upload_headers(response, upload)
 
 
 @router.api_operation(
@@ -186,15 +164,11 @@ def media_uploads_create(request: HttpRequest):
     auth=UPLOAD_AUTH,
     include_in_schema=False,
 )
-def media_uploads_offset(request: HttpRequest, upload_id: str):
-    problem = _tus_precondition(request)
-    if problem:
-        return problem
-    try:
-        upload = services.tus_upload_get(upload_id=upload_id, owner=request.user)
-    except services.UploadError as exc:
-        return _tus_headers(HttpResponse(status=exc.status))
-    return _tus_headers(HttpResponse(status=200), upload)
+@tus_protocol
+def media_uploads_offset(request: HttpRequest, upload_id: str) -> HttpResponse:
+    _tus_check(request)
+    upload = services.tus_upload_get(upload_id=upload_id, owner=request.user)
+    return _upload_headers(HttpResponse(status=200), upload)
 
 
 @router.patch(
@@ -204,42 +178,26 @@ def media_uploads_offset(request: HttpRequest, upload_id: str):
     auth=UPLOAD_AUTH,
     response={
         204: None,
-        400: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        410: ErrorOut,
-        412: ErrorOut,
-        413: ErrorOut,
-        415: ErrorOut,
-        460: ErrorOut,
+        **error_responses(400, 403, 404, 409, 410, 412, 413, 415, 460),
     },
 )
-def media_uploads_append(request: HttpRequest, upload_id: str):
-    problem = _tus_precondition(request)
-    if problem:
-        return problem
-    if request.content_type != "application/offset+octet-stream":
-        return _tus_headers(
-            _error(
-                415, "content_type", "Content-Type 须为 application/offset+octet-stream"
-            )
-        )
-    try:
-        upload = services.tus_upload_get(upload_id=upload_id, owner=request.user)
-        length = request.headers.get("Content-Length")
-        upload = services.tus_upload_append(
-            upload=upload,
-            offset=_int_header(request, "Upload-Offset"),
-            stream=request,
-            content_length=int(length)
-            if length and length.isascii() and length.isdigit()
-            else None,
-            checksum=request.headers.get("Upload-Checksum"),
-        )
-    except services.UploadError as exc:
-        return _tus_error(exc)
-    return _tus_headers(HttpResponse(status=204), upload)
+@tus_protocol
+def media_uploads_append(request: HttpRequest, upload_id: str) -> HttpResponse:
+    _tus_check(request)
+    services.tus_content_type_check(content_type=request.content_type)
+    upload = services.tus_upload_get(upload_id=upload_id, owner=request.user)
+    upload = services.tus_upload_append(
+        upload=upload,
+        offset=services.tus_int_header(
+            name="Upload-Offset", value=request.headers.get("Upload-Offset")
+        ),
+        stream=request,
+        content_length=services.tus_content_length(
+            value=request.headers.get("Content-Length")
+        ),
+        checksum=request.headers.get("Upload-Checksum"),
+    )
+    return _upload_headers(HttpResponse(status=204), upload)
 
 
 @router.delete(
@@ -247,46 +205,30 @@ def media_uploads_append(request: HttpRequest, upload_id: str):
     operation_id="media_uploads_delete",
     summary="tus: terminate an upload and discard its bytes",
     auth=UPLOAD_AUTH,
-    response={204: None, 403: ErrorOut, 404: ErrorOut, 410: ErrorOut, 412: ErrorOut},
+    response={204: None, **error_responses(403, 404, 410, 412)},
 )
-def media_uploads_delete(request: HttpRequest, upload_id: str):
-    problem = _tus_precondition(request)
-    if problem:
-        return problem
-    upload = TusUpload.objects.filter(pk=upload_id, owner=request.user).first()
-    if upload is None:
-        return _tus_error(services.UploadError(404, "upload_not_found", "上传不存在"))
+@tus_protocol
+def media_uploads_delete(request: HttpRequest, upload_id: str) -> HttpResponse:
+    _tus_check(request)
+    upload = services.tus_upload_get(
+        upload_id=upload_id, owner=request.user, expired_ok=True
+    )
     services.tus_upload_delete(upload=upload)
-    return _tus_headers(HttpResponse(status=204))
+    return HttpResponse(status=204)
 
 
-# --- assets ---------------------------------------------------------------------
-
-
-def _managed_asset(request: HttpRequest, asset_id: int) -> VideoAsset | None:
-    """The asset if the requester uploaded it or may change every asset."""
-    asset = VideoAsset.objects.filter(pk=asset_id).first()
-    if asset is None:
-        return None
-    user = request.user
-    if asset.uploaded_by_id == user.pk or user.has_perm(
-        "media_pipeline.change_videoasset"
-    ):
-        return asset
-    return None
+# --- assets ---------------------------------------------------------------------------
 
 
 @router.get(
     "/assets/{asset_id}/",
-    response={200: AssetStateOut, 404: ErrorOut},
+    response={200: AssetStateOut, **error_responses(404)},
     operation_id="media_assets_detail",
     summary="An asset's processing state (for its uploader and editors)",
     auth=UPLOAD_AUTH,
 )
-def media_assets_detail(request: HttpRequest, asset_id: int):
-    asset = _managed_asset(request, asset_id)
-    if asset is None:
-        return Status(404, {"detail": "视频素材不存在", "code": "asset_not_found"})
+def media_assets_detail(request: HttpRequest, asset_id: int) -> dict[str, Any]:
+    asset = selectors.video_asset_get_managed(asset_id=asset_id, user=request.user)
     playback = selectors.video_asset_playback(asset=asset)
     return {
         "id": asset.pk,
@@ -304,7 +246,7 @@ def media_assets_detail(request: HttpRequest, asset_id: int):
 
 @router.post(
     "/assets/{asset_id}/subtitles/",
-    response={201: SubtitleOut, 400: ErrorOut, 404: ErrorOut},
+    response={201: SubtitleOut, **error_responses(400, 404)},
     operation_id="media_subtitles_create",
     summary="Attach a subtitle track (WebVTT or SRT) to an asset",
     auth=UPLOAD_AUTH,
@@ -315,80 +257,31 @@ def media_subtitles_create(
     file: UploadedFile = File(...),  # noqa: B008
     language: str = Form("zh-hans"),  # noqa: B008
     label: str = Form("简体中文"),  # noqa: B008
-):
-    asset = _managed_asset(request, asset_id)
-    if asset is None:
-        return Status(404, {"detail": "视频素材不存在", "code": "asset_not_found"})
-    try:
-        subtitle = services.subtitle_attach(
-            asset=asset,
-            raw=file.read(services.SUBTITLE_MAX_BYTES + 1),
-            language=language,
-            label=label,
-        )
-    except ValueError as exc:
-        return Status(400, {"detail": str(exc), "code": "bad_subtitle"})
+) -> Status:
+    asset = selectors.video_asset_get_managed(asset_id=asset_id, user=request.user)
+    subtitle = services.subtitle_attach(
+        asset=asset,
+        raw=file.read(services.SUBTITLE_MAX_BYTES + 1),
+        language=language,
+        label=label,
+    )
     return Status(
         201,
         {
             "language": subtitle.language,
             "label": subtitle.label,
-            "url": selectors.hls_url(asset, f"subtitles/{subtitle.pk}.vtt"),
+            "url": selectors.hls_url(asset=asset, path=f"subtitles/{subtitle.pk}.vtt"),
         },
     )
 
 
-# --- playback -------------------------------------------------------------------
+# --- playback -------------------------------------------------------------------------
 
 
-def _signature_problem(
-    request: HttpRequest, asset: VideoAsset, path: str
-) -> HttpResponse | None:
-    """None when the URL is signed for this asset and path, unexpired, and the asset
-    has a published version; else the error response."""
-    state = signature_state(
-        asset.pk, path, request.GET.get("exp"), request.GET.get("sig")
+def _content_type(path: str) -> str:
+    return CONTENT_TYPES.get(path[path.rfind(".") :]) or (
+        mimetypes.guess_type(path)[0] or "application/octet-stream"
     )
-    if state == "expired":
-        return _error(403, "url_expired", "播放链接已过期，请刷新页面重新获取")
-    if state != "valid" or not selectors.video_asset_is_playable(asset):
-        return _error(404, "not_found", "视频不存在或不可播放")
-    return None
-
-
-def _authorised(
-    request: HttpRequest, asset: VideoAsset, path: str
-) -> HttpResponse | None:
-    """None when the signed URL (or, for the master, the requester) may read it."""
-    problem = _signature_problem(request, asset, path)
-    if (
-        problem is not None
-        and problem.status_code == 404
-        and path == media_storage.MASTER
-        and selectors.video_asset_visible_to(asset=asset, user=request.user)
-    ):
-        return None
-    return problem
-
-
-def _rewrite_playlist(asset: VideoAsset, path: str, text: str) -> str:
-    folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
-    lines = []
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            target = folder + line.strip()
-            if path == media_storage.MASTER:
-                line = selectors.hls_url(asset, target)
-            else:
-                line = media_storage.file_url(asset.pk, asset.published_version, target)
-        lines.append(line)
-    return "\n".join(lines) + "\n"
-
-
-def _text_response(text: str, path: str) -> HttpResponse:
-    response = HttpResponse(text, content_type=CONTENT_TYPES[path[path.rfind(".") :]])
-    response["Cache-Control"] = "private, no-cache"
-    return response
 
 
 @router.get(
@@ -396,33 +289,21 @@ def _text_response(text: str, path: str) -> HttpResponse:
     operation_id="media_assets_playlist",
     summary="HLS playlists and WebVTT tracks with signed URLs inside",
     auth=PLAY_AUTH,
-    response={200: None, 403: ErrorOut, 404: ErrorOut},
+    response={200: None, **error_responses(403, 404)},
 )
-def media_assets_playlist(request: HttpRequest, asset_id: int, path: str):
-    asset = VideoAsset.objects.filter(pk=asset_id).first()
-    if asset is None or not SAFE_PATH.match(path):
-        return _error(404, "not_found", "视频不存在或不可播放")
-    problem = _authorised(request, asset, path)
-    if problem:
-        return problem
-    match = re.fullmatch(r"subtitles/(\d+)\.vtt", path)
-    if match:
-        subtitle = asset.subtitles.filter(pk=int(match.group(1))).first()
-        if subtitle is None:
-            return _error(404, "not_found", "字幕不存在")
-        return _text_response(subtitle.content, path)
-    if not path.endswith((".m3u8", ".vtt")):
-        return _error(404, "not_found", "文件不存在")
-    key = f"{media_storage.version_prefix(asset.pk, asset.published_version)}/{path}"
-    try:
-        with default_storage.open(key, "rb") as handle:
-            text = handle.read().decode("utf-8")
-    except FileNotFoundError:
-        return _error(404, "not_found", "文件不存在")
-    if path.endswith(".vtt"):
-        sprite = media_storage.file_url(asset.pk, asset.published_version, "sprite.jpg")
-        return _text_response(text.replace("sprite.jpg#", f"{sprite}#"), path)
-    return _text_response(_rewrite_playlist(asset, path, text), path)
+def media_assets_playlist(
+    request: HttpRequest, asset_id: int, path: str
+) -> HttpResponse:
+    text = selectors.video_asset_hls_text(
+        asset_id=asset_id,
+        path=path,
+        exp=request.GET.get("exp"),
+        sig=request.GET.get("sig"),
+        request=request,
+    )
+    response = HttpResponse(text, content_type=_content_type(path))
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @router.get(
@@ -430,23 +311,15 @@ def media_assets_playlist(request: HttpRequest, asset_id: int, path: str):
     operation_id="media_assets_file",
     summary="A segment or image of the published version (signed URL, local storage)",
     auth=None,
-    response={200: None, 403: ErrorOut, 404: ErrorOut},
+    response={200: None, **error_responses(403, 404)},
 )
-def media_assets_file(request: HttpRequest, asset_id: int, path: str):
-    asset = VideoAsset.objects.filter(pk=asset_id).first()
-    if asset is None or not SAFE_PATH.match(path) or path.endswith((".m3u8", ".vtt")):
-        return _error(404, "not_found", "文件不存在")
-    problem = _signature_problem(request, asset, path)
-    if problem:
-        return problem
-    key = f"{media_storage.version_prefix(asset.pk, asset.published_version)}/{path}"
-    try:
-        handle = default_storage.open(key, "rb")
-    except FileNotFoundError:
-        return _error(404, "not_found", "文件不存在")
-    content_type = CONTENT_TYPES.get(path[path.rfind(".") :]) or (
-        mimetypes.guess_type(path)[0] or "application/octet-stream"
+def media_assets_file(request: HttpRequest, asset_id: int, path: str) -> HttpResponse:
+    handle = selectors.video_asset_file_open(
+        asset_id=asset_id,
+        path=path,
+        exp=request.GET.get("exp"),
+        sig=request.GET.get("sig"),
     )
-    response = FileResponse(handle, content_type=content_type)
+    response = FileResponse(handle, content_type=_content_type(path))
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -1,40 +1,32 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from media_pipeline.errors import BadSubtitle
 from media_pipeline.models import Subtitle, VideoAsset
-from media_pipeline.services import (
-    subtitle_to_webvtt,
-    video_asset_enqueue,
-    video_asset_fill_from_upload,
-)
+from media_pipeline.services import subtitle_to_webvtt, video_asset_replace_original
 
 
 class VideoAssetAdminForm(WagtailAdminModelForm):
-    """The admin's plain upload form: records checksum, size, name and uploader, and
-    queues processing of a new or replaced original once saved."""
+    """The admin's plain upload form: records the uploader, and hands a new or
+    replaced original to ``video_asset_replace_original`` (checksum, size, name,
+    processing queued once saved)."""
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> VideoAsset:
         asset = super().save(commit=False)
-        upload = self.cleaned_data.get("file")
-        new_original = "file" in self.changed_data and upload is not None
-        if new_original:
-            video_asset_fill_from_upload(asset=asset, upload=upload)
-            asset.status = VideoAsset.Status.UPLOADED
-            asset.error = ""
-            asset.progress = 0
-            asset.attempts = 0
         if asset.uploaded_by_id is None and getattr(self, "for_user", None):
             asset.uploaded_by = self.for_user
-        if commit:
-            with transaction.atomic():
-                asset.save()
-                if new_original:
-                    video_asset_enqueue(asset_id=asset.pk)
+        if not commit:
+            return asset
+        upload = self.cleaned_data.get("file")
+        if "file" in self.changed_data and upload is not None:
+            return video_asset_replace_original(asset=asset, upload=upload)
+        asset.save()
         return asset
 
-    def clean_file(self):
+    def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")
         if upload is not None and getattr(upload, "size", 1) == 0:
             raise ValidationError("上传的文件为空，请选择有内容的视频或音频文件。")
@@ -50,7 +42,7 @@ class SubtitleAdminForm(WagtailAdminModelForm):
         required=False,
     )
 
-    def clean_asset(self):
+    def clean_asset(self) -> VideoAsset | None:
         asset = self.cleaned_data.get("asset")
         user = getattr(self, "for_user", None)
         if (
@@ -62,7 +54,7 @@ class SubtitleAdminForm(WagtailAdminModelForm):
             raise ValidationError("只能为自己上传的视频添加字幕。")
         return asset
 
-    def clean_subtitle_file(self):
+    def clean_subtitle_file(self) -> Any:
         upload = self.cleaned_data.get("subtitle_file")
         if upload is None:
             if not self.instance.pk:
@@ -70,11 +62,11 @@ class SubtitleAdminForm(WagtailAdminModelForm):
             return None
         try:
             self.cleaned_data["webvtt"] = subtitle_to_webvtt(upload.read())
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+        except BadSubtitle as exc:
+            raise ValidationError(exc.detail) from None
         return upload
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> Subtitle:
         subtitle: Subtitle = super().save(commit=False)
         if self.cleaned_data.get("webvtt"):
             subtitle.content = self.cleaned_data["webvtt"]

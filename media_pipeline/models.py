@@ -103,8 +103,11 @@ class VideoAsset(models.Model):
         return self.get_status_display()
 
     @property
-    def is_ready(self) -> bool:
-        return self.status == self.Status.READY
+    def is_playable(self) -> bool:
+        """For templates: ``media_pipeline.selectors.video_asset_is_playable``."""
+        from media_pipeline.selectors import video_asset_is_playable
+
+        return video_asset_is_playable(asset=self)
 
     @property
     def is_audio_only(self) -> bool:

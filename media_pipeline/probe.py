@@ -55,6 +55,7 @@ class ProbeResult:
     streams: list[dict[str, Any]] = field(default_factory=list)
 
     def as_info(self) -> dict[str, Any]:
+        """What is stored on the asset (``VideoAsset.media_info``)."""
         return {
             "demuxer": self.demuxer,
             "format": self.format_name,
@@ -63,6 +64,35 @@ class ProbeResult:
             "audio": self.audio,
             "streams": self.streams,
         }
+
+    @classmethod
+    def from_info(
+        cls, info: dict[str, Any], *, rotation: int = 0, projection: str = ""
+    ) -> ProbeResult | None:
+        """The result ``as_info`` stored (with the asset's rotation and projection),
+        so a later step need not run ffprobe again; None when ``info`` is not a
+        complete stored probe."""
+        try:
+            demuxer = str(info["demuxer"])
+            duration = float(info["duration"])
+            streams = list(info.get("streams") or [])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if demuxer not in ALLOWED_FORMATS or duration <= 0:
+            return None
+        if not info.get("video") and not info.get("audio"):
+            return None
+        return cls(
+            demuxer=demuxer,
+            format_name=str(info.get("format", "")),
+            duration=duration,
+            video=info.get("video"),
+            audio=info.get("audio"),
+            stream_count=len(streams),
+            rotation=rotation,
+            projection=projection,
+            streams=streams,
+        )
 
 
 def sniff_demuxer(path: Path) -> str:

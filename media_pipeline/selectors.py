@@ -1,62 +1,97 @@
-"""Reads: who may play an asset, and the URLs a player needs."""
+"""Reads: whether an asset plays, who may play it, the URLs a player needs and the
+playlists, tracks and files it fetches.
+
+**Playable** is one rule: the asset has a published version (a re-run that failed
+keeps the previous one playing). Templates use ``VideoAsset.is_playable``, which
+asks ``video_asset_is_playable``.
+
+**Who may play** an asset is decided here with rules other apps register
+(``video_asset_viewer_rule_register``), so media_pipeline imports none of them: cms
+registers the rule "used by a live page the request may see".
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import IO, Any, Protocol
 
-from django.db.models import Q
-from wagtail.models import Page, PageViewRestriction
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.storage import default_storage
+from django.http import HttpRequest
 
 from media_pipeline import storage as media_storage
+from media_pipeline.errors import AssetNotFound, PlaybackNotFound, PlaybackUrlExpired
 from media_pipeline.models import VideoAsset
-from media_pipeline.signing import signed_query
+from media_pipeline.signing import signature_state, signed_query
 
 API_PREFIX = "/api/v3/media/assets"
+# A path inside a published version: no "..", no absolute path, one extension.
+SAFE_PATH = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*\.[a-z0-9]+$")
+_SUBTITLE_PATH = re.compile(r"subtitles/(\d+)\.vtt")
+_TEXT_SUFFIXES = (".m3u8", ".vtt")
 
 
-def video_asset_is_playable(asset: VideoAsset) -> bool:
-    """A published version exists (a re-run that failed keeps the previous one)."""
+class VideoAssetViewerRule(Protocol):
+    """``rule(*, asset, request) -> bool``: True when ``request`` may play ``asset``
+    through what the registering app owns (e.g. a page using it)."""
+
+    def __call__(self, *, asset: VideoAsset, request: HttpRequest) -> bool: ...
+
+
+_VIEWER_RULES: list[VideoAssetViewerRule] = []
+
+
+def video_asset_is_playable(*, asset: VideoAsset) -> bool:
+    """The one readiness rule: ``asset`` has a published version that plays."""
     return asset.published_version is not None
 
 
-def _user_may_view_page(user: Any, page: Page) -> bool:
-    for restriction in page.get_view_restrictions():
-        if restriction.restriction_type == PageViewRestriction.LOGIN:
-            if not user.is_authenticated:
-                return False
-        elif restriction.restriction_type == PageViewRestriction.GROUPS:
-            if not user.is_authenticated or not (
-                user.is_superuser
-                or restriction.groups.filter(pk__in=user.groups.all()).exists()
-            ):
-                return False
-        else:
-            return False  # password restrictions: only the portal can check those
-    return True
+def video_asset_viewer_rule_register(
+    rule: VideoAssetViewerRule,
+) -> VideoAssetViewerRule:
+    """Let ``rule`` grant playing (call it from an ``AppConfig.ready()``; registering
+    the same rule twice keeps one). Returns ``rule``, so it works as a decorator."""
+    if rule not in _VIEWER_RULES:
+        _VIEWER_RULES.append(rule)
+    return rule
 
 
-def video_asset_visible_to(*, asset: VideoAsset, user: Any) -> bool:
-    """May ``user`` play ``asset``? It must be playable and used by a live lesson
-    (or VR courseware) the user may see; editors and the uploader may always preview.
-    """
-    if not video_asset_is_playable(asset):
+def _manages(user: AbstractBaseUser | AnonymousUser | None, asset: VideoAsset) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (
+            asset.uploaded_by_id == user.pk
+            or user.has_perm("media_pipeline.change_videoasset")
+        )
+    )
+
+
+def video_asset_visible_to(*, asset: VideoAsset, request: HttpRequest) -> bool:
+    """May ``request`` play ``asset``? It must be playable, and the requester its
+    uploader or an editor (who may always preview), or a registered viewer rule
+    must say yes."""
+    if not video_asset_is_playable(asset=asset):
         return False
-    if user.is_authenticated and (
-        asset.uploaded_by_id == user.pk
-        or user.has_perm("media_pipeline.change_videoasset")
-    ):
+    if _manages(getattr(request, "user", None), asset):
         return True
-    from cms.models import MicroLessonPage, VRCoursewarePage
-
-    for model in (MicroLessonPage, VRCoursewarePage):
-        for page in model.objects.live().filter(Q(video=asset)):
-            if _user_may_view_page(user, page):
-                return True
-    return False
+    return any(rule(asset=asset, request=request) for rule in _VIEWER_RULES)
 
 
-def hls_url(asset: VideoAsset, path: str) -> str:
+def video_asset_get_managed(
+    *, asset_id: int, user: AbstractBaseUser | AnonymousUser
+) -> VideoAsset:
+    """The asset, if ``user`` uploaded it or may change every asset.
+
+    Raises ``AssetNotFound`` otherwise (someone else's asset is not found either).
+    """
+    asset = VideoAsset.objects.filter(pk=asset_id).first()
+    if asset is None or not _manages(user, asset):
+        raise AssetNotFound()
+    return asset
+
+
+def hls_url(*, asset: VideoAsset, path: str) -> str:
     """Signed app URL of a playlist or WebVTT file of the published version."""
     return f"{API_PREFIX}/{asset.pk}/hls/{path}?" + signed_query(asset.pk, path)
 
@@ -76,24 +111,123 @@ def video_asset_playback(*, asset: VideoAsset) -> dict[str, Any]:
         "thumbnails_url": None,
         "subtitles": [],
     }
-    if not video_asset_is_playable(asset):
+    if not video_asset_is_playable(asset=asset):
         return data
-    data["master_url"] = hls_url(asset, media_storage.MASTER)
+    data["master_url"] = hls_url(asset=asset, path=media_storage.MASTER)
     if not asset.is_audio_only:
         data["poster_url"] = media_storage.file_url(
             asset.pk, asset.published_version, "poster.jpg"
         )
-        data["thumbnails_url"] = hls_url(asset, "thumbnails.vtt")
+        data["thumbnails_url"] = hls_url(asset=asset, path="thumbnails.vtt")
     data["subtitles"] = [
         {
             "language": subtitle.language,
             "label": subtitle.label,
-            "url": hls_url(asset, f"subtitles/{subtitle.pk}.vtt"),
+            "url": hls_url(asset=asset, path=f"subtitles/{subtitle.pk}.vtt"),
         }
         for subtitle in asset.subtitles.all()
     ]
     return data
 
+
+# --- what a player fetches --------------------------------------------------------------
+
+
+def _signed_access_check(
+    *, asset: VideoAsset, path: str, exp: str | None, sig: str | None
+) -> None:
+    state = signature_state(asset.pk, path, exp, sig)
+    if state == "expired":
+        raise PlaybackUrlExpired()
+    if state != "valid" or not video_asset_is_playable(asset=asset):
+        raise PlaybackNotFound()
+
+
+def _published_key(asset: VideoAsset, path: str) -> str:
+    return f"{media_storage.version_prefix(asset.pk, asset.published_version)}/{path}"
+
+
+def _rewrite_playlist(asset: VideoAsset, path: str, text: str) -> str:
+    folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+    lines = []
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            target = folder + line.strip()
+            if path == media_storage.MASTER:
+                line = hls_url(asset=asset, path=target)
+            else:
+                line = media_storage.file_url(asset.pk, asset.published_version, target)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def video_asset_hls_text(
+    *,
+    asset_id: int,
+    path: str,
+    exp: str | None,
+    sig: str | None,
+    request: HttpRequest,
+) -> str:
+    """A playlist or WebVTT track of the published version, every URL inside signed
+    for this asset. The URL must be signed for ``path`` (``exp``, ``sig``), except
+    the master playlist for a requester who may play the asset
+    (``video_asset_visible_to``).
+
+    Raises ``PlaybackUrlExpired`` and ``PlaybackNotFound`` (unknown asset or path,
+    unsigned, not playable, no such file).
+    """
+    asset = VideoAsset.objects.filter(pk=asset_id).first()
+    if asset is None or not SAFE_PATH.match(path):
+        raise PlaybackNotFound()
+    try:
+        _signed_access_check(asset=asset, path=path, exp=exp, sig=sig)
+    except PlaybackUrlExpired:
+        raise
+    except PlaybackNotFound:
+        if not (
+            path == media_storage.MASTER
+            and video_asset_visible_to(asset=asset, request=request)
+        ):
+            raise
+    match = _SUBTITLE_PATH.fullmatch(path)
+    if match:
+        subtitle = asset.subtitles.filter(pk=int(match.group(1))).first()
+        if subtitle is None:
+            raise PlaybackNotFound("字幕不存在")
+        return subtitle.content
+    if not path.endswith(_TEXT_SUFFIXES):
+        raise PlaybackNotFound("文件不存在")
+    try:
+        with default_storage.open(_published_key(asset, path), "rb") as handle:
+            text = handle.read().decode("utf-8")
+    except FileNotFoundError:
+        raise PlaybackNotFound("文件不存在") from None
+    if path.endswith(".vtt"):
+        sprite = media_storage.file_url(asset.pk, asset.published_version, "sprite.jpg")
+        return text.replace("sprite.jpg#", f"{sprite}#")
+    return _rewrite_playlist(asset, path, text)
+
+
+def video_asset_file_open(
+    *, asset_id: int, path: str, exp: str | None, sig: str | None
+) -> IO[bytes]:
+    """Open a segment or image of the published version for a URL signed for it
+    (local storage; S3 serves its own presigned URLs). The caller closes it.
+
+    Raises ``PlaybackUrlExpired`` and ``PlaybackNotFound``.
+    """
+    asset = VideoAsset.objects.filter(pk=asset_id).first()
+    if asset is None or not SAFE_PATH.match(path) or path.endswith(_TEXT_SUFFIXES):
+        raise PlaybackNotFound("文件不存在")
+    _signed_access_check(asset=asset, path=path, exp=exp, sig=sig)
+    try:
+        return default_storage.open(_published_key(asset, path), "rb")
+    except FileNotFoundError:
+        raise PlaybackNotFound("文件不存在") from None
+
+
+# --- search -----------------------------------------------------------------------------
 
 _VTT_TIMING = re.compile(r"^\s*(\d{2}:)?\d{2}:\d{2}\.\d{3}\s+-->")
 _VTT_TAG = re.compile(r"<[^>]+>")

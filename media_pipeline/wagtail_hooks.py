@@ -12,7 +12,7 @@ from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from cms.admin_views import InstanceCheckedViewSetMixin
+from dangke.admin_views import InstanceCheckedViewSetMixin
 from media_pipeline.forms import SubtitleAdminForm, VideoAssetAdminForm
 from media_pipeline.models import Subtitle, VideoAsset
 from media_pipeline.selectors import video_asset_is_playable
@@ -136,7 +136,7 @@ def reprocess_listing_button(snippet, user, next_url=None):
 def block_publish_without_ready_video(request, page):
     """A lesson whose video has no playable version stays a draft."""
     asset = getattr(page.specific, "video", None)
-    if not isinstance(asset, VideoAsset) or video_asset_is_playable(asset):
+    if not isinstance(asset, VideoAsset) or video_asset_is_playable(asset=asset):
         return None
     messages.error(
         request,

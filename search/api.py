@@ -8,41 +8,22 @@ from __future__ import annotations
 from math import ceil
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
+from dangke.api_errors import error_responses
 from search import selectors
 from search.backends.base import KINDS, FacetCount, SearchQuery
+from search.errors import QueryInvalid
 from search.schemas import (
-    ErrorOut,
     SearchHealthOut,
     SearchIn,
     SearchResultsOut,
     SuggestIn,
     SuggestOut,
 )
+from search.selectors import MAX_PAGE, PAGE_SIZE, search_text_clean
 
 router = Router(tags=["search"])
-
-MAX_QUERY_LENGTH = 100
-PAGE_SIZE = 10
-MAX_PAGE = 100
-
-
-class QueryError(Exception):
-    def __init__(self, detail: str, code: str):
-        self.detail, self.code = detail, code
-
-
-def _query_text(raw: str) -> str:
-    value = " ".join((raw or "").split())
-    if not value:
-        raise QueryError("查询词不能为空（参数 q）", "query_empty")
-    if len(value) > MAX_QUERY_LENGTH:
-        raise QueryError(
-            f"查询词过长：最多 {MAX_QUERY_LENGTH} 个字符，收到 {len(value)} 个",
-            "query_too_long",
-        )
-    return value
 
 
 def _facets(facets: dict[str, list[FacetCount]]) -> dict:
@@ -54,25 +35,22 @@ def _facets(facets: dict[str, list[FacetCount]]) -> dict:
 
 @router.get(
     "/",
-    response={200: SearchResultsOut, 400: ErrorOut},
+    response={200: SearchResultsOut, **error_responses(400)},
     operation_id="search_query",
     summary="Full-text search (Chinese, pinyin, initials) with highlights and facets",
 )
 def search_query(request: HttpRequest, filters: Query[SearchIn]):
-    try:
-        text = _query_text(filters.q)
-        if filters.type and filters.type not in KINDS:
-            raise QueryError(
-                f"未知的类型 type={filters.type!r}，可选：{'、'.join(KINDS)}",
-                "invalid_type",
-            )
-        if not 1 <= filters.page <= MAX_PAGE:
-            raise QueryError(
-                f"页码 page 应在 1 到 {MAX_PAGE} 之间，收到 {filters.page}",
-                "invalid_page",
-            )
-    except QueryError as error:
-        return Status(400, {"detail": error.detail, "code": error.code})
+    text = search_text_clean(raw=filters.q)
+    if filters.type and filters.type not in KINDS:
+        raise QueryInvalid(
+            f"未知的类型 type={filters.type!r}，可选：{'、'.join(KINDS)}",
+            code="invalid_type",
+        )
+    if not 1 <= filters.page <= MAX_PAGE:
+        raise QueryInvalid(
+            f"页码 page 应在 1 到 {MAX_PAGE} 之间，收到 {filters.page}",
+            code="invalid_page",
+        )
     results = selectors.search_run(
         query=SearchQuery(
             text=text,
@@ -113,15 +91,12 @@ def search_query(request: HttpRequest, filters: Query[SearchIn]):
 
 @router.get(
     "/suggest",
-    response={200: SuggestOut, 400: ErrorOut},
+    response={200: SuggestOut, **error_responses(400)},
     operation_id="search_suggest",
     summary="Title suggestions as the user types (Chinese, pinyin, initials)",
 )
 def search_suggest(request: HttpRequest, params: Query[SuggestIn]):
-    try:
-        text = _query_text(params.q)
-    except QueryError as error:
-        return Status(400, {"detail": error.detail, "code": error.code})
+    text = search_text_clean(raw=params.q)
     suggestions = selectors.search_suggest(text=text)
     return {
         "query": text,

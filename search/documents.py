@@ -15,17 +15,25 @@ from collections.abc import Iterable, Iterator
 from wagtail.models import Page
 
 from cms.models import (
-    CourseLesson,
     CoursePage,
     Lecturer,
     MicroLessonPage,
     TeachingSitePage,
-    TopicCourse,
     TopicPage,
     VRCoursewarePage,
 )
-from cms.selectors import page_is_public, pages_visible_to_public
-from media_pipeline.selectors import video_asset_subtitle_text
+from cms.selectors import (
+    course_lesson_links,
+    courses_holding_lessons,
+    page_is_public,
+    pages_visible_to_public,
+    topic_course_links,
+    topics_holding_courses,
+)
+from media_pipeline.selectors import (
+    video_asset_is_playable,
+    video_asset_subtitle_text,
+)
 from search.backends.base import IndexDocument
 from search.text import plain_text
 
@@ -55,12 +63,15 @@ def subtitle_text(video) -> str:
 
 
 def _public(queryset):
-    return pages_visible_to_public(queryset)
+    return pages_visible_to_public(queryset=queryset)
 
 
 def _media_ready(page: Page) -> bool:
-    """Pages without a video (text lessons, topics, ...) or with a ready one."""
-    return getattr(page, "video_id", None) is None or page.video.is_ready
+    """Pages without a video (text lessons, topics, ...) or with one that plays (a
+    published version; a failed re-run keeps the previous one playing)."""
+    return getattr(page, "video_id", None) is None or video_asset_is_playable(
+        asset=page.video
+    )
 
 
 def _year(page: Page) -> int | None:
@@ -69,10 +80,7 @@ def _year(page: Page) -> int | None:
 
 
 def _topics_of_courses(course_ids: Iterable[int]) -> list[tuple[str, str]]:
-    topic_ids = TopicCourse.objects.filter(course_id__in=list(course_ids)).values(
-        "topic_id"
-    )
-    topics = _public(TopicPage.objects.filter(pk__in=topic_ids)).order_by("path")
+    topics = _public(topics_holding_courses(course_ids=course_ids)).order_by("path")
     return [(topic.slug, topic.title) for topic in topics]
 
 
@@ -90,11 +98,11 @@ def _page_document(page: Page, kind: str, **fields) -> IndexDocument:
 
 
 def _lesson(page: MicroLessonPage) -> IndexDocument:
-    course_ids = _public(
-        CoursePage.objects.filter(
-            pk__in=CourseLesson.objects.filter(lesson=page).values("course_id")
+    course_ids = list(
+        _public(courses_holding_lessons(lesson_ids=[page.pk])).values_list(
+            "pk", flat=True
         )
-    ).values_list("pk", flat=True)
+    )
     body = " ".join(filter(None, [plain_text(page.body), subtitle_text(page.video)]))
     return _page_document(
         page,
@@ -108,9 +116,10 @@ def _lesson(page: MicroLessonPage) -> IndexDocument:
 
 
 def _course(page: CoursePage) -> IndexDocument:
-    lessons = _public(
-        MicroLessonPage.objects.filter(pk__in=page.course_lessons.values("lesson_id"))
-    ).order_by("path")
+    lesson_ids = [link.lesson_id for link in course_lesson_links(course_ids=[page.pk])]
+    lessons = _public(MicroLessonPage.objects.filter(pk__in=lesson_ids)).order_by(
+        "path"
+    )
     return _page_document(
         page,
         "course",
@@ -123,9 +132,8 @@ def _course(page: CoursePage) -> IndexDocument:
 
 
 def _topic(page: TopicPage) -> IndexDocument:
-    courses = _public(
-        CoursePage.objects.filter(pk__in=page.topic_courses.values("course_id"))
-    ).order_by("path")
+    course_ids = [link.course_id for link in topic_course_links(topic_ids=[page.pk])]
+    courses = _public(CoursePage.objects.filter(pk__in=course_ids)).order_by("path")
     year = page.start_date.year if page.start_date else _year(page)
     return _page_document(
         page,
@@ -139,7 +147,7 @@ def _topic(page: TopicPage) -> IndexDocument:
 
 def _vr(page: VRCoursewarePage) -> IndexDocument:
     site = page.teaching_site
-    if site is not None and not page_is_public(site):
+    if site is not None and not page_is_public(page=site):
         site = None  # a draft or restricted site's name must not leak through search
     return _page_document(
         page,

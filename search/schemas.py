@@ -74,8 +74,3 @@ class SearchHealthOut(Schema):
     status: str
     documents: int | None = None
     detail: str | None = None
-
-
-class ErrorOut(Schema):
-    detail: str
-    code: str

@@ -7,15 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO
 
-from django.db.models import Q
-
-from cms.models import (
-    CourseLesson,
-    CoursePage,
-    Lecturer,
-    MicroLessonPage,
-    TopicCourse,
-    VRCoursewarePage,
+from cms.models import CoursePage, Lecturer, MicroLessonPage, VRCoursewarePage
+from cms.selectors import (
+    course_lesson_links,
+    page_ids_using_video,
+    topic_course_links,
 )
 from dangke.progress import ProgressBar
 from search import documents
@@ -33,18 +29,14 @@ def search_dependent_page_ids(*, page_ids: Iterable[int]) -> set[int]:
     lesson's courses, a course's lessons and topics, a topic's courses and their
     lessons (lessons carry their topics; courses and topics list their parts)."""
     ids = set(page_ids)
-    course_ids = set(
-        TopicCourse.objects.filter(topic_id__in=ids).values_list("course_id", flat=True)
+    course_ids = {link.course_id for link in topic_course_links(topic_ids=ids)}
+    related = course_lesson_links(course_ids=ids | course_ids) + course_lesson_links(
+        lesson_ids=ids
     )
-    related = CourseLesson.objects.filter(
-        Q(course_id__in=ids | course_ids) | Q(lesson_id__in=ids)
-    ).values_list("course_id", "lesson_id")
-    for course_id, lesson_id in related:
-        course_ids.add(course_id)
-        ids.add(lesson_id)
-    topic_ids = TopicCourse.objects.filter(course_id__in=ids).values_list(
-        "topic_id", flat=True
-    )
+    for link in related:
+        course_ids.add(link.course_id)
+        ids.add(link.lesson_id)
+    topic_ids = [link.topic_id for link in topic_course_links(course_ids=ids)]
     vr_ids = VRCoursewarePage.objects.filter(teaching_site_id__in=ids).values_list(
         "pk", flat=True
     )
@@ -97,14 +89,7 @@ def search_lecturer_sync(
 def search_video_lessons_sync(*, video_id: int) -> SyncOutcome:
     """Re-evaluate the lessons and VR courseware that use video ``video_id`` (they
     become searchable when it is ready, and leave the index when it is not)."""
-    page_ids = set(
-        MicroLessonPage.objects.filter(video_id=video_id).values_list("pk", flat=True)
-    )
-    from cms.models import VRCoursewarePage
-
-    page_ids |= set(
-        VRCoursewarePage.objects.filter(video_id=video_id).values_list("pk", flat=True)
-    )
+    page_ids = page_ids_using_video(asset_id=video_id)
     if not page_ids:
         return SyncOutcome(0, 0)
     return search_pages_sync(page_ids=page_ids)

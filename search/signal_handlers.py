@@ -14,6 +14,8 @@ from media_pipeline.models import Subtitle, VideoAsset
 from search import tasks
 from search.services import search_dependent_page_ids, search_lecturer_page_ids
 
+# A video's lessons are searchable while it plays (media_pipeline's one readiness
+# rule); a run that ends, ready or failed, may have changed that.
 VIDEO_STATES = {VideoAsset.Status.READY, VideoAsset.Status.FAILED}
 
 
@@ -39,17 +41,21 @@ def page_moved(sender, instance, **kwargs) -> None:
     )
 
 
-def deleting(sender, instance, **kwargs) -> None:
-    # Relations are gone after the delete; remember who shows this object.
-    if isinstance(instance, Page):
-        instance._search_dependents = search_dependent_page_ids(page_ids=[instance.pk])
-    elif isinstance(instance, Lecturer):
-        instance._search_dependents = search_lecturer_page_ids(lecturer_id=instance.pk)
+# Relations are gone after a delete; the pre_delete handlers remember who shows the
+# object. A page of any type is deleted with its ``Page`` row, so ``sender=Page``
+# sees every page delete once.
+
+
+def page_deleting(sender, instance, **kwargs) -> None:
+    instance._search_dependents = search_dependent_page_ids(page_ids=[instance.pk])
+
+
+def lecturer_deleting(sender, instance, **kwargs) -> None:
+    instance._search_dependents = search_lecturer_page_ids(lecturer_id=instance.pk)
 
 
 def page_deleted(sender, instance, **kwargs) -> None:
-    if isinstance(instance, Page):
-        _queue_pages(getattr(instance, "_search_dependents", {instance.pk}))
+    _queue_pages(getattr(instance, "_search_dependents", {instance.pk}))
 
 
 def restriction_changed(sender, instance, **kwargs) -> None:
@@ -86,8 +92,11 @@ def connect() -> None:
     page_published.connect(page_changed, dispatch_uid=f"{uid}-published")
     page_unpublished.connect(page_changed, dispatch_uid=f"{uid}-unpublished")
     post_page_move.connect(page_moved, dispatch_uid=f"{uid}-moved")
-    pre_delete.connect(deleting, dispatch_uid=f"{uid}-deleting")
-    post_delete.connect(page_deleted, dispatch_uid=f"{uid}-page-deleted")
+    pre_delete.connect(page_deleting, sender=Page, dispatch_uid=f"{uid}-page-deleting")
+    pre_delete.connect(
+        lecturer_deleting, sender=Lecturer, dispatch_uid=f"{uid}-lecturer-deleting"
+    )
+    post_delete.connect(page_deleted, sender=Page, dispatch_uid=f"{uid}-page-deleted")
     for signal in (post_save, post_delete):
         signal.connect(
             restriction_changed,

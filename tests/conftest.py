@@ -41,6 +41,26 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached facts (lessons, members, tokens) never leak
+    between tests: ids are reused once a test's rows are rolled back."""
+    from django.core.cache import cache
+
+    from learning.auth import token_memo_forget
+    from learning.services import lesson_info_forget, member_forget
+
+    def forget():
+        token_memo_forget()
+        cache.clear()
+        lesson_info_forget()
+        member_forget()
+
+    forget()
+    yield
+    forget()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager():
     """Tasks run inline unless a test starts a real worker (and turns this off)."""
     from dangke.celery import app

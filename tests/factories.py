@@ -1,4 +1,5 @@
-"""Small builders for test data; each returns a saved object."""
+"""Small builders for test data (users, pages, media, organisations and members);
+each returns a saved object."""
 
 from __future__ import annotations
 
@@ -81,6 +82,50 @@ def course(
     if live:
         page.save_revision().publish()
     return page
+
+
+def organisation(
+    *, parent=None, kind: str = "branch", name: str | None = None, code=None
+):
+    from learning.models import Organisation
+
+    number = next(_counter)
+    return Organisation.objects.create(
+        code=code or f"ORG{number:04d}",
+        name=name or f"组织 {number}",
+        kind=kind,
+        parent=parent,
+    )
+
+
+_user = user  # ``member`` takes an argument named ``user``
+
+
+def member(
+    *,
+    organisation,
+    member_type: str = "regular",
+    username: str | None = None,
+    user=None,
+):
+    from learning.models import Member
+
+    if user is None:
+        user = _user(username or f"m{next(_counter)}", groups=["党员"])
+    return Member.objects.create(
+        user=user,
+        name=user.username,
+        organisation=organisation,
+        member_type=member_type,
+    )
+
+
+def org_admin(*, organisation, username: str):
+    from learning.models import OrganisationAdministrator
+
+    account = user(username, groups=["组织管理员"])
+    OrganisationAdministrator.objects.create(user=account, organisation=organisation)
+    return account
 
 
 def make_clip(

@@ -165,6 +165,11 @@ class CoursePage(Page):
     intended_member_types = MemberTypesField(
         "面向党员类别", help_text="不选表示面向全体党员"
     )
+    exam_required = models.BooleanField(
+        "须通过结业考试",
+        default=False,
+        help_text="勾选后，学完必学微党课并通过本课程的结业考试才算完成课程",
+    )
     tags = ClusterTaggableManager("标签", through=CourseTag, blank=True)
 
     content_panels = Page.content_panels + [
@@ -176,6 +181,7 @@ class CoursePage(Page):
                 FieldPanel("credit_hours"),
                 FieldPanel("completion_threshold"),
                 FieldPanel("intended_member_types"),
+                FieldPanel("exam_required"),
             ],
             heading="学时与完成规则",
         ),
@@ -198,6 +204,7 @@ class CoursePage(Page):
         APIField("credit_hours"),
         APIField("completion_threshold"),
         APIField("intended_member_types"),
+        APIField("exam_required"),
         APIField("tags"),
         APIField("lessons", serializer=api_fields.CourseLessonsField(source="*")),
         APIField("lecturers", serializer=api_fields.LecturerListField()),

@@ -12,7 +12,7 @@ NOT_PLAYABLE = (
 def unplayable_video(obj):
     """The object's video when it has one that cannot play yet, else None."""
     asset = getattr(obj, "video", None)
-    if asset is not None and not video_asset_is_playable(asset):
+    if asset is not None and not video_asset_is_playable(asset=asset):
         return asset
     return None
 

@@ -26,6 +26,8 @@ def run_django(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
             "SECRET_KEY",
             "AWS_STORAGE_BUCKET_NAME",
             "AWS_S3_ENDPOINT_URL",
+            # set by the browser tests for their own process only
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
     }
     environment.update(DANGKE_VAR_DIR=str(tmp_path / "var"), **env)

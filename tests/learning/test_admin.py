@@ -13,20 +13,20 @@ from openpyxl import Workbook, load_workbook
 
 from learning import services
 from learning.models import Member, Organisation, TrainingClass, TrainingSession
-from tests.learning import factories as lf
+from tests import factories
 
 
 @pytest.fixture
 def people(tree):
     return {
-        "one": lf.member(organisation=tree["branch1"], username="zhang"),
-        "two": lf.member(organisation=tree["branch2"], username="wang"),
+        "one": factories.member(organisation=tree["branch1"], username="zhang"),
+        "two": factories.member(organisation=tree["branch2"], username="wang"),
     }
 
 
 @pytest.fixture
 def secretary(tree):
-    return lf.org_admin(organisation=tree["sub1"], username="secretary")
+    return factories.org_admin(organisation=tree["sub1"], username="secretary")
 
 
 def test_editor_sees_every_member(editor, client_for, people):

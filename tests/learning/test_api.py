@@ -15,7 +15,6 @@ from django.utils import timezone
 from learning import services
 from learning.models import Assignment, LessonProgress, TrainingClass, TrainingSession
 from tests import factories
-from tests.learning import factories as lf
 
 PROGRESS = "/api/v3/learning/progress"
 
@@ -43,7 +42,7 @@ def heartbeat(lesson, playback, seq, ranges, position, **extra) -> dict:
 def clock(monkeypatch):
     """Server time that a test moves forward explicitly."""
     state = {"now": timezone.now()}
-    monkeypatch.setattr(services.timezone, "now", lambda: state["now"])
+    monkeypatch.setattr(timezone, "now", lambda: state["now"])
 
     def advance(seconds: float):
         state["now"] += timedelta(seconds=seconds)
@@ -108,7 +107,7 @@ def test_accounts_without_a_membership_are_refused(editor, lesson, token_for):
 def test_the_member_comes_from_authentication_not_the_body(
     member, lesson, tree, token_for, clock
 ):
-    other = lf.member(organisation=tree["branch2"], username="other")
+    other = factories.member(organisation=tree["branch2"], username="other")
     body = heartbeat(
         lesson, uuid.uuid4(), 0, [[0, 5]], 5, member=other.pk, user=other.user_id
     )
@@ -338,9 +337,9 @@ def test_archive_lists_required_and_elective_courses(
 def test_reports_are_scoped_to_the_admin_subtree(tree, course, token_for):
     from openpyxl import load_workbook
 
-    lf.member(organisation=tree["branch1"], username="a1")
-    lf.member(organisation=tree["branch2"], username="a2")
-    secretary = lf.org_admin(organisation=tree["sub1"], username="sec")
+    factories.member(organisation=tree["branch1"], username="a1")
+    factories.member(organisation=tree["branch2"], username="a2")
+    secretary = factories.org_admin(organisation=tree["sub1"], username="sec")
     token = token_for(secretary)
     url = "/api/v3/learning/reports"
     ok = Client().get(

@@ -13,7 +13,6 @@ from django.utils import timezone
 from learning import services
 from learning.models import LessonProgress
 from tests import factories
-from tests.learning import factories as lf
 
 pytestmark = [
     pytest.mark.postgres,
@@ -54,8 +53,8 @@ def _run_in_threads(targets) -> list[BaseException]:
 def test_concurrent_beats_lose_nothing(home_page):
     section = factories.section(home_page, title="并发", slug="concurrency")
     lesson = factories.lesson(section, duration=600)
-    branch = lf.organisation(kind="branch", code="BR")
-    member = lf.member(organisation=branch, username="racer")
+    branch = factories.organisation(kind="branch", code="BR")
+    member = factories.member(organisation=branch, username="racer")
     t0 = timezone.now()
     shared = uuid.uuid4()
     playbacks = [uuid.uuid4() for _ in range(6)]

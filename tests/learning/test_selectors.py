@@ -15,7 +15,7 @@ from learning.models import (
     CreditRecord,
     Organisation,
 )
-from tests.learning import factories as lf
+from tests import factories
 
 
 def _credit(member, hours, n=[0]):  # noqa: B006 - a counter for unique source ids
@@ -28,10 +28,12 @@ def _credit(member, hours, n=[0]):  # noqa: B006 - a counter for unique source i
 
 def test_course_report_per_child_with_laggards(tree, course):
     members = [
-        lf.member(organisation=tree["branch1"], username=f"a{i}") for i in range(3)
+        factories.member(organisation=tree["branch1"], username=f"a{i}")
+        for i in range(3)
     ]
     members += [
-        lf.member(organisation=tree["branch2"], username=f"b{i}") for i in range(2)
+        factories.member(organisation=tree["branch2"], username=f"b{i}")
+        for i in range(2)
     ]
     for m in members[:2] + members[3:4]:
         CourseCompletion.objects.create(
@@ -57,9 +59,11 @@ def test_course_report_per_child_with_laggards(tree, course):
 
 
 def test_course_scope_follows_assignments(tree, course):
-    lf.member(organisation=tree["branch1"], username="in1")
-    lf.member(organisation=tree["branch1"], username="sec", member_type="secretary")
-    lf.member(organisation=tree["branch2"], username="out")
+    factories.member(organisation=tree["branch1"], username="in1")
+    factories.member(
+        organisation=tree["branch1"], username="sec", member_type="secretary"
+    )
+    factories.member(organisation=tree["branch2"], username="out")
     Assignment.objects.create(
         content=course, organisation=tree["sub1"], member_types=["regular"],
         deadline=timezone.localdate() + timedelta(days=30),
@@ -69,8 +73,8 @@ def test_course_scope_follows_assignments(tree, course):
 
 
 def test_year_report_compares_hours_with_each_types_target(tree):
-    regular = lf.member(organisation=tree["branch1"], username="r")
-    secretary = lf.member(
+    regular = factories.member(organisation=tree["branch1"], username="r")
+    secretary = factories.member(
         organisation=tree["branch1"], username="s", member_type="secretary"
     )
     _credit(regular, "32")
@@ -82,8 +86,8 @@ def test_year_report_compares_hours_with_each_types_target(tree):
 
 
 def test_members_of_the_node_itself_get_their_own_row(tree):
-    lf.member(organisation=tree["district"], username="top")
-    lf.member(organisation=tree["branch1"], username="leaf")
+    factories.member(organisation=tree["district"], username="top")
+    factories.member(organisation=tree["branch1"], username="leaf")
     report = selectors.report_build(organisation=tree["district"])
     assert report.children[0].name.endswith("（本级）")
     assert report.children[0].members == 1
@@ -103,10 +107,14 @@ def test_moving_an_organisation_moves_its_subtree(tree):
 
 
 def test_report_scope_for_org_admins(tree):
-    secretary = lf.org_admin(organisation=tree["sub1"], username="sec")
-    assert selectors.user_can_report_on(secretary, tree["branch1"])
-    assert not selectors.user_can_report_on(secretary, tree["district"])
-    assert not selectors.user_can_report_on(secretary, tree["branch2"])
+    secretary = factories.org_admin(organisation=tree["sub1"], username="sec")
+    assert selectors.user_can_report_on(user=secretary, organisation=tree["branch1"])
+    assert not selectors.user_can_report_on(
+        user=secretary, organisation=tree["district"]
+    )
+    assert not selectors.user_can_report_on(
+        user=secretary, organisation=tree["branch2"]
+    )
 
 
 def test_topic_report(tree, course, home_page):
@@ -117,8 +125,8 @@ def test_topic_report(tree, course, home_page):
     home_page.add_child(instance=topic)
     TopicCourse.objects.create(topic=topic, course=course)
     topic.save_revision().publish()
-    done = lf.member(organisation=tree["branch1"], username="done")
-    lf.member(organisation=tree["branch2"], username="todo")
+    done = factories.member(organisation=tree["branch1"], username="done")
+    factories.member(organisation=tree["branch2"], username="todo")
     TopicCompletion.objects.create(
         member=done, topic=topic, completed_at=timezone.now()
     )
@@ -126,3 +134,21 @@ def test_topic_report(tree, course, home_page):
     assert report.subject.startswith("专题")
     assert (report.total.members, report.total.completed) == (2, 1)
     assert [m["name"] for m in report.laggards] == ["todo"]
+
+
+def test_archive_lists_each_course_lesson_with_progress(member, course, lesson, tree):
+    from learning.models import LessonProgress
+
+    Assignment.objects.create(
+        content=course, organisation=tree["district"], deadline=timezone.localdate()
+    )
+    LessonProgress.objects.create(
+        member=member, lesson=lesson, duration=600, watched_seconds=150, position=150
+    )
+    archive = selectors.member_archive(member=member)
+    [entry] = archive["required"]
+    assert entry["status"] == "in_progress"
+    assert entry["lessons"] == [
+        {"id": lesson.pk, "title": "党章学习", "compulsory": True,
+         "watched_ratio": 0.25, "completed": False, "resume_position": 150.0},
+    ]  # fmt: skip

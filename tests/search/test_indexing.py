@@ -97,13 +97,38 @@ def test_lesson_waits_for_its_video(backend_name, section, after_commit):
     with after_commit():
         lesson = factories.lesson(section, title="长征精神", video=asset)
     assert found("长征") == []
-    with after_commit():
+    with after_commit():  # the first run publishes version 1
         asset.status = "ready"
+        asset.published_version = asset.last_version = 1
         asset.save()
+    assert found("长征") == [f"lesson:{lesson.slug}"]
+
+
+def test_a_failed_rerun_keeps_a_playing_lesson_searchable(
+    backend_name, section, after_commit
+):
+    """The one readiness rule: a lesson is searchable while its video plays, and a
+    re-run that fails leaves the published version playing."""
+    asset = factories.video_asset(
+        title="素材", status="ready", published_version=1, last_version=1
+    )
+    with after_commit():
+        lesson = factories.lesson(section, title="长征精神", video=asset)
     assert found("长征") == [f"lesson:{lesson.slug}"]
     with after_commit():
         asset.status = "failed"
+        asset.last_version = 2
+        asset.error = "第 2 次处理失败"
         asset.save()
+    assert found("长征") == [f"lesson:{lesson.slug}"]
+
+
+def test_a_video_that_never_played_keeps_its_lesson_out(
+    backend_name, section, after_commit
+):
+    asset = factories.video_asset(title="素材", status="failed", error="不是视频")
+    with after_commit():
+        factories.lesson(section, title="长征精神", video=asset)
     assert found("长征") == []
 
 
@@ -200,7 +225,9 @@ def test_subtitles_make_a_lesson_findable_by_what_is_said(
 ):
     from media_pipeline.services import subtitle_attach
 
-    video = factories.video_asset(title="字幕视频", status="ready")
+    video = factories.video_asset(
+        title="字幕视频", status="ready", published_version=1, last_version=1
+    )
     with after_commit():
         lesson = factories.lesson(section, title="一堂微党课", video=video)
     assert found("古田会议") == []

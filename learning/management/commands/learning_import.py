@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dangke.progress import progress_line
 from learning import services
+from learning.errors import ImportFailed
 
 
 class Command(BaseCommand):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: no such file")
         try:
             rows = services.rows_from_table(
-                services.table_read(name=file.name, content=file.read_bytes())
+                table=services.table_read(name=file.name, content=file.read_bytes())
             )
         except ValueError as exc:
             raise CommandError(f"{file}: {exc}") from None
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         )
         try:
             saved = importer(rows=rows, progress=show)
-        except services.ImportFailed as exc:
+        except ImportFailed as exc:
             for row, message in exc.errors:
                 self.stderr.write(f"row {row}: {message}")
             raise CommandError(str(exc)) from None

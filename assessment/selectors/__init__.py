@@ -1,0 +1,77 @@
+"""Reads of assessment: the quizzes a member may take and what an attempt shows,
+the day's practice and the wrong-answer book, online contests, reports along the
+organisation tree, and the live stage round's state.
+
+Split by concern; callers import from the package (``from assessment import
+selectors; selectors.attempt_view(...)``). Every selector takes keyword arguments.
+"""
+
+from assessment.selectors.contests import (
+    contest_for_member,
+    contest_ranking,
+    contest_view,
+    contests_for_member,
+    member_in_subtree,
+)
+from assessment.selectors.live import (
+    UserLike,
+    device_token_hash,
+    item_points,
+    live_device_for_token,
+    live_state,
+    live_state_version,
+    user_can_host,
+)
+from assessment.selectors.practice import (
+    practice_item_view,
+    practice_view,
+    wrong_answer_view,
+    wrong_answers_for_member,
+)
+from assessment.selectors.quizzes import (
+    CLOSED,
+    attempt_for_member,
+    attempt_view,
+    member_attempts,
+    quiz_for_member,
+    quiz_summary,
+    quizzes_available,
+    quizzes_for_page,
+)
+from assessment.selectors.reports import (
+    ResultReport,
+    ResultRow,
+    contest_results_report,
+    pass_rate_report,
+)
+
+__all__ = [
+    "CLOSED",
+    "ResultReport",
+    "ResultRow",
+    "UserLike",
+    "attempt_for_member",
+    "attempt_view",
+    "contest_for_member",
+    "contest_ranking",
+    "contest_results_report",
+    "contest_view",
+    "contests_for_member",
+    "device_token_hash",
+    "item_points",
+    "live_device_for_token",
+    "live_state",
+    "live_state_version",
+    "member_attempts",
+    "member_in_subtree",
+    "pass_rate_report",
+    "practice_item_view",
+    "practice_view",
+    "quiz_for_member",
+    "quiz_summary",
+    "quizzes_available",
+    "quizzes_for_page",
+    "user_can_host",
+    "wrong_answer_view",
+    "wrong_answers_for_member",
+]

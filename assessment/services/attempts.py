@@ -1,0 +1,486 @@
+"""Attempts at quizzes and exams: drawing the questions, saving answers as they are
+given, and scoring on the server.
+
+The server holds everything. Starting an attempt draws its questions, shuffles
+their options and snapshots what is shown and the key; the deadline is set then, by
+the server's clock. Answers are saved one at a time (saving the same answer again
+changes nothing), refused once the deadline has passed, and an attempt left open
+is closed and scored at its deadline: lazily, when it is next touched, and by the
+periodic task ``quiz_attempts_close_expired_task``. Submitting twice returns the
+same result. A passed course exam is recorded in learning
+(``learning.services.course_exam_pass_record``): 学时 and course completion.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from assessment.errors import (
+    AttemptClosed,
+    AttemptLimitReached,
+    AttemptNotFound,
+    DeadlinePassed,
+    QuestionNotInAttempt,
+    QuizMisconfigured,
+    QuizNotFound,
+)
+from assessment.models import AttemptQuestion, Question, Quiz, QuizAttempt
+from assessment.scoring import (
+    Answer,
+    answer_clean,
+    answer_is_correct,
+    question_content,
+    question_key,
+)
+from assessment.services.practice import wrong_answers_note
+from cms.selectors import course_lesson_links
+from learning.models import Member
+from learning.services import course_exam_pass_record
+
+MAX_START_TRIES = 3
+
+
+def _system_rng() -> random.Random:
+    return random.SystemRandom()
+
+
+def quiz_questions_draw(*, quiz: Quiz, rng: random.Random) -> list[Question]:
+    """The questions of a new attempt: the quiz's fixed list (active ones, shuffled
+    when the quiz says so) or a random draw of ``draw_count`` active questions by
+    tag, difficulty and, when ``draw_linked_only``, the quiz's lesson or course (a
+    course includes its lessons' questions). Fewer are drawn when fewer match.
+
+    Raises QuizMisconfigured when there is nothing to draw.
+    """
+    if quiz.selection == Quiz.Selection.FIXED:
+        ids = list(
+            quiz.quiz_questions.filter(question__active=True)
+            .order_by("sort_order", "pk")
+            .values_list("question_id", flat=True)
+        )
+        if quiz.shuffle_questions:
+            rng.shuffle(ids)
+    else:
+        pool = Question.objects.filter(
+            active=True,
+            difficulty__gte=quiz.draw_difficulty_min,
+            difficulty__lte=quiz.draw_difficulty_max,
+        )
+        if quiz.draw_tag_list:
+            pool = pool.filter(tags__name__in=quiz.draw_tag_list)
+        if quiz.draw_linked_only and quiz.page_id:
+            pool = pool.filter(page_id__in=_linked_page_ids(quiz))
+        candidates = sorted(set(pool.values_list("pk", flat=True)))
+        ids = rng.sample(candidates, min(quiz.draw_count, len(candidates)))
+    if not ids:
+        raise QuizMisconfigured(f"「{quiz.title}」没有可用的题目，请联系管理员")
+    questions = Question.objects.prefetch_related("options").in_bulk(ids)
+    return [questions[pk] for pk in ids]
+
+
+def _linked_page_ids(quiz: Quiz) -> list[int]:
+    """The quiz's page and, for a course, its lessons."""
+    lessons = course_lesson_links(course_ids=[quiz.page_id])
+    return [quiz.page_id, *(link.lesson_id for link in lessons)]
+
+
+def attempt_create(
+    *,
+    quiz: Quiz,
+    member: Member,
+    number: int,
+    now: datetime,
+    deadline: datetime,
+    rng: random.Random | None = None,
+) -> QuizAttempt:
+    """Create attempt ``number`` with freshly drawn questions (for callers that
+    decided the member may start: ``quiz_attempt_start``, the online contest).
+
+    Raises QuizMisconfigured, and IntegrityError when that number is taken."""
+    rng = rng or _system_rng()
+    questions = quiz_questions_draw(quiz=quiz, rng=rng)
+    with transaction.atomic():
+        attempt = QuizAttempt.objects.create(
+            quiz=quiz,
+            member_id=member.pk,
+            number=number,
+            started_at=now,
+            deadline=deadline,
+            question_count=len(questions),
+        )
+        AttemptQuestion.objects.bulk_create(
+            AttemptQuestion(
+                attempt=attempt,
+                question=question,
+                position=position,
+                content=question_content(
+                    question, rng=rng, shuffle=quiz.shuffle_options
+                ),
+                key=question_key(question),
+                explanation=question.explanation,
+            )
+            for position, question in enumerate(questions, start=1)
+        )
+    return attempt
+
+
+def quiz_attempt_start(
+    *,
+    member: Member,
+    quiz: Quiz,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> tuple[QuizAttempt, bool]:
+    """Start an attempt at a lesson quiz or a course exam, or return the member's
+    attempt still open (``(attempt, created)``): a reload resumes, it never starts
+    over. Its deadline is now + the time limit.
+
+    Raises QuizNotFound (a contest paper: those start through their contest),
+    AttemptLimitReached and QuizMisconfigured.
+    """
+    now = now or timezone.now()
+    if quiz.kind == Quiz.Kind.CONTEST:
+        raise QuizNotFound("竞赛试卷只能从竞赛入口作答")
+    attempts_close_expired(now=now, quiz=quiz, member=member)
+    mine = QuizAttempt.objects.filter(quiz=quiz, member_id=member.pk)
+    for _ in range(MAX_START_TRIES):
+        current = mine.filter(status=QuizAttempt.Status.OPEN).first()
+        if current is not None:
+            return current, False
+        used = mine.count()
+        if quiz.max_attempts and used >= quiz.max_attempts:
+            raise AttemptLimitReached(
+                f"「{quiz.title}」最多可作答 {quiz.max_attempts} 次，已全部用完"
+            )
+        try:
+            with transaction.atomic():
+                attempt = attempt_create(
+                    quiz=quiz,
+                    member=member,
+                    number=used + 1,
+                    now=now,
+                    deadline=now + timedelta(minutes=quiz.time_limit_minutes),
+                    rng=rng,
+                )
+            return attempt, True
+        except IntegrityError:
+            continue  # a concurrent start took this number; look again
+    current = mine.filter(status=QuizAttempt.Status.OPEN).first()
+    if current is None:
+        raise AttemptLimitReached(f"「{quiz.title}」的作答次数已用完")
+    return current, False
+
+
+def _locked_attempt(*, member: Member, attempt_id: int) -> QuizAttempt:
+    attempt = (
+        QuizAttempt.objects.select_for_update(of=("self",))
+        .select_related("quiz", "quiz__page")
+        .filter(pk=attempt_id, member_id=member.pk)
+        .first()
+    )
+    if attempt is None:
+        raise AttemptNotFound(f"答卷 {attempt_id} 不存在")
+    return attempt
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    """An answer as stored: what was saved, when, and the attempt's deadline."""
+
+    question_id: int
+    answer: Answer | None
+    answered_at: datetime | None
+    deadline: datetime
+
+
+def attempt_answer_save(
+    *,
+    member: Member,
+    attempt_id: int,
+    question_id: int,
+    options: Sequence[int] | None = None,
+    value: bool | None = None,
+    text: str | None = None,
+    now: datetime | None = None,
+) -> SavedAnswer:
+    """Save the member's answer to one question of their open attempt (an empty
+    answer clears it). Saving the same answer again changes nothing.
+
+    Every answer of every member comes here, so it costs one statement: what an
+    attempt shows never changes once drawn, so each process remembers it
+    (``_sheet``), and the answer is checked against it and written by one
+    conditional single-row UPDATE. The write succeeds only while the attempt is
+    open, before its deadline and while the question is unscored; closing an
+    attempt scores every question under row locks, so an answer is either saved
+    before the attempt closes (and counts) or refused. On PostgreSQL the write does
+    not wait for the WAL flush (like learning's heartbeats): a database crash may
+    lose the last fraction of a second of answers, never a submission, never
+    consistency.
+
+    Raises AttemptNotFound (not this member's), AttemptClosed (submitted),
+    DeadlinePassed (the server's clock is past the deadline: the attempt is closed
+    and scored at its deadline), QuestionNotInAttempt and InvalidAnswer.
+    """
+    now = now or timezone.now()
+    sheet = _sheet(attempt_id)
+    if sheet is None or sheet.member_id != member.pk:
+        raise AttemptNotFound(f"答卷 {attempt_id} 不存在")
+    if question_id not in sheet.questions:
+        raise QuestionNotInAttempt(f"题目 {question_id} 不在这份答卷中")
+    pk, content = sheet.questions[question_id]
+    if now < sheet.deadline:
+        answer = answer_clean(content=content, options=options, value=value, text=text)
+        if _answer_write(
+            pk=pk,
+            attempt_id=attempt_id,
+            member_id=member.pk,
+            answer=answer,
+            at=now,
+            deadline=sheet.deadline,
+        ):
+            return SavedAnswer(question_id, answer, now, sheet.deadline)
+    # Nothing written: the same answer again, or the attempt is closed or late.
+    row = _answer_row_read(pk=pk)
+    _refuse_if_closed(row.status, sheet.deadline, member=member, now=now)
+    answer = answer_clean(content=content, options=options, value=value, text=text)
+    if answer == row.answer:
+        return SavedAnswer(question_id, answer, row.answered_at, sheet.deadline)
+    raise AttemptClosed("这份答卷已经交卷，不能再修改答案")  # closed meanwhile
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """What never changes in an attempt once it is drawn."""
+
+    member_id: int
+    deadline: datetime
+    questions: dict[int, tuple[int, dict]]  # question id → (row id, content)
+
+
+SHEET_MEMO_SIZE = 20_000
+_sheets: dict[int, _Sheet] = {}
+
+
+def attempt_sheets_forget() -> None:
+    """Forget the remembered attempts of this process (tests, whose rolled-back
+    ids come again). Raises nothing."""
+    _sheets.clear()
+
+
+def _sheet(attempt_id: int) -> _Sheet | None:
+    """The attempt's fixed facts, read once per process (None if there is no such
+    attempt; that is not remembered, ids may come into being)."""
+    sheet = _sheets.get(attempt_id)
+    if sheet is not None:
+        return sheet
+    head = (
+        QuizAttempt.objects.filter(pk=attempt_id)
+        .values_list("member_id", "deadline")
+        .first()
+    )
+    if head is None:
+        return None
+    rows = AttemptQuestion.objects.filter(attempt_id=attempt_id).values_list(
+        "question_id", "pk", "content"
+    )
+    sheet = _Sheet(
+        member_id=head[0],
+        deadline=head[1],
+        questions={question: (pk, content) for question, pk, content in rows},
+    )
+    if len(_sheets) >= SHEET_MEMO_SIZE:
+        _sheets.clear()
+    _sheets[attempt_id] = sheet
+    return sheet
+
+
+@dataclass(frozen=True)
+class _AnswerRow:
+    answer: Answer | None
+    answered_at: datetime | None
+    status: str
+
+
+def _answer_row_read(*, pk: int) -> _AnswerRow:
+    row = (
+        AttemptQuestion.objects.filter(pk=pk)
+        .values_list("answer", "answered_at", "attempt__status")
+        .get()
+    )
+    return _AnswerRow(*row)
+
+
+def _refuse_if_closed(
+    status: str, deadline: datetime, *, member: Member, now: datetime
+) -> None:
+    if status != QuizAttempt.Status.OPEN:
+        raise AttemptClosed("这份答卷已经交卷，不能再修改答案")
+    if now >= deadline:
+        attempts_close_expired(now=now, member=member)
+        local = timezone.localtime(deadline)
+        raise DeadlinePassed(
+            f"作答时间已于 {local:%H:%M:%S} 截止，答卷已按截止时保存的答案评分"
+        )
+
+
+def _answer_write(
+    *,
+    pk: int,
+    attempt_id: int,
+    member_id: int,
+    answer: Answer | None,
+    at: datetime,
+    deadline: datetime,
+) -> bool:
+    """Store a changed answer while its attempt is open and before its deadline
+    and the question is unscored; True if stored (False also when the answer is
+    the one stored already)."""
+    postgres = connection.vendor == "postgresql"
+    json_param = "%s::jsonb" if postgres else "%s"
+    # Only constants are formatted in; values go as parameters.
+    sql = (
+        f"UPDATE {AttemptQuestion._meta.db_table} "  # noqa: S608
+        f"SET answer = {json_param}, answered_at = %s "
+        + (
+            "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed "
+            if postgres
+            else ""
+        )
+        + "WHERE id = %s AND correct IS NULL AND %s < %s "
+        + f"AND answer IS {'DISTINCT FROM' if postgres else 'NOT'} {json_param} "
+        + f"AND attempt_id IN (SELECT id FROM {QuizAttempt._meta.db_table} "  # noqa: S608
+        "WHERE id = %s AND member_id = %s AND status = %s)"
+    )
+    stored = None if answer is None else json.dumps(answer)
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        stored,
+        adapt(at),
+        pk,
+        adapt(at),
+        adapt(deadline),
+        stored,
+        attempt_id,
+        member_id,
+        QuizAttempt.Status.OPEN.value,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def attempt_submit(
+    *, member: Member, attempt_id: int, now: datetime | None = None
+) -> QuizAttempt:
+    """Hand in the member's attempt and score it on the server. Submitting after
+    the deadline scores what was saved by then; submitting again returns the same
+    result.
+
+    Raises AttemptNotFound (not this member's).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = _locked_attempt(member=member, attempt_id=attempt_id)
+        if attempt.is_open:
+            timed_out = now >= attempt.deadline
+            _attempt_close(
+                attempt, at=attempt.deadline if timed_out else now, timed_out=timed_out
+            )
+    return attempt
+
+
+def attempt_refresh(
+    *, attempt: QuizAttempt, now: datetime | None = None
+) -> QuizAttempt:
+    """``attempt`` as it is now: closed and scored at its deadline when that has
+    passed while it was open. Raises nothing."""
+    now = now or timezone.now()
+    if attempt.is_open and now >= attempt.deadline:
+        attempts_close_expired(now=now, quiz=attempt.quiz, member=attempt.member)
+        attempt.refresh_from_db()
+    return attempt
+
+
+def attempts_close_expired(
+    *,
+    now: datetime | None = None,
+    quiz: Quiz | None = None,
+    member: Member | None = None,
+) -> int:
+    """Close and score, at their deadlines, the open attempts whose deadline has
+    passed (of ``quiz`` and ``member`` when given). Safe to run any number of times
+    at once: each attempt is closed under its row lock, once. Returns how many it
+    closed. Raises nothing."""
+    now = now or timezone.now()
+    expired = QuizAttempt.objects.filter(
+        status=QuizAttempt.Status.OPEN, deadline__lte=now
+    )
+    if quiz is not None:
+        expired = expired.filter(quiz=quiz)
+    if member is not None:
+        expired = expired.filter(member_id=member.pk)
+    closed = 0
+    for attempt_id in list(expired.values_list("pk", flat=True)):
+        with transaction.atomic():
+            attempt = (
+                QuizAttempt.objects.select_for_update(of=("self",))
+                .select_related("quiz", "quiz__page")
+                .filter(pk=attempt_id, status=QuizAttempt.Status.OPEN)
+                .first()
+            )
+            if attempt is not None:
+                _attempt_close(attempt, at=attempt.deadline, timed_out=True)
+                closed += 1
+    return closed
+
+
+def _attempt_close(attempt: QuizAttempt, *, at: datetime, timed_out: bool) -> None:
+    """Score the locked, open ``attempt`` as of ``at`` and record what follows: the
+    wrong-answer book, and a passed course exam in learning."""
+    # Locking the questions waits for an answer being written to commit (and makes
+    # any later write see them scored and refuse), so what is scored is final.
+    items = list(attempt.questions.select_for_update(of=("self",)))
+    for item in items:
+        item.correct = answer_is_correct(key=item.key, answer=item.answer)
+    AttemptQuestion.objects.bulk_update(items, ["correct"])
+    right = sum(1 for item in items if item.correct)
+    quiz = attempt.quiz
+    attempt.status = (
+        QuizAttempt.Status.TIMED_OUT if timed_out else QuizAttempt.Status.SUBMITTED
+    )
+    attempt.closed_at = at
+    attempt.elapsed_seconds = max(0.0, (at - attempt.started_at).total_seconds())
+    attempt.correct_count = right
+    attempt.score = (
+        (Decimal(100 * right) / len(items)).quantize(Decimal("0.01"))
+        if items
+        else Decimal("0")
+    )
+    attempt.passed = attempt.score >= quiz.pass_mark
+    attempt.save()
+    wrong_answers_note(
+        member=Member(pk=attempt.member_id),
+        right=[item.question_id for item in items if item.correct],
+        wrong=[item.question_id for item in items if not item.correct],
+        now=at,
+    )
+    if (
+        attempt.passed
+        and quiz.kind == Quiz.Kind.COURSE
+        and quiz.page is not None
+        and quiz.page.content_type.model == "coursepage"
+    ):
+        course_exam_pass_record(
+            member=Member.objects.get(pk=attempt.member_id),
+            course_id=quiz.page_id,
+            passed_at=at,
+            score=attempt.score,
+        )

@@ -1,0 +1,517 @@
+"""Importing questions: the spreadsheet layout Chinese question banks use, Moodle's
+GIFT and Aiken text formats. All questions or none: every bad one is listed with
+its row (or line) and reason.
+
+Spreadsheet (XLSX, or CSV), header row first::
+
+    题型 | 题干 | 选项A … 选项F | 答案 | 解析 | 难度 | 标签
+
+题型 单选/多选/判断/填空 (…题); 答案 the option letters (``ABD``, ``A,B,D``), 正确/错误
+(对/错, √/×, T/F) or, for 填空, every accepted answer separated by ``|`` or ``；``;
+难度 1–5 or 易/较易/中/较难/难 (empty: 中); 标签 separated by commas or ``、``.
+
+GIFT: single choice ``{=right ~wrong}``, multiple choice with weights
+``{~%50%a ~%50%b ~%-100%c}``, true/false ``{T}``/``{F}``, short answer ``{=a =b}``
+(fill-in-the-blank), ``####`` general feedback (解析), ``$CATEGORY:`` (a tag).
+Matching, numerical and essay questions are refused by name.
+
+Aiken: a question, options ``A.``/``A)`` one per line, ``ANSWER: X``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import transaction
+from wagtail.models import Page
+
+from assessment.errors import ImportFileUnreadable, QuestionImportFailed
+from assessment.models import Difficulty, Question, QuestionKind
+from assessment.services.bank import QuestionData, question_create
+
+Progress = Callable[[int, int], None] | None  # called with (done, in all)
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+OPTION_LETTERS = "ABCDEFGHIJ"
+
+KIND_ALIASES = {
+    QuestionKind.SINGLE: ("单选", "单选题", "单项选择", "单项选择题", "single"),
+    QuestionKind.MULTIPLE: (
+        "多选",
+        "多选题",
+        "多项选择",
+        "多项选择题",
+        "不定项选择题",
+        "multiple",
+    ),
+    QuestionKind.TRUE_FALSE: ("判断", "判断题", "是非题", "true_false", "truefalse"),
+    QuestionKind.FILL_BLANK: ("填空", "填空题", "fill_blank", "fill"),
+}
+TRUE_WORDS = {"正确", "对", "是", "√", "✓", "✔", "t", "true", "y", "yes", "a"}
+FALSE_WORDS = {"错误", "错", "否", "×", "✗", "✘", "x", "f", "false", "n", "no", "b"}
+DIFFICULTY_WORDS = {
+    "易": 1,
+    "容易": 1,
+    "简单": 1,
+    "较易": 2,
+    "中": 3,
+    "中等": 3,
+    "一般": 3,
+    "适中": 3,
+    "较难": 4,
+    "难": 5,
+    "困难": 5,
+}
+HEADER_ALIASES = {
+    "题型": "kind",
+    "题目类型": "kind",
+    "类型": "kind",
+    "题干": "stem",
+    "题目": "stem",
+    "试题内容": "stem",
+    "答案": "answer",
+    "正确答案": "answer",
+    "参考答案": "answer",
+    "解析": "explanation",
+    "答案解析": "explanation",
+    "试题解析": "explanation",
+    "难度": "difficulty",
+    "难易程度": "difficulty",
+    "标签": "tags",
+    "知识点": "tags",
+}
+FILL_SEPARATORS = re.compile(r"[|｜;；]")
+TAG_SEPARATORS = re.compile(r"[,，、;；]")
+
+
+def questions_import(
+    *,
+    name: str,
+    content: bytes,
+    page: Page | None = None,
+    tags: Iterable[str] = (),
+    progress: Progress = None,
+) -> list[Question]:
+    """Import the questions of a file (``.xlsx``/``.csv``, ``.gift``, ``.aiken``; a
+    ``.txt`` is read as Aiken when it has ``ANSWER:`` lines, else as GIFT), tied to
+    ``page`` and tagged with ``tags`` as well as their own.
+
+    Raises ImportFileUnreadable when the file cannot be read at all, and
+    QuestionImportFailed listing every bad question (nothing is imported then).
+    """
+    parsed, errors = questions_parse(name=name, content=content)
+    for data in parsed:
+        problems = data.problems()
+        if problems:
+            errors.append((data.line, "；".join(problems)))
+    if errors:
+        raise QuestionImportFailed(sorted(errors))
+    if not parsed:
+        raise ImportFileUnreadable("文件中没有题目")
+    extra = list(tags)
+    saved: list[Question] = []
+    with transaction.atomic():
+        for done, data in enumerate(parsed, start=1):
+            saved.append(question_create(data=data, page=page, extra_tags=extra))
+            if progress:
+                progress(done, len(parsed))
+    return saved
+
+
+def questions_parse(
+    *, name: str, content: bytes
+) -> tuple[list[QuestionData], list[tuple[int, str]]]:
+    """The questions of a file and the problems found reading it, each with its row
+    or line. Raises ImportFileUnreadable for a file that cannot be read at all."""
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ImportFileUnreadable(
+            f"文件过大（最大 {MAX_IMPORT_BYTES // 1024 // 1024} MB）"
+        )
+    lowered = name.lower()
+    if lowered.endswith((".xlsx", ".csv")):
+        return questions_from_table(table=_table(name, content))
+    text = _text(content)
+    if lowered.endswith(".gift"):
+        return questions_from_gift(text=text)
+    if lowered.endswith(".aiken"):
+        return questions_from_aiken(text=text)
+    if lowered.endswith(".txt"):
+        if re.search(r"^\s*ANSWER\s*[:：]", text, re.MULTILINE | re.IGNORECASE):
+            return questions_from_aiken(text=text)
+        return questions_from_gift(text=text)
+    raise ImportFileUnreadable("只支持 .xlsx、.csv、.gift、.aiken 或 .txt 文件")
+
+
+def _table(name: str, content: bytes) -> list[list[Any]]:
+    from learning.services import table_read
+
+    try:
+        return table_read(name=name, content=content)
+    except ValueError as exc:
+        raise ImportFileUnreadable(str(exc)) from None
+
+
+def _text(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileUnreadable("文件编码无法识别（请使用 UTF-8 或 GBK）")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    # Our own exports write formula-like texts as '=…; read them back as written.
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        text = text[1:]
+    return text
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+# --- spreadsheets -----------------------------------------------------------------
+
+
+def _header_name(value: Any) -> str:
+    text = _cell(value)
+    folded = unicodedata.normalize("NFKC", text).replace(" ", "")
+    match = re.fullmatch(r"(?:选项)?([A-Ja-j])", folded)
+    if match:
+        return f"option_{match.group(1).upper()}"
+    return HEADER_ALIASES.get(folded, folded)
+
+
+def _kind(text: str) -> str | None:
+    folded = _folded(text)
+    for kind, aliases in KIND_ALIASES.items():
+        if folded in aliases:
+            return kind
+    return None
+
+
+def _difficulty(text: str) -> int | None:
+    folded = _folded(text)
+    if not folded:
+        return Difficulty.MEDIUM
+    if folded.isdigit() and 1 <= int(folded) <= 5:
+        return int(folded)
+    return DIFFICULTY_WORDS.get(folded)
+
+
+def _truth(text: str) -> bool | None:
+    folded = _folded(text)
+    if folded in TRUE_WORDS:
+        return True
+    if folded in FALSE_WORDS:
+        return False
+    return None
+
+
+def questions_from_table(
+    *, table: list[list[Any]]
+) -> tuple[list[QuestionData], list[tuple[int, str]]]:
+    """Questions from a sheet in the common layout (header row = row 1)."""
+    if not table:
+        raise ImportFileUnreadable("文件是空的")
+    header = [_header_name(value) for value in table[0]]
+    missing = [label for key, label in (("kind", "题型"), ("stem", "题干"), (
+        "answer", "答案")) if key not in header]  # fmt: skip
+    if missing:
+        raise ImportFileUnreadable(f"表头缺少列：{'、'.join(missing)}")
+    parsed: list[QuestionData] = []
+    errors: list[tuple[int, str]] = []
+    for row_number, values in enumerate(table[1:], start=2):
+        if all(_cell(v) == "" for v in values):
+            continue
+        row = {header[i]: _cell(v) for i, v in enumerate(values) if i < len(header)}
+        data, problems = _question_from_row(row, row_number)
+        if problems:
+            errors.append((row_number, "；".join(problems)))
+        elif data is not None:
+            parsed.append(data)
+    return parsed, errors
+
+
+def _question_from_row(
+    row: dict[str, str], line: int
+) -> tuple[QuestionData | None, list[str]]:
+    problems: list[str] = []
+    kind = _kind(row.get("kind", ""))
+    if kind is None:
+        return None, [f"未知的题型「{row.get('kind', '')}」"]
+    difficulty = _difficulty(row.get("difficulty", ""))
+    if difficulty is None:
+        problems.append(
+            f"难度「{row.get('difficulty')}」应为 1–5 或 易/较易/中/较难/难"
+        )
+    data = QuestionData(
+        kind=kind,
+        stem=row.get("stem", ""),
+        explanation=row.get("explanation", ""),
+        difficulty=difficulty or Difficulty.MEDIUM,
+        tags=[
+            t.strip() for t in TAG_SEPARATORS.split(row.get("tags", "")) if t.strip()
+        ],
+        line=line,
+    )
+    answer = row.get("answer", "")
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        letters = [letter for letter in OPTION_LETTERS if row.get(f"option_{letter}")]
+        last = OPTION_LETTERS.index(letters[-1]) if letters else -1
+        gaps = [
+            letter for letter in OPTION_LETTERS[: last + 1] if letter not in letters
+        ]
+        if gaps:
+            problems.append(f"选项{'、'.join(gaps)}为空，选项须连续填写")
+        chosen = [
+            c
+            for c in unicodedata.normalize("NFKC", answer).upper()
+            if not c.isspace() and c not in ",，、;；/"
+        ]
+        wrong = [c for c in chosen if c not in letters]
+        if not chosen:
+            problems.append("缺少答案")
+        elif wrong:
+            problems.append(f"答案「{answer}」中的 {'、'.join(wrong)} 不是已填写的选项")
+        data.options = [
+            (row[f"option_{letter}"], letter in chosen) for letter in letters
+        ]
+    elif kind == QuestionKind.TRUE_FALSE:
+        data.is_true = _truth(answer)
+        if data.is_true is None:
+            problems.append(f"判断题答案「{answer}」应为 正确/错误（对/错、√/×、T/F）")
+    else:
+        data.accepted = [a.strip() for a in FILL_SEPARATORS.split(answer) if a.strip()]
+    problems += data.problems() if not problems else []
+    return data, problems
+
+
+# --- GIFT -------------------------------------------------------------------------
+
+GIFT_FORMAT = re.compile(r"^\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
+
+
+def _gift_unescape(text: str) -> str:
+    return re.sub(
+        r"\\([~=#{}:n\\])", lambda m: "\n" if m.group(1) == "n" else m.group(1), text
+    )
+
+
+def _gift_find(text: str, char: str, start: int = 0) -> int:
+    """The index of the first unescaped ``char`` at or after ``start`` (-1 if none)."""
+    index = start
+    while index < len(text):
+        if text[index] == "\\":
+            index += 2
+            continue
+        if text[index] == char:
+            return index
+        index += 1
+    return -1
+
+
+def _gift_split(text: str, markers: str) -> list[tuple[str, str]]:
+    """Split at unescaped ``markers``: [(marker, text after it)…]."""
+    parts: list[tuple[str, str]] = []
+    index, start, marker = 0, None, ""
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char in markers:
+            if start is not None:
+                parts.append((marker, text[start:index]))
+            marker, start = char, index + 1
+        index += 1
+    if start is not None:
+        parts.append((marker, text[start:]))
+    return parts
+
+
+def _gift_blocks(text: str) -> Iterable[tuple[int, str, str | None]]:
+    """(first line number, question text, category in force) for each question."""
+    category = None
+    lines: list[str] = []
+    first = 0
+    for number, raw in enumerate([*text.splitlines(), ""], start=1):
+        stripped = raw.strip()
+        if stripped.startswith("//"):
+            continue
+        if stripped.lower().startswith("$category:") and not lines:
+            category = stripped.split(":", 1)[1].strip().strip("/").split("/")[-1]
+            continue
+        if stripped:
+            if not lines:
+                first = number
+            lines.append(raw)
+            continue
+        # A blank line ends a question unless its answer block is still open.
+        block = "\n".join(lines)
+        if lines and (_gift_find(block, "{") == -1 or _gift_find(block, "}") != -1):
+            yield first, block, category
+            lines = []
+    if lines:
+        yield first, "\n".join(lines), category
+
+
+def questions_from_gift(
+    *, text: str
+) -> tuple[list[QuestionData], list[tuple[int, str]]]:
+    """Questions from Moodle GIFT text (line numbers from 1)."""
+    parsed: list[QuestionData] = []
+    errors: list[tuple[int, str]] = []
+    for line, block, category in _gift_blocks(text):
+        try:
+            data = _gift_question(block)
+        except ValueError as exc:
+            errors.append((line, str(exc)))
+            continue
+        data.line = line
+        if category:
+            data.tags.append(category)
+        parsed.append(data)
+    return parsed, errors
+
+
+def _gift_question(block: str) -> QuestionData:
+    body = block.strip()
+    if body.startswith("::"):
+        end = body.find("::", 2)
+        if end == -1:
+            raise ValueError("题目名称缺少结尾的 ::")
+        body = body[end + 2 :].strip()
+    body = GIFT_FORMAT.sub("", body).strip()
+    opening = _gift_find(body, "{")
+    closing = _gift_find(body, "}", opening + 1) if opening != -1 else -1
+    if opening == -1 or closing == -1:
+        raise ValueError("缺少答案部分 {…}")
+    before, inside, after = (
+        body[:opening],
+        body[opening + 1 : closing],
+        body[closing + 1 :],
+    )
+    stem = _gift_unescape(before.strip())
+    if after.strip():  # "missing word": the answer block stands in the sentence
+        stem = f"{stem}____{_gift_unescape(after.strip())}"
+    explanation = ""
+    general = inside.find("####")
+    if general != -1:
+        explanation = _gift_unescape(inside[general + 4 :].strip())
+        inside = inside[:general]
+    inside = inside.strip()
+    if not inside:
+        raise ValueError("不支持问答题（{} 为空）")
+    if inside.startswith("#"):
+        raise ValueError("不支持数值题（{#…}）")
+    if "->" in inside:
+        raise ValueError("不支持匹配题（->）")
+    if inside[0] not in "=~":
+        cut = _gift_find(inside, "#")
+        word = (inside[:cut] if cut != -1 else inside).strip().upper()
+        if word not in ("T", "TRUE", "F", "FALSE"):
+            raise ValueError(f"无法识别的答案「{inside[:30]}」")
+        return QuestionData(
+            QuestionKind.TRUE_FALSE,
+            stem,
+            is_true=word in ("T", "TRUE"),
+            explanation=explanation,
+        )
+    answers = []
+    for marker, raw in _gift_split(inside, "=~"):
+        cut = _gift_find(raw, "#")  # per-answer feedback is not kept
+        text = raw[:cut] if cut != -1 else raw
+        weight = None
+        match = re.match(r"\s*%(-?\d+(?:\.\d+)?)%", text)
+        if match:
+            weight = float(match.group(1))
+            text = text[match.end() :]
+        answers.append((marker, weight, _gift_unescape(text.strip())))
+    if all(marker == "=" and weight is None for marker, weight, _ in answers):
+        # Only right answers: a short-answer question, i.e. fill in the blank.
+        return QuestionData(
+            QuestionKind.FILL_BLANK,
+            stem,
+            accepted=[text for _, _, text in answers],
+            explanation=explanation,
+        )
+    options = [
+        (text, marker == "=" or (weight is not None and weight > 0))
+        for marker, weight, text in answers
+    ]
+    correct = sum(1 for _, right in options if right)
+    kind = QuestionKind.MULTIPLE if correct > 1 else QuestionKind.SINGLE
+    return QuestionData(kind, stem, options=options, explanation=explanation)
+
+
+# --- Aiken ------------------------------------------------------------------------
+
+# Half-width or full-width letters and marks, as Chinese banks write them.
+AIKEN_OPTION = re.compile(r"^([A-ZＡ-Ｚ])\s*[.)、．）]\s*(.+)$")
+AIKEN_ANSWER = re.compile(
+    r"^(?:ANSWER|ＡＮＳＷＥＲ|答案)\s*[:：]\s*([A-ZＡ-Ｚa-zａ-ｚ])\s*$", re.IGNORECASE
+)
+
+
+def questions_from_aiken(
+    *, text: str
+) -> tuple[list[QuestionData], list[tuple[int, str]]]:
+    """Questions from Moodle Aiken text: single choice only (line numbers from 1)."""
+    parsed: list[QuestionData] = []
+    errors: list[tuple[int, str]] = []
+    stem: list[str] = []
+    options: list[tuple[str, str]] = []
+    first = 0
+
+    def fail(message: str) -> None:
+        errors.append((first, message))
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        answer = AIKEN_ANSWER.match(line)
+        option = AIKEN_OPTION.match(line)
+        if answer:
+            letter = unicodedata.normalize("NFKC", answer.group(1)).upper()
+            letters = [key for key, _ in options]
+            if not stem:
+                first = number
+                fail("ANSWER 行之前没有题干和选项")
+            elif len(options) < 2:
+                fail("至少需要两个选项（A. … B. …）")
+            elif letter not in letters:
+                fail(f"答案 {letter} 不是本题的选项")
+            else:
+                parsed.append(
+                    QuestionData(
+                        QuestionKind.SINGLE,
+                        "\n".join(stem),
+                        options=[(value, key == letter) for key, value in options],
+                        line=first,
+                    )
+                )
+            stem, options = [], []
+        elif option and stem:
+            key = unicodedata.normalize("NFKC", option.group(1))
+            options.append((key, option.group(2).strip()))
+        elif options:
+            fail("缺少 ANSWER: 行")
+            stem, options, first = [line], [], number
+        else:
+            if not stem:
+                first = number
+            stem.append(line)
+    if stem or options:
+        fail("缺少 ANSWER: 行")
+    return parsed, errors

@@ -1,0 +1,11 @@
+"""Refusals the content app raises (see ``dangke.errors``)."""
+
+from dangke.errors import DomainError
+
+
+class ContentError(DomainError):
+    """Base of cms's refusals."""
+
+
+class BadPageQuery(ContentError):
+    code = "bad_request"

@@ -1,0 +1,75 @@
+"""Reads of learning: lesson facts and reach, what is required of whom, scoping,
+学时, the learning archive and the reports.
+
+Split by concern; callers import from the package (``from learning import
+selectors; selectors.report_build(...)``). Every selector takes keyword arguments.
+"""
+
+from learning.selectors.archive import member_archive
+from learning.selectors.checkin import sessions_open_for_checkin
+from learning.selectors.credit import credit_rule, member_year_hours
+from learning.selectors.curriculum import (
+    assignments_for_member,
+    course_ids_required_by,
+    course_required_lesson_ids,
+    member_is_enrolled,
+    topic_required_course_ids,
+)
+from learning.selectors.lessons import (
+    DEFAULT_THRESHOLD,
+    LESSON_INFO_TTL,
+    LessonInfo,
+    lesson_info,
+    lesson_info_cache_key,
+    lesson_progress_summary,
+    member_can_learn,
+    member_lessons_in_progress,
+    member_lessons_progress,
+    progress_ratio,
+)
+from learning.selectors.reports import Report, ReportRow, report_build
+from learning.selectors.scoping import (
+    MEMBER_TTL,
+    member_cache_key,
+    member_for_user,
+    organisation_paths_administered,
+    organisation_prefixes,
+    organisation_scope_q,
+    organisations_administered,
+    user_can_report_on,
+    user_sees_all_organisations,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "LESSON_INFO_TTL",
+    "MEMBER_TTL",
+    "LessonInfo",
+    "Report",
+    "ReportRow",
+    "assignments_for_member",
+    "course_ids_required_by",
+    "course_required_lesson_ids",
+    "credit_rule",
+    "lesson_info",
+    "lesson_info_cache_key",
+    "lesson_progress_summary",
+    "member_archive",
+    "member_cache_key",
+    "member_can_learn",
+    "member_for_user",
+    "member_is_enrolled",
+    "member_lessons_in_progress",
+    "member_lessons_progress",
+    "member_year_hours",
+    "organisation_paths_administered",
+    "organisation_prefixes",
+    "organisation_scope_q",
+    "organisations_administered",
+    "progress_ratio",
+    "report_build",
+    "sessions_open_for_checkin",
+    "topic_required_course_ids",
+    "user_can_report_on",
+    "user_sees_all_organisations",
+]

@@ -1,0 +1,253 @@
+"""Coverage reports along the organisation tree.
+
+Reports aggregate in SQL along the materialised organisation path: one GROUP BY per
+figure over the first characters of the path, never a Python loop over members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
+from wagtail.models import Page
+
+from cms.models import CoursePage, TopicPage
+from learning.choices import MemberType
+from learning.models import (
+    PATH_STEP,
+    Assignment,
+    CourseCompletion,
+    CreditRecord,
+    Member,
+    Organisation,
+    TopicCompletion,
+)
+from learning.selectors.credit import credit_rule
+
+HOURS_FIELD = DecimalField(max_digits=8, decimal_places=2)
+
+
+@dataclass
+class ReportRow:
+    """The figures of one organisation (or of the node's own members)."""
+
+    organisation_id: int | None
+    code: str
+    name: str
+    members: int = 0
+    completed: int = 0
+    hours_total: Decimal = Decimal("0")
+
+    @property
+    def coverage(self) -> float:
+        return round(100 * self.completed / self.members, 1) if self.members else 0.0
+
+    @property
+    def average_hours(self) -> float:
+        if not self.members:
+            return 0.0
+        return round(float(self.hours_total) / self.members, 2)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "organisation_id": self.organisation_id,
+            "code": self.code,
+            "name": self.name,
+            "members": self.members,
+            "completed": self.completed,
+            "coverage": self.coverage,
+            "average_hours": self.average_hours,
+        }
+
+
+@dataclass
+class Report:
+    """A report of a subject (course, topic or year) for an organisation subtree."""
+
+    organisation: Organisation
+    subject: str
+    year: int
+    total: ReportRow
+    children: list[ReportRow]
+    laggards: list[dict[str, Any]]
+    laggards_count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "organisation": {
+                "id": self.organisation.pk,
+                "code": self.organisation.code,
+                "name": self.organisation.name,
+            },
+            "subject": self.subject,
+            "year": self.year,
+            "total": self.total.as_dict(),
+            "children": [row.as_dict() for row in self.children],
+            "laggards": self.laggards,
+            "laggards_count": self.laggards_count,
+        }
+
+
+def _content_scope_q(content: Page, default_types: list[str]) -> Q:
+    """Members a course or topic applies to: those its assignments target, or, when it
+    is assigned nowhere, the member types it is intended for."""
+    assignments = list(
+        Assignment.objects.filter(content=content).select_related("organisation")
+    )
+    if not assignments:
+        return Q(member_type__in=default_types) if default_types else Q()
+    query = Q(pk__in=[])
+    for a in assignments:
+        part = Q(organisation__path__startswith=a.organisation.path)
+        if a.member_types:
+            part &= Q(member_type__in=a.member_types)
+        query |= part
+    return query
+
+
+def _year_completed_q(year: int) -> Q:
+    rule = credit_rule()
+    query = Q(pk__in=[])
+    for member_type in MemberType.values:
+        reached = (
+            CreditRecord.objects.filter(year=year, member__member_type=member_type)
+            .values("member_id")
+            .annotate(total=Sum("hours"))
+            .filter(total__gte=rule.target_for(member_type))
+            .values("member_id")
+        )
+        query |= Q(pk__in=reached)
+    return query
+
+
+def report_build(
+    *,
+    organisation: Organisation,
+    course: CoursePage | None = None,
+    topic: TopicPage | None = None,
+    year: int | None = None,
+    laggards_offset: int = 0,
+    laggards_limit: int = 20,
+) -> Report:
+    """Coverage of a course, a topic or a year's 学时 target for ``organisation``'s
+    subtree, with the same figures per child organisation and the laggards paged.
+
+    Members in scope: for a course or topic, the members its assignments target (or
+    its intended member types when unassigned); for a year, every member. Completed:
+    finished the course/topic, or reached the year's target. 学时 are the year's.
+    ``course`` and ``topic`` are taken as given (the caller checks they are live and
+    public, and that only one is given). Raises nothing.
+    """
+    year = year or timezone.localdate().year
+    members = Member.objects.filter(organisation__path__startswith=organisation.path)
+    if course is not None:
+        members = members.filter(
+            _content_scope_q(course, course.intended_member_types or [])
+        )
+        completed_q = Q(
+            pk__in=CourseCompletion.objects.filter(course=course).values("member_id")
+        )
+        subject = f"课程：{course.title}"
+    elif topic is not None:
+        members = members.filter(_content_scope_q(topic, []))
+        completed_q = Q(
+            pk__in=TopicCompletion.objects.filter(topic=topic).values("member_id")
+        )
+        subject = f"专题：{topic.title}"
+    else:
+        completed_q = _year_completed_q(year)
+        subject = f"{year} 年度学时"
+
+    width = len(organisation.path) + PATH_STEP
+    prefix = Substr("organisation__path", 1, width)
+    counts = dict(
+        members.annotate(prefix=prefix)
+        .values("prefix")
+        .annotate(n=Count("pk"))
+        .values_list("prefix", "n")
+    )
+    done = dict(
+        members.filter(completed_q)
+        .annotate(prefix=prefix)
+        .values("prefix")
+        .annotate(n=Count("pk"))
+        .values_list("prefix", "n")
+    )
+    hours = dict(
+        CreditRecord.objects.filter(year=year, member__in=members.values("pk"))
+        .annotate(prefix=Substr("member__organisation__path", 1, width))
+        .values("prefix")
+        .annotate(total=Sum("hours"))
+        .values_list("prefix", "total")
+    )
+
+    children = []
+    for child in Organisation.objects.filter(parent=organisation).order_by("path"):
+        children.append(
+            ReportRow(
+                organisation_id=child.pk,
+                code=child.code,
+                name=child.name,
+                members=counts.get(child.path, 0),
+                completed=done.get(child.path, 0),
+                hours_total=hours.get(child.path) or Decimal("0"),
+            )
+        )
+    if counts.get(organisation.path):
+        # Members attached to the node itself rather than to a child.
+        children.insert(
+            0,
+            ReportRow(
+                organisation_id=None,
+                code=organisation.code,
+                name=f"{organisation.name}（本级）",
+                members=counts.get(organisation.path, 0),
+                completed=done.get(organisation.path, 0),
+                hours_total=hours.get(organisation.path) or Decimal("0"),
+            ),
+        )
+    total = ReportRow(
+        organisation_id=organisation.pk,
+        code=organisation.code,
+        name=organisation.name,
+        members=sum(counts.values()),
+        completed=sum(done.values()),
+        hours_total=sum((h or Decimal("0") for h in hours.values()), Decimal("0")),
+    )
+
+    laggard_qs = members.exclude(completed_q)
+    year_hours = (
+        CreditRecord.objects.filter(year=year, member_id=OuterRef("pk"))
+        .values("member_id")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    laggards = [
+        {
+            "member_id": row["pk"],
+            "name": row["name"],
+            "organisation": row["organisation__name"],
+            "member_type": row["member_type"],
+            "credit_hours": row["hours"],
+        }
+        for row in laggard_qs.annotate(
+            hours=Coalesce(Subquery(year_hours, output_field=HOURS_FIELD), Decimal("0"))
+        )
+        .order_by("hours", "organisation__path", "name", "pk")
+        .values("pk", "name", "organisation__name", "member_type", "hours")[
+            laggards_offset : laggards_offset + laggards_limit
+        ]
+    ]
+    return Report(
+        organisation=organisation,
+        subject=subject,
+        year=year,
+        total=total,
+        children=children,
+        laggards=laggards,
+        laggards_count=total.members - total.completed,
+    )

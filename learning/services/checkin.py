@@ -1,0 +1,110 @@
+"""Offline classes: the rotating check-in code of a session, check-in with it, and
+attendance, which counts in the same learning records as watching online."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from learning.errors import CheckinRefused
+from learning.models import (
+    Attendance,
+    CreditRecord,
+    LessonProgress,
+    Member,
+    TrainingSession,
+)
+from learning.selectors.checkin import CHECKIN_EARLY, CHECKIN_LATE
+from learning.services.completion import lesson_mark_completed
+from learning.services.credit import credit_record_add
+
+CHECKIN_STEP_SECONDS = 30
+CHECKIN_GRACE_SECONDS = 5  # a code just replaced on the screen still works briefly
+
+
+def checkin_code(*, session: TrainingSession, at: datetime | None = None) -> str:
+    """The six-digit code shown for ``session`` during the 30-second step of ``at``
+    (now by default). Raises nothing."""
+    step = int((at or timezone.now()).timestamp()) // CHECKIN_STEP_SECONDS
+    return _code_for_step(session, step)
+
+
+def checkin_code_expires_at(*, at: datetime | None = None) -> datetime:
+    """When the code shown at ``at`` (now by default) is replaced. Raises nothing."""
+    at = at or timezone.now()
+    step = int(at.timestamp()) // CHECKIN_STEP_SECONDS
+    return datetime.fromtimestamp(
+        (step + 1) * CHECKIN_STEP_SECONDS, tz=timezone.get_current_timezone()
+    )
+
+
+def _code_for_step(session: TrainingSession, step: int) -> str:
+    digest = hmac.new(
+        session.checkin_secret.encode(),
+        f"{session.pk}:{step}".encode(),
+        hashlib.sha256,
+    ).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+
+
+def session_check_in(
+    *, member: Member, session: TrainingSession, code: str, now: datetime | None = None
+) -> Attendance:
+    """Record the member's attendance with the code shown at the session.
+
+    Attendance earns the session's 学时 and completes the lessons it covers, in the
+    same records as online learning. Checking in twice keeps the first record.
+    Raises CheckinRefused (outside the check-in window, expired or wrong code).
+    """
+    now = now or timezone.now()
+    if now < session.starts_at - CHECKIN_EARLY:
+        raise CheckinRefused("签到尚未开始（开课前 30 分钟开放签到）", code="too_early")
+    if now > session.ends_at + CHECKIN_LATE:
+        raise CheckinRefused("本课次已结束，签到已关闭", code="closed")
+    code = (code or "").strip()
+    if not (code.isascii() and code.isdigit()):
+        raise CheckinRefused("签到码错误：签到码为 6 位数字", code="wrong_code")
+    step = int(now.timestamp()) // CHECKIN_STEP_SECONDS
+    valid = {_code_for_step(session, step)}
+    if now.timestamp() - step * CHECKIN_STEP_SECONDS < CHECKIN_GRACE_SECONDS:
+        valid.add(_code_for_step(session, step - 1))
+    if not any(hmac.compare_digest(code, candidate) for candidate in valid):
+        recent = {_code_for_step(session, step - back) for back in range(1, 21)}
+        if code in recent:
+            raise CheckinRefused(
+                "签到码已过期，请扫描屏幕上最新的签到码", code="expired"
+            )
+        raise CheckinRefused("签到码错误", code="wrong_code")
+    return attendance_record(member=member, session=session, now=now)
+
+
+def attendance_record(
+    *, member: Member, session: TrainingSession, now: datetime
+) -> Attendance:
+    """Record attendance (once): the session's 学时 and completion of the lessons it
+    covers, in the same records as online learning. Raises nothing."""
+    with transaction.atomic():
+        attendance, created = Attendance.objects.get_or_create(
+            member=member, session=session, defaults={"checked_in_at": now}
+        )
+        if created:
+            credit_record_add(
+                member=member,
+                source=CreditRecord.Source.SESSION,
+                source_id=session.pk,
+                title=str(session),
+                hours=session.credit_hours,
+                now=now,
+            )
+            for lesson_id in session.lessons.values_list("pk", flat=True):
+                lesson_mark_completed(
+                    member=member,
+                    lesson_id=lesson_id,
+                    via=LessonProgress.Via.ATTENDANCE,
+                    now=now,
+                )
+    return attendance

@@ -1,0 +1,238 @@
+"""Heartbeats: merging what a member played into the lesson's watched intervals,
+honestly bounded by wall-clock time, and completing the lesson when its threshold is
+reached (completion then rolls up, ``learning.services.completion``)."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from learning import selectors
+from learning.errors import (
+    InvalidHeartbeat,
+    LessonNotFound,
+    OutOfReach,
+    ProgressConflict,
+)
+from learning.intervals import (
+    Interval,
+    intervals_merge,
+    intervals_subtract,
+    intervals_take,
+    intervals_total,
+)
+from learning.models import LessonProgress, Member
+from learning.progress_store import (
+    PlaybackState,
+    ProgressAnswer,
+    ProgressRow,
+    progress_row_read,
+    progress_row_write,
+)
+from learning.selectors import LessonInfo
+from learning.services.completion import completion_roll_up
+
+MAX_PLAYBACK_RATE = 2.0  # the fastest speed a player offers; bounds new credit
+CREDIT_SLACK_SECONDS = 10.0  # network jitter and a beat sent slightly late
+DURATION_TOLERANCE_SECONDS = 2.0  # players report a little past the end
+MAX_RANGES_PER_BEAT = 200
+MAX_CLIENT_RATE = 16.0
+MAX_WRITE_ATTEMPTS = 50
+KEPT_ANSWERS = 16  # older replays still earn nothing; they get the current state
+KEPT_PLAYBACKS = 20
+PLAYBACK_KEPT_SECONDS = 24 * 3600
+MAX_BEAT_GAP_SECONDS = 300  # clients beat every 10–30 s; a gap beyond this loses
+ALLOWANCE_CAP_SECONDS = MAX_BEAT_GAP_SECONDS * MAX_PLAYBACK_RATE + CREDIT_SLACK_SECONDS
+
+
+def _finite(value: float, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidHeartbeat(f"{name} 必须是数字") from None
+    if not math.isfinite(number):
+        raise InvalidHeartbeat(f"{name} 必须是有限的数字（不接受 NaN 或无穷大）")
+    return number
+
+
+def _validated_ranges(ranges: list[list[float]], duration: int) -> list[Interval]:
+    if len(ranges) > MAX_RANGES_PER_BEAT:
+        raise InvalidHeartbeat(f"ranges 最多 {MAX_RANGES_PER_BEAT} 段")
+    limit = duration + DURATION_TOLERANCE_SECONDS
+    clean = []
+    for index, pair in enumerate(ranges):
+        if len(pair) != 2:
+            raise InvalidHeartbeat(f"ranges[{index}] 必须是 [start, end]")
+        start = _finite(pair[0], f"ranges[{index}].start")
+        end = _finite(pair[1], f"ranges[{index}].end")
+        if not (0 <= start < end <= limit):
+            raise InvalidHeartbeat(
+                f"ranges[{index}] = [{start}, {end}] 不满足 0 ≤ start < end ≤ 时长"
+                f"（{duration} 秒）"
+            )
+        clean.append((start, min(end, float(duration))))
+    return clean
+
+
+def lesson_progress_record(
+    *,
+    member: Member,
+    lesson_id: int,
+    playback_id: uuid.UUID,
+    seq: int,
+    ranges: list[list[float]],
+    position: float,
+    rate: float,
+    now: datetime | None = None,
+) -> ProgressAnswer:
+    """Merge one heartbeat into the member's watched intervals of a lesson.
+
+    New unique watching is bounded twice: by this playback's wall-clock time since its
+    first beat × ``MAX_PLAYBACK_RATE`` + slack (minus what it already earned), and by
+    an allowance shared by all playbacks of the member and lesson (refilled at
+    ``MAX_PLAYBACK_RATE`` per wall-clock second, capped), so fresh playback ids cannot
+    multiply the slack. Only new unique seconds count. A replayed ``(playback_id,
+    seq)`` gets the same answer and no credit. Completion is decided here only and
+    never regresses.
+
+    Raises LessonNotFound (unknown, unpublished or restricted page), OutOfReach,
+    InvalidHeartbeat (bad numbers, ranges beyond the duration), ProgressConflict (a
+    lesson without a duration: ``no_duration``; the row too contended: ``busy``).
+    """
+    now = now or timezone.now()
+    info = selectors.lesson_info(lesson_id=lesson_id)
+    if info is None:
+        raise LessonNotFound(f"微党课 {lesson_id} 不存在或未发布")
+    if not selectors.member_can_learn(member=member, info=info):
+        raise OutOfReach(f"「{info.title}」不面向您的党员类别，也未指派给您")
+    if info.duration <= 0:
+        raise ProgressConflict(
+            f"「{info.title}」还没有时长，暂不能记录进度", code="no_duration"
+        )
+    if seq < 0:
+        raise InvalidHeartbeat("seq 不能为负数")
+    position = _finite(position, "position")
+    if not (0 <= position <= info.duration + DURATION_TOLERANCE_SECONDS):
+        raise InvalidHeartbeat(
+            f"position = {position} 超出 0 到时长（{info.duration} 秒）的范围"
+        )
+    rate = _finite(rate, "rate")
+    if not (0 < rate <= MAX_CLIENT_RATE):
+        raise InvalidHeartbeat(f"rate = {rate} 必须大于 0 且不超过 {MAX_CLIENT_RATE}")
+    claimed = intervals_merge(_validated_ranges(ranges, info.duration))
+    for _attempt in range(MAX_WRITE_ATTEMPTS):
+        row = progress_row_read(member_id=member.pk, lesson_id=info.id)
+        if row is None:
+            LessonProgress.objects.bulk_create(
+                [LessonProgress(member_id=member.pk, lesson_id=info.id,
+                                duration=info.duration)],
+                ignore_conflicts=True,
+            )  # fmt: skip
+            continue
+        answer, written = _apply_beat(
+            row, info, member, str(playback_id), seq, claimed, position, now
+        )
+        if written:
+            return answer
+    raise ProgressConflict("进度记录繁忙，请稍后重试", code="busy")
+
+
+def _apply_beat(
+    row: ProgressRow,
+    info: LessonInfo,
+    member: Member,
+    key: str,
+    seq: int,
+    claimed: list[Interval],
+    position: float,
+    now: datetime,
+) -> tuple[ProgressAnswer, bool]:
+    """Apply a beat to the row as read; False when another write came first."""
+    stamp = now.timestamp()
+    state = row.playbacks.get(key)
+    if state is not None and state.has_seen(seq):
+        earlier = state.answers.get(seq)
+        if earlier is not None:
+            return earlier, True
+        return _answer(row, info, credited=0.0), True
+    if state is None:
+        state = PlaybackState(first=stamp, last=stamp)
+    allowance = _allowance(row, stamp)
+    budget = max(
+        0.0,
+        min(
+            allowance,
+            max(0.0, stamp - state.first) * MAX_PLAYBACK_RATE
+            + CREDIT_SLACK_SECONDS
+            - state.credited,
+        ),
+    )
+    watched = intervals_merge(row.intervals)
+    granted = intervals_take(intervals_subtract(claimed, watched), budget)
+    credited = intervals_total(granted)
+    if granted:
+        watched = intervals_merge(watched + granted)
+        row.intervals = [[round(a, 3), round(b, 3)] for a, b in watched]
+        row.watched_seconds = intervals_total(watched)
+    if seq >= state.max_seq:
+        row.position = min(position, float(info.duration))
+    newly_completed = (
+        not row.completed
+        and info.completion_rule == "watched"
+        and row.watched_seconds >= info.duration * info.threshold / 100 - 1e-6
+    )
+    row.completed = row.completed or newly_completed
+    answer = _answer(row, info, credited=credited)
+    state.credited += credited
+    state.last = max(state.last, stamp)
+    state.max_seq = max(state.max_seq, seq)
+    state.mark_seen(seq)
+    state.answers[seq] = answer
+    for old in sorted(state.answers)[:-KEPT_ANSWERS]:
+        del state.answers[old]
+    row.playbacks[key] = state
+    _prune_playbacks(row.playbacks, stamp)
+    row.credit_allowance = allowance - credited
+    row.allowance_stamp = stamp
+    if not newly_completed:
+        return answer, progress_row_write(row, duration=info.duration, now=now)
+    with transaction.atomic():
+        if not progress_row_write(row, duration=info.duration, now=now, durable=True):
+            return answer, False
+        LessonProgress.objects.filter(pk=row.id).update(
+            completed_at=now, completed_via=LessonProgress.Via.ONLINE
+        )
+        completion_roll_up(member=member, course_ids=info.course_ids, now=now)
+    return answer, True
+
+
+def _allowance(row: ProgressRow, stamp: float) -> float:
+    """The member-and-lesson allowance now: refilled at the maximum playback rate
+    since its last use, capped at ``MAX_BEAT_GAP_SECONDS``' worth + slack."""
+    if row.allowance_stamp is None:
+        return CREDIT_SLACK_SECONDS
+    refill = max(0.0, stamp - row.allowance_stamp) * MAX_PLAYBACK_RATE
+    return min(ALLOWANCE_CAP_SECONDS, row.credit_allowance + refill)
+
+
+def _answer(row: ProgressRow, info: LessonInfo, *, credited: float) -> ProgressAnswer:
+    return ProgressAnswer(
+        watched_ratio=round(min(1.0, row.watched_seconds / info.duration), 4),
+        completed=row.completed,
+        resume_position=round(row.position, 3),
+        credited_seconds=round(credited, 3),
+    )
+
+
+def _prune_playbacks(playbacks: dict[str, PlaybackState], stamp: float) -> None:
+    """Drop playbacks idle for a day, and all but the latest ``KEPT_PLAYBACKS``."""
+    for key in [
+        k for k, v in playbacks.items() if v.last < stamp - PLAYBACK_KEPT_SECONDS
+    ]:
+        del playbacks[key]
+    for key in sorted(playbacks, key=lambda k: playbacks[k].last)[:-KEPT_PLAYBACKS]:
+        del playbacks[key]

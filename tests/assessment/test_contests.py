@@ -1,0 +1,154 @@
+"""知识竞赛·海选: a window, one attempt each, ranked by score then time; results per
+organisation; nobody's score shown to others unless the organiser opts in."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from assessment.models import OnlineContest, Quiz, QuizAttempt
+from tests import factories
+from tests.assessment.conftest import call, fixed_quiz, right_answer
+
+
+@pytest.fixture
+def contest(tree, bank, clock):
+    paper = fixed_quiz(
+        None, list(bank.values()), title="竞赛试卷", kind=Quiz.Kind.CONTEST,
+        time_limit_minutes=15,
+    )  # fmt: skip
+    now = clock()
+    return OnlineContest.objects.create(
+        title="党史知识竞赛",
+        organisation=tree["district"],
+        quiz=paper,
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(hours=1),
+    )
+
+
+def _take(client, contest, bank, right: int, clock=None, seconds: float = 0):
+    attempt = call(client, "POST", f"contests/{contest.pk}/attempt")
+    assert attempt.status_code == 201, attempt.content
+    attempt = attempt.json()
+    for question in list(bank.values())[:right]:
+        call(client, "PUT", f"attempts/{attempt['id']}/answers/{question.pk}",
+             right_answer(question))  # fmt: skip
+    if clock:
+        clock(seconds)
+    return call(client, "POST", f"attempts/{attempt['id']}/submit").json()
+
+
+def test_one_attempt_per_member(member, contest, bank, client_for):
+    client = client_for(member.user)
+    result = _take(client, contest, bank, right=2)
+    assert result["result"]["score"] == "50.00"
+    again = call(client, "POST", f"contests/{contest.pk}/attempt")
+    assert again.status_code == 409
+    assert again.json()["code"] == "contest_already_taken"
+    detail = call(client, "GET", f"contests/{contest.pk}").json()
+    assert detail["my_attempt"]["score"] == "50.00"
+
+
+def test_the_window_is_enforced(member, contest, client_for, clock):
+    client = client_for(member.user)
+    contest.opens_at = clock() + timedelta(minutes=5)
+    contest.save()
+    early = call(client, "POST", f"contests/{contest.pk}/attempt")
+    assert early.status_code == 409 and early.json()["code"] == "contest_not_open"
+    contest.opens_at = clock() - timedelta(hours=2)
+    contest.closes_at = clock() - timedelta(minutes=1)
+    contest.save()
+    late = call(client, "POST", f"contests/{contest.pk}/attempt")
+    assert late.status_code == 409 and late.json()["code"] == "contest_closed"
+
+
+def test_the_attempt_ends_when_the_window_closes(member, contest, client_for, clock):
+    contest.closes_at = clock() + timedelta(minutes=5)
+    contest.save()
+    attempt = call(client_for(member.user), "POST", f"contests/{contest.pk}/attempt")
+    stored = QuizAttempt.objects.get(pk=attempt.json()["id"])
+    assert stored.deadline == contest.closes_at
+
+
+def test_members_outside_the_subtree_cannot_take_it(contest, client_for, tree):
+    contest.organisation = tree["sub1"]
+    contest.save()
+    outsider = factories.member(organisation=tree["branch2"], username="outsider")
+    response = call(client_for(outsider.user), "POST", f"contests/{contest.pk}/attempt")
+    assert response.status_code == 404
+    listing = call(client_for(outsider.user), "GET", "contests").json()
+    assert listing == []
+
+
+def test_contest_papers_cannot_be_started_as_quizzes(member, contest, client_for):
+    response = call(
+        client_for(member.user), "POST", f"quizzes/{contest.quiz_id}/attempts"
+    )
+    assert response.status_code == 404
+
+
+def test_ranking_is_off_unless_the_organiser_turns_it_on(
+    member, other_member, contest, bank, client_for, clock
+):
+    _take(client_for(member.user), contest, bank, right=3, clock=clock, seconds=100)
+    _take(client_for(other_member.user), contest, bank, right=3, clock=clock,
+          seconds=50)  # fmt: skip
+    client = client_for(member.user)
+    refused = call(client, "GET", f"contests/{contest.pk}/ranking")
+    assert refused.status_code == 403 and refused.json()["code"] == "ranking_disabled"
+    # No other endpoint a member reaches shows the other's score.
+    for url in ("contests", f"contests/{contest.pk}", "attempts"):
+        text = json.dumps(call(client, "GET", url).json())
+        assert "other" not in text
+    contest.ranking_public = True
+    contest.save()
+    ranking = call(client, "GET", f"contests/{contest.pk}/ranking").json()["items"]
+    # Same score: the faster one ranks first.
+    assert [row["name"] for row in ranking] == ["other", "member"]
+    assert ranking[0]["elapsed_seconds"] < ranking[1]["elapsed_seconds"]
+
+
+def test_results_per_organisation_with_drill_down_and_scoping(
+    member, other_member, contest, bank, client_for, tree, editor
+):
+    _take(client_for(member.user), contest, bank, right=4)
+    factories.member(organisation=tree["branch1"], username="idle")
+    editor_client = client_for(editor)
+    report = call(editor_client, "GET", f"contests/{contest.pk}/results?organisation=D")
+    assert report.status_code == 200, report.content
+    body = report.json()
+    assert body["total"]["members"] == 3 and body["total"]["participants"] == 1
+    assert body["total"]["average_score"] == 100.0
+    by_code = {row["code"]: row for row in body["children"]}
+    assert by_code["S1"]["participation"] == 50.0
+    assert by_code["S2"]["participants"] == 0
+    drill = call(editor_client, "GET", f"contests/{contest.pk}/results?organisation=S1")
+    assert [row["code"] for row in drill.json()["children"]] == ["C1"]
+    assert '"member"' not in report.content.decode()  # aggregates only
+    secretary = factories.org_admin(organisation=tree["sub2"], username="secretary")
+    scoped = client_for(secretary)
+    outside = call(scoped, "GET", f"contests/{contest.pk}/results?organisation=S1")
+    assert outside.status_code == 403 and outside.json()["code"] == "out_of_scope"
+    inside = call(scoped, "GET", f"contests/{contest.pk}/results?organisation=S2")
+    assert inside.status_code == 200
+    csv = call(editor_client, "GET",
+               f"contests/{contest.pk}/results?organisation=D&format=csv")  # fmt: skip
+    assert csv["Content-Type"].startswith("text/csv")
+    assert "参与率" in csv.content.decode("utf-8-sig")
+    assert timezone.now()
+
+
+def test_contest_answers_stay_hidden_until_the_contest_closes(
+    member, contest, bank, client_for, clock
+):
+    client = client_for(member.user)
+    result = _take(client, contest, bank, right=1)
+    assert result["status"] == "submitted"
+    assert "key" not in json.dumps(result) and "explanation" not in json.dumps(result)
+    clock(2 * 3600)  # the window has closed
+    later = call(client, "GET", f"attempts/{result['id']}").json()
+    assert all("key" in question for question in later["questions"])

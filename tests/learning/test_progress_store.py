@@ -1,0 +1,68 @@
+"""The per-playback state stored in a progress row reads into ``PlaybackState`` and
+is written back in the same JSON shape, so rows written before it still work."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.utils import timezone
+
+from learning import services
+from learning.models import LessonProgress
+from learning.progress_store import (
+    PlaybackState,
+    ProgressAnswer,
+    progress_row_read,
+    progress_row_write,
+)
+
+STORED = {
+    "first": 1751331600.0,
+    "last": 1751331620.5,
+    "credited": 20.5,
+    "max_seq": 3,
+    "seqs": [[0, 1], [3, 3]],
+    "answers": {
+        "1": {"watched_ratio": 0.0167, "completed": False,
+              "resume_position": 10.0, "credited_seconds": 10.0},
+        "3": {"watched_ratio": 0.0342, "completed": False,
+              "resume_position": 20.5, "credited_seconds": 10.5},
+    },
+}  # fmt: skip
+
+
+def test_stored_state_round_trips_unchanged():
+    state = PlaybackState.from_json(STORED)
+    assert state.answers[3] == ProgressAnswer(0.0342, False, 20.5, 10.5)
+    assert state.has_seen(1) and not state.has_seen(2)
+    assert state.as_json() == STORED
+    assert list(state.as_json()) == list(STORED)
+
+
+def test_seen_seqs_stay_merged_spans():
+    state = PlaybackState(first=0.0, last=0.0)
+    for seq in (0, 2, 1, 5):
+        state.mark_seen(seq)
+    assert state.seqs == [[0, 2], [5, 5]]
+
+
+def test_an_existing_row_reads_writes_back_and_answers_replays(member, lesson):
+    key = str(uuid.uuid4())
+    progress = LessonProgress.objects.create(
+        member=member, lesson=lesson, duration=600, intervals=[[0.0, 20.5]],
+        watched_seconds=20.5, position=20.5, playbacks={key: STORED},
+    )  # fmt: skip
+    row = progress_row_read(member_id=member.pk, lesson_id=lesson.pk)
+    assert row.playbacks[key].max_seq == 3
+    assert progress_row_write(row, duration=600, now=timezone.now())
+    progress.refresh_from_db()
+    assert progress.playbacks == {key: STORED}
+    replay = services.lesson_progress_record(
+        member=member, lesson_id=lesson.pk, playback_id=uuid.UUID(key), seq=3,
+        ranges=[[10, 20.5]], position=20.5, rate=1,
+        now=timezone.now() + timedelta(seconds=1),
+    )  # fmt: skip
+    assert replay == ProgressAnswer(**STORED["answers"]["3"])
+    progress.refresh_from_db()
+    assert progress.watched_seconds == 20.5

@@ -1,0 +1,100 @@
+// Every portal page: search suggestions as you type (titles, lecturers and topics,
+// by Chinese, pinyin or initials), from the public API.
+
+function debounce(fn, ms) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+function wireSuggestions(input) {
+  const list = document.getElementById(input.getAttribute("aria-controls"));
+  if (!list) return;
+  let controller;
+  const hide = () => {
+    list.hidden = true;
+    list.replaceChildren();
+    input.setAttribute("aria-expanded", "false");
+  };
+  const show = (items) => {
+    list.replaceChildren(
+      ...items.map((item, index) => {
+        const li = document.createElement("li");
+        li.setAttribute("role", "presentation");
+        const a = document.createElement("a");
+        a.href = `/search/?q=${encodeURIComponent(item.title)}`;
+        a.textContent = item.title;
+        a.id = `${list.id}-${index}`;
+        a.setAttribute("role", "option");
+        li.append(a);
+        return li;
+      }),
+    );
+    list.hidden = items.length === 0;
+    input.setAttribute("aria-expanded", String(items.length > 0));
+  };
+  const fetchSuggestions = debounce(async () => {
+    const q = input.value.trim();
+    if (!q) return hide();
+    controller?.abort();
+    controller = new AbortController();
+    try {
+      const response = await fetch(`${input.dataset.suggest}?q=${encodeURIComponent(q)}`, {
+        signal: controller.signal,
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return hide();
+      const body = await response.json();
+      show(body.items || []);
+    } catch (error) {
+      if (error.name !== "AbortError") hide();
+    }
+  }, 150);
+  input.addEventListener("input", fetchSuggestions);
+  input.addEventListener("keydown", (event) => {
+    const options = [...list.querySelectorAll("a")];
+    if (!options.length) return;
+    const current = options.findIndex((a) => a.getAttribute("aria-selected") === "true");
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const next = (current + (event.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+      options.forEach((a, i) => a.setAttribute("aria-selected", String(i === next)));
+      input.setAttribute("aria-activedescendant", options[next].id);
+    } else if (event.key === "Enter" && current >= 0) {
+      event.preventDefault();
+      window.location.href = options[current].href;
+    } else if (event.key === "Escape") {
+      hide();
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (!list.contains(event.target) && event.target !== input) hide();
+  });
+}
+
+document.querySelectorAll("input[data-suggest]").forEach(wireSuggestions);
+
+// The player and the 360° viewer load only on pages that have one. Elsewhere, beats
+// that a lesson page could not deliver (offline) are sent from any page.
+const member = document.body.dataset.member;
+if (document.querySelector("[data-player]")) {
+  import("./player.js").then((module) => module.startPlayers());
+} else if (member && hasKeptBeats(member)) {
+  import("./heartbeats.js").then((module) =>
+    module.sendKeptBeats({ member, url: "/api/v3/learning/progress" }),
+  );
+}
+
+function hasKeptBeats(memberId) {
+  try {
+    const prefix = `dangke:beat:${memberId}:`;
+    for (let i = 0; i < localStorage.length; i += 1) {
+      if (localStorage.key(i)?.startsWith(prefix)) return true;
+    }
+  } catch {
+    // storage unavailable (private mode): nothing was kept
+  }
+  return false;
+}

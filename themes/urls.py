@@ -1,0 +1,52 @@
+"""The portal's own URLs; content pages are served by Wagtail after these."""
+
+from django.urls import path
+
+from themes import views, views_assessment, views_checkin, views_search, views_sites
+
+app_name = "portal"
+
+urlpatterns = [
+    path("login/", views.signin_view, name="signin"),
+    path("logout/", views.signout_view, name="signout"),
+    path("theme.css", views.theme_css_view, name="theme_css"),
+    path("settings/elder-mode/", views.elder_mode_view, name="elder_mode"),
+    path("me/archive/", views.archive_view, name="archive"),
+    path("me/enrol/<int:course_id>/", views.enrol_view, name="enrol"),
+    path("sites/", views_sites.sites_view, name="sites"),
+    path("sites/routes/<int:route_id>/", views_sites.route_view, name="route"),
+    path("search/", views_search.search_view, name="search"),
+    path("me/checkin/", views_checkin.checkin_view, name="checkin"),
+    # assessment: quizzes, exams, practice, wrong-answer book, contests
+    path("me/quizzes/<int:quiz_id>/", views_assessment.quiz_view, name="quiz"),
+    path(
+        "me/attempts/<int:attempt_id>/", views_assessment.attempt_view, name="attempt"
+    ),
+    path("me/practice/", views_assessment.practice_view, name="practice"),
+    path(
+        "me/wrong-answers/", views_assessment.wrong_answers_view, name="wrong_answers"
+    ),
+    path(
+        "me/wrong-answers/<int:question_id>/retry/",
+        views_assessment.wrong_answer_retry_view,
+        name="wrong_answer_retry",
+    ),
+    path(
+        "me/wrong-answers/<int:question_id>/remove/",
+        views_assessment.wrong_answer_remove_view,
+        name="wrong_answer_remove",
+    ),
+    path("me/contests/", views_assessment.contests_view, name="contests"),
+    path(
+        "me/contests/<int:contest_id>/",
+        views_assessment.contest_view,
+        name="contest",
+    ),
+    path("live/join/", views_assessment.live_join_view, name="live_join"),
+    path("live/<int:contest_id>/", views_assessment.live_phone_view, name="live_phone"),
+    path(
+        "live/<int:contest_id>/host/",
+        views_assessment.live_host_view,
+        name="live_host",
+    ),
+]
