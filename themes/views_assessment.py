@@ -33,7 +33,6 @@ KIND_LABELS = {
     "true_false": "判断题",
     "fill_blank": "填空题",
 }
-STATUS_LABELS = dict(QuizAttempt.Status.choices)
 WRONG_ANSWERS_PER_PAGE = 20
 
 
@@ -125,7 +124,6 @@ def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
             "quiz": quiz,
             "summary": selectors.quiz_summary(quiz=quiz, member=member),
             "attempts": selectors.member_attempts(member=member, quiz_id=quiz.pk),
-            "status_labels": STATUS_LABELS,
             "error": error,
         },
         status=status,
@@ -181,7 +179,6 @@ def attempt_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "questions": [question_display(q) for q in view["questions"]],
         "back_url": back_url,
         "back_label": back_label,
-        "status_labels": STATUS_LABELS,
     }
     if view["result"] is None:
         return render_portal(request, "assessment_attempt.html", context)
@@ -348,7 +345,6 @@ def contest_view(request: HttpRequest, contest_id: int) -> HttpResponse:
             "ranking": selectors.contest_ranking(contest=contest, limit=50)
             if contest.ranking_public
             else None,
-            "status_labels": STATUS_LABELS,
             "error": error,
         },
         status=status,

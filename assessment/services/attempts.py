@@ -157,6 +157,11 @@ def quiz_attempt_start(
             return current, False
         used = mine.count()
         if quiz.max_attempts and used >= quiz.max_attempts:
+            # A concurrent start may have committed between the two reads above:
+            # its attempt is the member's open one, not a used-up limit.
+            current = mine.filter(status=QuizAttempt.Status.OPEN).first()
+            if current is not None:
+                return current, False
             raise AttemptLimitReached(
                 f"「{quiz.title}」最多可作答 {quiz.max_attempts} 次，已全部用完"
             )

@@ -121,6 +121,11 @@ def test_a_live_contest_host_and_phone(page, chromium, editor, tree, bank, live_
         phone.wait_for_url(f"**/live/{contest.pk}/")
         expect(phone.locator("[data-live-team]")).to_contain_text("第一支部")
 
+        # The join changed the contest's state; the host screen catches up by
+        # polling before the host acts (a stale screen's click is refused).
+        contest.refresh_from_db()
+        version = page.locator("[data-live-version]")
+        expect(version).to_have_value(str(contest.version), timeout=2_000)
         advance = page.locator("[data-live-advance] button")
         expect(advance).to_have_text("开始比赛")
         advance.click()  # → 读题
@@ -129,7 +134,7 @@ def test_a_live_contest_host_and_phone(page, chromium, editor, tree, bank, live_
         advance.click()  # → 作答中
         expect(page.locator("[data-live-countdown]")).to_contain_text("秒")
         answer = phone.get_by_role("button", name="1921年")
-        expect(answer).to_be_visible(timeout=2_000)
+        expect(answer).to_be_visible(timeout=5_000)
         assert axe_violations(phone) == []
         answer.click()
         expect(phone.locator("[data-live-feedback]")).to_have_text("已提交本队答案")

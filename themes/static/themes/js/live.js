@@ -315,6 +315,9 @@ function startPhone(root) {
     }
     const key = [state.phase, item?.id, you.answered, you.stake, state.phase === "revealed" ? state.version : ""].join("|");
     if (key === actionsKey) return;
+    if (actionsKey.split("|").slice(0, 2).join("|") !== key.split("|").slice(0, 2).join("|")) {
+      feedback.textContent = ""; // a new step: the last one's message is stale
+    }
     actionsKey = key;
     const actions = part("actions");
     actions.replaceChildren();
@@ -428,8 +431,17 @@ function startHost(root) {
         headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
         body: JSON.stringify({ version }),
       });
-      if (response.ok) render(await response.json());
-      else status.textContent = await problemOf(response);
+      if (response.ok) {
+        render(await response.json());
+      } else {
+        const problem = await response.json().catch(() => ({}));
+        // Someone joined or answered since this screen last looked: it catches up
+        // at once; a second press then acts on what the screen shows.
+        status.textContent =
+          problem.code === "stale_state"
+            ? "比赛状态刚刚更新，请确认后再按一次"
+            : problem.detail || `请求失败（${response.status}）`;
+      }
     } catch {
       status.textContent = "网络不可用，请重试";
     }
