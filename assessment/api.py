@@ -25,7 +25,6 @@ from __future__ import annotations
 import io
 
 import qrcode
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
@@ -70,6 +69,7 @@ from assessment.schemas import (
 )
 from dangke.api_errors import error_responses
 from dangke.exports import table_response
+from dangke.ratelimit import rate_limit_exceeded
 from learning import selectors as learning_selectors
 from learning.auth import RememberedBearerTokenAuth
 from learning.models import Member, Organisation
@@ -77,7 +77,6 @@ from learning.services import NotAMember
 
 router = Router(tags=["assessment"], auth=[RememberedBearerTokenAuth(), django_auth])
 
-JOIN_RATE_WINDOW_SECONDS = 60
 # Per client address: a hall's phones may all share one address behind its NAT,
 # and guessing an 8-character code (31⁸ of them) at this rate is hopeless anyway.
 JOINS_PER_MINUTE = 120
@@ -485,20 +484,6 @@ def contest_results(
 # --- live stage round -------------------------------------------------------------
 
 
-def _join_rate_limited(request: HttpRequest) -> bool:
-    """A fixed-window counter per client address in Django's cache (shared by
-    workers), so join codes cannot be guessed by brute force."""
-    window = int(timezone.now().timestamp()) // JOIN_RATE_WINDOW_SECONDS
-    key = f"assessment:join:{request.META.get('REMOTE_ADDR', '')}:{window}"
-    if cache.add(key, 1, JOIN_RATE_WINDOW_SECONDS * 2):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        return False
-    return count > JOINS_PER_MINUTE
-
-
 @router.post(
     "/live/join",
     auth=None,
@@ -509,7 +494,11 @@ def _join_rate_limited(request: HttpRequest) -> bool:
     "`X-Device-Token` with every request of this phone.",
 )
 def live_join(request: HttpRequest, payload: LiveJoinIn):
-    if _join_rate_limited(request):
+    if rate_limit_exceeded(
+        bucket="live-join",
+        who=request.META.get("REMOTE_ADDR", ""),
+        limit=JOINS_PER_MINUTE,
+    ):
         raise TooFrequent("加入尝试过于频繁，请稍后再试")
     device, token = services.live_device_join(code=payload.code, label=payload.label)
     return Status(

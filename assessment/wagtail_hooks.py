@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -16,6 +15,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from assessment import views
 from assessment.forms import ContestForm, LiveContestForm, QuestionForm, QuizForm
 from assessment.models import LiveContest, OnlineContest, Question, Quiz
+from dangke.admin_views import PermissionMenuItem
 from learning.selectors import organisation_scope_q
 
 
@@ -145,18 +145,9 @@ def register_assessment_urls():
     ]
 
 
-class _PermissionMenuItem(MenuItem):
-    def __init__(self, *args, permission: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.permission = permission
-
-    def is_shown(self, request):
-        return request.user.has_perm(self.permission)
-
-
 @hooks.register("register_admin_menu_item")
 def register_import_menu_item():
-    return _PermissionMenuItem(
+    return PermissionMenuItem(
         "导入题库",
         reverse("assessment_import"),
         icon_name="upload",

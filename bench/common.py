@@ -1,9 +1,12 @@
 """What the benchmarks share: a progress line, a free loopback port, waiting for the
-server they start, and a PostgreSQL admin connection for their throwaway databases."""
+server they start, a PostgreSQL admin connection for their throwaway databases, and
+the bare authenticated view their baselines call."""
 
 from __future__ import annotations
 
 import http.client
+import json
+import os
 import socket
 import sys
 import time
@@ -45,3 +48,40 @@ def admin_execute(admin_url: str, sql: str) -> None:
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql)
+
+
+BARE_PATH = "/bench/bare"
+
+
+def application_with_bare_view():
+    """The project's WSGI application (for gunicorn, in the served process) plus the
+    baseline at ``BARE_PATH``: authenticate the bearer token, parse the JSON body,
+    answer JSON; nothing else."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangke.settings")
+    django.setup()
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+    from django.http import JsonResponse
+    from django.urls import path
+    from django.views.decorators.csrf import csrf_exempt
+    from wagtail.api.v3.auth import BearerTokenAuth
+
+    import dangke.urls
+
+    auth = BearerTokenAuth()
+
+    @csrf_exempt
+    def bare_view(request):
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip()
+        if not token or auth.authenticate(request, token) is None:
+            return JsonResponse({"detail": "unauthorised"}, status=401)
+        body = json.loads(request.body or b"{}")
+        return JsonResponse({"ok": True, "fields": len(body)})
+
+    global urlpatterns
+    urlpatterns = [path(BARE_PATH.lstrip("/"), bare_view), *dangke.urls.urlpatterns]
+    settings.ROOT_URLCONF = __name__
+    return get_wsgi_application()

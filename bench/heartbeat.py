@@ -33,13 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path is set)
+    BARE_PATH,
     admin_execute,
+    application_with_bare_view,
     free_port,
     progress,
     wait_until_up,
 )
 
-BARE_PATH = "/bench/bare"
 PROGRESS_PATH = "/api/v3/learning/progress"
 STEP = 0.25  # seconds of content per beat, well inside the wall-clock budget
 ROUNDS = 5
@@ -48,34 +49,7 @@ ROUNDS = 5
 # --- served by gunicorn ---------------------------------------------------------
 
 if os.environ.get("BENCH_HEARTBEAT_SERVE") == "1":
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangke.settings")
-    django.setup()
-    from django.conf import settings
-    from django.core.wsgi import get_wsgi_application
-    from django.http import JsonResponse
-    from django.urls import path
-    from django.views.decorators.csrf import csrf_exempt
-    from wagtail.api.v3.auth import BearerTokenAuth
-
-    import dangke.urls
-
-    _auth = BearerTokenAuth()
-
-    @csrf_exempt
-    def bare_view(request):
-        """The baseline: authenticate the bearer token, parse JSON, answer JSON."""
-        header = request.headers.get("Authorization", "")
-        token = header.removeprefix("Bearer ").strip()
-        if not token or _auth.authenticate(request, token) is None:
-            return JsonResponse({"detail": "unauthorised"}, status=401)
-        body = json.loads(request.body)
-        return JsonResponse({"ok": True, "seq": body.get("seq")})
-
-    urlpatterns = [path(BARE_PATH.lstrip("/"), bare_view), *dangke.urls.urlpatterns]
-    settings.ROOT_URLCONF = __name__
-    application = get_wsgi_application()
+    application = application_with_bare_view()
 
 
 # --- the benchmark --------------------------------------------------------------

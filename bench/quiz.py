@@ -39,7 +39,17 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BARE_PATH = "/bench/bare"
+sys.path.insert(0, str(ROOT))
+
+from bench.common import (  # noqa: E402 (after the path is set)
+    BARE_PATH,
+    admin_execute,
+    application_with_bare_view,
+    free_port,
+    progress,
+    wait_until_up,
+)
+
 API = "/api/v3/assessment"
 QUESTIONS = 20
 ROUNDS = 5
@@ -49,58 +59,10 @@ TEAMS = 100  # the phones are shared out, two to a team
 # --- served by gunicorn ---------------------------------------------------------
 
 if os.environ.get("BENCH_QUIZ_SERVE") == "1":
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangke.settings")
-    django.setup()
-    from django.conf import settings
-    from django.core.wsgi import get_wsgi_application
-    from django.http import JsonResponse
-    from django.urls import path
-    from django.views.decorators.csrf import csrf_exempt
-    from wagtail.api.v3.auth import BearerTokenAuth
-
-    import dangke.urls
-
-    _auth = BearerTokenAuth()
-
-    @csrf_exempt
-    def bare_view(request):
-        """The baseline: authenticate the bearer token, parse JSON, answer JSON."""
-        header = request.headers.get("Authorization", "")
-        token = header.removeprefix("Bearer ").strip()
-        if not token or _auth.authenticate(request, token) is None:
-            return JsonResponse({"detail": "unauthorised"}, status=401)
-        body = json.loads(request.body or b"{}")
-        return JsonResponse({"ok": True, "echo": len(body)})
-
-    urlpatterns = [path(BARE_PATH.lstrip("/"), bare_view), *dangke.urls.urlpatterns]
-    settings.ROOT_URLCONF = __name__
-    application = get_wsgi_application()
+    application = application_with_bare_view()
 
 
 # --- the benchmark --------------------------------------------------------------
-
-
-def progress(label: str, done: int, total: int) -> None:
-    from dangke.progress import progress_line
-
-    progress_line(done, total, label, sys.stderr)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def admin_execute(admin_url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def setup_data(members: int, phones: int) -> dict:
@@ -396,19 +358,6 @@ def run_buzzer(client: Client, data: dict) -> dict:
     }
 
 
-def wait_until_up(port: int, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v3/openapi.json")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not answer on port {port} within {timeout} s")
-
-
 def main() -> None:
     members = int(os.environ.get("BENCH_MEMBERS", "500"))
     phones = int(os.environ.get("BENCH_PHONES", "200"))
@@ -463,7 +412,7 @@ def main() -> None:
             cwd=ROOT,
             env={**env, "BENCH_QUIZ_SERVE": "1"},
         )
-        wait_until_up(port)
+        wait_until_up(port, timeout=240)
         client = Client(port)
         # Warm both paths up (a few members who are not measured).
         warm = list(range(members - min(8, members // 10 or 1), members))

@@ -7,6 +7,7 @@ what the user may act on.
 """
 
 from django.core.exceptions import PermissionDenied
+from wagtail.admin.menu import MenuItem
 from wagtail.snippets.views import snippets
 
 
@@ -41,3 +42,14 @@ class InstanceCheckedViewSetMixin:
         return self.permission_policy.instances_user_has_any_permission_for(
             request.user, ["change", "view"]
         )
+
+
+class PermissionMenuItem(MenuItem):
+    """An admin menu item shown only to users with ``permission``."""
+
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)

@@ -15,6 +15,7 @@ from ninja.security import django_auth
 from cms.models import CoursePage, TopicPage
 from cms.selectors import pages_visible_to_public
 from dangke.api_errors import error_responses
+from dangke.ratelimit import rate_limit_exceeded
 from learning import selectors, services
 from learning.auth import RememberedBearerTokenAuth
 from learning.errors import (
@@ -64,9 +65,9 @@ def _member(request: HttpRequest) -> Member:
     ),
 )
 def progress_record(request: HttpRequest, payload: HeartbeatIn):
-    if services.rate_limit_exceeded(
+    if rate_limit_exceeded(
         bucket="progress",
-        user_id=request.user.pk,
+        who=request.user.pk,
         limit=settings.LEARNING_HEARTBEATS_PER_MINUTE,
     ):
         raise TooFrequent("心跳过于频繁，请稍后再试")
@@ -118,9 +119,9 @@ def enrolment_create(request: HttpRequest, payload: EnrolmentIn):
     summary="Check in at a training session with its rotating code",
 )
 def checkin_create(request: HttpRequest, payload: CheckinIn):
-    if services.rate_limit_exceeded(
+    if rate_limit_exceeded(
         bucket="checkin",
-        user_id=request.user.pk,
+        who=request.user.pk,
         limit=settings.LEARNING_CHECKINS_PER_MINUTE,
     ):
         raise TooFrequent("签到尝试过于频繁，请稍后再试")

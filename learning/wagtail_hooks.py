@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.urls import path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from dangke.admin_views import PermissionMenuItem
 from learning import views
 from learning.forms import ScopedOrganisationForm
 from learning.models import (
@@ -142,18 +142,9 @@ def register_learning_urls():
     ]
 
 
-class _PermissionMenuItem(MenuItem):
-    def __init__(self, *args, permission: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.permission = permission
-
-    def is_shown(self, request):
-        return request.user.has_perm(self.permission)
-
-
 @hooks.register("register_admin_menu_item")
 def register_report_menu_item():
-    return _PermissionMenuItem(
+    return PermissionMenuItem(
         "学习报表",
         reverse("learning_report"),
         icon_name="table",
@@ -164,7 +155,7 @@ def register_report_menu_item():
 
 @hooks.register("register_admin_menu_item")
 def register_import_menu_item():
-    return _PermissionMenuItem(
+    return PermissionMenuItem(
         "导入党组织/党员",
         reverse("learning_import"),
         icon_name="upload",

@@ -107,6 +107,27 @@ def member_user(db):
 
 
 @pytest.fixture
+def tree(db):
+    """district → 2 sub-districts → a community each → a branch each."""
+    district = factories.organisation(kind="district", name="越秀区", code="D")
+    result = {"district": district}
+    for n in (1, 2):
+        sub = factories.organisation(parent=district, kind="subdistrict", code=f"S{n}")
+        community = factories.organisation(parent=sub, kind="community", code=f"C{n}")
+        branch = factories.organisation(parent=community, kind="branch", code=f"B{n}")
+        result.update(
+            {f"sub{n}": sub, f"community{n}": community, f"branch{n}": branch}
+        )
+    return result
+
+
+@pytest.fixture
+def member(tree, member_user):
+    """The ``member`` account as a 党员 of the first branch."""
+    return factories.member(organisation=tree["branch1"], user=member_user)
+
+
+@pytest.fixture
 def client_for():
     def make(user) -> Client:
         client = Client()

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from dangke.errors import DomainError
+from dangke.ratelimit import rate_limit_exceeded
 from learning import selectors as learning_selectors
 from learning import services as learning_services
 from learning.models import Attendance, Member, TrainingSession
@@ -66,9 +67,9 @@ def checkin_view(request: HttpRequest) -> HttpResponse:
             if selected is not None
             else None
         )
-        if learning_services.rate_limit_exceeded(
+        if rate_limit_exceeded(
             bucket="checkin",
-            user_id=request.user.pk,
+            who=request.user.pk,
             limit=settings.LEARNING_CHECKINS_PER_MINUTE,
         ):
             context["error"] = "签到尝试过于频繁，请一分钟后再试"

@@ -49,7 +49,6 @@ from learning.services.imports import (
     rows_from_table,
     table_read,
 )
-from learning.services.limits import rate_limit_exceeded
 from learning.services.progress import (
     CREDIT_SLACK_SECONDS,
     MAX_PLAYBACK_RATE,
@@ -57,7 +56,6 @@ from learning.services.progress import (
 )
 
 __all__ = [
-    "rate_limit_exceeded",
     "CHECKIN_EARLY",
     "CHECKIN_GRACE_SECONDS",
     "CHECKIN_LATE",

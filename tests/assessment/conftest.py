@@ -7,7 +7,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -20,22 +19,12 @@ API = "/api/v3/assessment"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate-limit counters, cached members, tokens and attempts never leak between
-    tests."""
-    from learning.auth import token_memo_forget
-    from learning.services import lesson_info_forget, member_forget
-
-    def forget():
-        services.attempt_sheets_forget()
-        token_memo_forget()
-        cache.clear()
-        lesson_info_forget()
-        member_forget()
-
-    forget()
+def _fresh_attempt_sheets():
+    """Cached attempt sheets never leak between tests (tests/conftest.py forgets the
+    rest: rate limits, members, tokens, lessons)."""
+    services.attempt_sheets_forget()
     yield
-    forget()
+    services.attempt_sheets_forget()
 
 
 @pytest.fixture
@@ -50,26 +39,6 @@ def clock(monkeypatch):
 
     advance.now = lambda: state["now"]
     return advance
-
-
-@pytest.fixture
-def tree(db):
-    """district → 2 sub-districts → a community each → a branch each."""
-    district = factories.organisation(kind="district", name="越秀区", code="D")
-    result = {"district": district}
-    for n in (1, 2):
-        sub = factories.organisation(parent=district, kind="subdistrict", code=f"S{n}")
-        community = factories.organisation(parent=sub, kind="community", code=f"C{n}")
-        branch = factories.organisation(parent=community, kind="branch", code=f"B{n}")
-        result.update(
-            {f"sub{n}": sub, f"community{n}": community, f"branch{n}": branch}
-        )
-    return result
-
-
-@pytest.fixture
-def member(tree, member_user):
-    return factories.member(organisation=tree["branch1"], user=member_user)
 
 
 @pytest.fixture

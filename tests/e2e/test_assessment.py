@@ -11,13 +11,11 @@ from assessment.models import LiveContest, LiveContestItem, LiveTeam, QuizAttemp
 
 # The assessment area's fixtures, used here by name.
 from tests.assessment.conftest import (  # noqa: F401
-    _fresh_cache,
+    _fresh_attempt_sheets,
     bank,
     lesson,
     make_question,
-    member,
     quiz,
-    tree,
 )
 from tests.e2e.conftest import PHONE, axe_violations, screenshot, sign_in
 

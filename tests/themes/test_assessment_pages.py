@@ -26,7 +26,7 @@ from tests import factories
 
 # The assessment area's fixtures, used here by name.
 from tests.assessment.conftest import (  # noqa: F401
-    _fresh_cache,
+    _fresh_attempt_sheets,
     bank,
     call,
     clock,
@@ -35,11 +35,9 @@ from tests.assessment.conftest import (  # noqa: F401
     fixed_quiz,
     lesson,
     make_question,
-    member,
     other_member,
     quiz,
     right_answer,
-    tree,
     wrong_answer,
 )
 

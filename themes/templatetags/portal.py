@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Page, Site
 
@@ -107,12 +108,24 @@ def member_dashboard(context) -> dict[str, Any] | None:
 def current_topics(limit: int = 6) -> list[TopicPage]:
     """Live, public topics that have not ended, newest first."""
     today = timezone.localdate()
-    topics = pages_visible_to_public(queryset=TopicPage.objects.all())
-    return [
-        topic
-        for topic in topics.order_by("-first_published_at")
-        if not getattr(topic, "end_date", None) or topic.end_date >= today
-    ][:limit]
+    topics = pages_visible_to_public(queryset=TopicPage.objects.all()).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+    return list(topics.order_by("-first_published_at")[:limit])
+
+
+def _public_only(links: list[tuple[Page, bool]]) -> list[tuple[Page, bool]]:
+    """The live, public pages among ``links`` (page, flag) in their order: one query
+    for the lot instead of one per page."""
+    if not links:
+        return []
+    model = type(links[0][0])
+    visible = set(
+        pages_visible_to_public(
+            queryset=model.objects.filter(pk__in=[page.pk for page, _ in links])
+        ).values_list("pk", flat=True)
+    )
+    return [(page, flag) for page, flag in links if page.pk in visible]
 
 
 @register.simple_tag(takes_context=True)
@@ -120,11 +133,7 @@ def course_lesson_marks(context, course: CoursePage) -> list[dict[str, Any]]:
     """A course's visible lessons in order, each marked done / in progress / not
     started for the signed-in member (no marks for anonymous visitors)."""
     member = context.get("portal_member")
-    lessons = [
-        (lesson, compulsory)
-        for lesson, compulsory in course_lessons(course=course)
-        if page_is_public(page=lesson)
-    ]
+    lessons = _public_only(course_lessons(course=course))
     progress = (
         learning_selectors.member_lessons_progress(
             member=member, lesson_ids=[lesson.pk for lesson, _ in lessons]
@@ -156,8 +165,7 @@ def course_lesson_marks(context, course: CoursePage) -> list[dict[str, Any]]:
 def topic_course_list(topic: TopicPage) -> list[dict[str, Any]]:
     return [
         {"page": course, "required": required}
-        for course, required in topic_courses(topic=topic)
-        if page_is_public(page=course)
+        for course, required in _public_only(topic_courses(topic=topic))
     ]
 
 
