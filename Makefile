@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
 .DEFAULT_GOAL := help
-.PHONY: help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres lint format check migrate demo bench-%
+.PHONY: help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo bench-%
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -75,21 +75,33 @@ check: setup ## Django system checks and the migrations check
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: setup chromium check test-sqlite test-postgres ## install and run the whole suite (SQLite, then PostgreSQL)
+test: setup chromium check test-sqlite test-postgres test-heavy ## install and run the whole suite (SQLite, PostgreSQL, then the heavy tests)
 
 # Browser tests (tests/e2e, marker e2e) run once, in the PostgreSQL pass.
 test-sqlite: setup
 	@echo "== SQLite pass (browser tests run in the PostgreSQL pass)"
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest -m "not e2e and not heavy" $(PYTEST_ARGS)
 
 test-postgres: setup
 	@if problem=$$($(PY) -m tests.services postgres 2>&1); then \
 		echo "== PostgreSQL pass ($(TEST_DATABASE_URL))"; \
-		DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS) || exit $$?; \
+		DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m "not heavy" $(PYTEST_ARGS) || exit $$?; \
 	elif [ "$$CI" = true ]; then \
 		echo "CI=true and $$problem" >&2; exit 1; \
 	else \
 		echo "SKIPPED PostgreSQL pass: $$problem"; \
+	fi
+
+# Load, size and crash tests (marker heavy): PostgreSQL only, after the two passes.
+test-heavy: setup ## the heavy tests: load, large uploads, crashes, backup and restore (PostgreSQL)
+	@if problem=$$($(PY) -m tests.services postgres 2>&1); then \
+		echo "== heavy tests ($(TEST_DATABASE_URL))"; \
+		DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m heavy $(PYTEST_ARGS); rc=$$?; \
+		[ $$rc = 5 ] && rc=0; exit $$rc; \
+	elif [ "$$CI" = true ]; then \
+		echo "CI=true and $$problem" >&2; exit 1; \
+	else \
+		echo "SKIPPED heavy tests: $$problem"; \
 	fi
 
 bench-%: setup ## run a benchmark from bench/ (e.g. make bench-transcode)
