@@ -98,6 +98,13 @@ class OutOfReach(LearningError, NotPermitted):
     code = "lesson_out_of_reach"
 
 
+class NotInvited(LearningError, NotPermitted):
+    """A check-in at a class whose attendance is limited to another organisation's
+    subtree."""
+
+    code = "checkin_not_invited"
+
+
 class OutOfScope(LearningError, NotPermitted):
     """The organisation lies outside the subtrees the user administers."""
 

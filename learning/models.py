@@ -463,7 +463,11 @@ def new_checkin_secret() -> str:
 
 
 class TrainingClass(ClusterableModel):
-    """培训班: an offline class made of sessions."""
+    """培训班: an offline class made of sessions, and who may attend it."""
+
+    class Audience(models.TextChoices):
+        SUBTREE = "subtree", "本组织及下级党组织的党员"
+        OPEN = "open", "所有党员"
 
     title = models.CharField("培训班名称", max_length=200)
     organisation = models.ForeignKey(
@@ -472,11 +476,19 @@ class TrainingClass(ClusterableModel):
         on_delete=models.PROTECT,
         related_name="training_classes",
     )
+    attendance = models.CharField(
+        "参训范围",
+        max_length=16,
+        choices=Audience.choices,
+        default=Audience.SUBTREE,
+        help_text="谁可以签到：主办党组织及其下级党组织的党员，或所有党员",
+    )
     description = models.TextField("简介", blank=True)
 
     panels = [
         FieldPanel("title"),
         FieldPanel("organisation"),
+        FieldPanel("attendance"),
         FieldPanel("description"),
         InlinePanel("sessions", label="课次"),
     ]

@@ -103,7 +103,8 @@ class TrainingClassViewSet(ScopedViewSet):
     model = TrainingClass
     icon = "date"
     menu_label = "培训班"
-    list_display = ["title", "organisation", views.checkin_links_column()]
+    list_display = ["title", "organisation", "attendance", views.checkin_links_column()]
+    list_filter = ["attendance"]
 
 
 class LearningGroup(ModelViewSetGroup):

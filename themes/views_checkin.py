@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from dangke.errors import DomainError
+from dangke.errors import DomainError, NotPermitted
 from dangke.ratelimit import rate_limit_exceeded
 from learning import selectors as learning_selectors
 from learning import services as learning_services
@@ -38,6 +38,28 @@ def _attendance(member: Member, session_id: int | None) -> Attendance | None:
     )
 
 
+def _not_listed_notice(member: Member, session_id: int, context: dict) -> None:
+    """Why a session asked for (``?session=``, e.g. from the venue's QR code) is not
+    in the list: it is not the member's class (a refusal, shown as the error), not
+    open now, or does not exist (a notice)."""
+    session = (
+        TrainingSession.objects.select_related("training_class__organisation")
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        context["notice"] = "没有这个课次，请从列表中选择"
+        return
+    try:
+        learning_services.session_check_in_allowed(member=member, session=session)
+    except NotPermitted as refusal:
+        context["error"] = refusal.detail
+        return
+    context["notice"] = (
+        f"“{session}”当前不在签到时间内（开课前 {context['early_minutes']} 分钟至结束）"
+    )
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -48,7 +70,7 @@ def checkin_view(request: HttpRequest) -> HttpResponse:
     if member is None:
         return render_portal(request, "checkin.html", {"not_member": True}, status=403)
 
-    sessions = learning_selectors.sessions_open_for_checkin()
+    sessions = learning_selectors.sessions_open_for_checkin(member=member)
     context: dict = {
         "sessions": sessions,
         "selected": _session_id(request.GET.get("session")),
@@ -63,7 +85,9 @@ def checkin_view(request: HttpRequest) -> HttpResponse:
         code = (request.POST.get("code") or "").strip()[:32]
         context["selected"] = selected
         session = (
-            TrainingSession.objects.filter(pk=selected).first()
+            TrainingSession.objects.select_related("training_class__organisation")
+            .filter(pk=selected)
+            .first()
             if selected is not None
             else None
         )
@@ -85,6 +109,9 @@ def checkin_view(request: HttpRequest) -> HttpResponse:
                 learning_services.session_check_in(
                     member=member, session=session, code=code
                 )
+            except NotPermitted as refusal:
+                context["error"] = refusal.detail
+                status = 403
             except DomainError as refusal:
                 context["error"] = refusal.detail
                 status = 400
@@ -98,11 +125,5 @@ def checkin_view(request: HttpRequest) -> HttpResponse:
         )
         selected = context["selected"]
         if selected is not None and selected not in {s.pk for s in sessions}:
-            session = TrainingSession.objects.filter(pk=selected).first()
-            context["notice"] = (
-                f"“{session}”当前不在签到时间内（开课前 "
-                f"{context['early_minutes']} 分钟至结束）"
-                if session is not None
-                else "没有这个课次，请从列表中选择"
-            )
+            _not_listed_notice(member, selected, context)
     return render_portal(request, "checkin.html", context, status=status)

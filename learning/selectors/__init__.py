@@ -6,7 +6,7 @@ selectors; selectors.report_build(...)``). Every selector takes keyword argument
 """
 
 from learning.selectors.archive import member_archive
-from learning.selectors.checkin import sessions_open_for_checkin
+from learning.selectors.checkin import member_may_attend, sessions_open_for_checkin
 from learning.selectors.credit import credit_rule, member_year_hours
 from learning.selectors.curriculum import (
     assignments_for_member,
@@ -58,6 +58,7 @@ __all__ = [
     "member_cache_key",
     "member_can_learn",
     "member_for_user",
+    "member_may_attend",
     "member_is_enrolled",
     "member_lessons_in_progress",
     "member_lessons_progress",

@@ -1,25 +1,62 @@
-"""Reads for offline classes: which sessions take check-ins now."""
+"""Reads for offline classes: which sessions take check-ins now, and who may attend
+a class."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
-from learning.models import TrainingSession
+from learning.models import Member, Organisation, TrainingClass, TrainingSession
+from learning.selectors.scoping import organisation_prefixes
 
 CHECKIN_EARLY = timedelta(minutes=30)  # a session takes check-ins from 30 min early
 CHECKIN_LATE = timedelta(minutes=0)  # … until it ends
 
 
-def sessions_open_for_checkin(*, at: datetime | None = None) -> list[TrainingSession]:
+def _attendable_q(member: Member, prefix: str = "") -> Q:
+    """Classes open to all, or held by an organisation on the member's path to the
+    root (so the member's organisation lies in the class's subtree)."""
+    path = (
+        Organisation.objects.filter(pk=member.organisation_id)
+        .values_list("path", flat=True)
+        .first()
+    )
+    open_to_all = Q(**{f"{prefix}attendance": TrainingClass.Audience.OPEN})
+    if not path:
+        return open_to_all
+    return open_to_all | Q(
+        **{f"{prefix}organisation__path__in": organisation_prefixes(path=path)}
+    )
+
+
+def member_may_attend(*, member: Member, training_class: TrainingClass) -> bool:
+    """True when ``training_class`` is open to all members, or ``member`` belongs to
+    its organisation or one below it. Raises nothing."""
+    if training_class.attendance == TrainingClass.Audience.OPEN:
+        return True
+    return (
+        TrainingClass.objects.filter(pk=training_class.pk)
+        .filter(_attendable_q(member))
+        .exists()
+    )
+
+
+def sessions_open_for_checkin(
+    *, at: datetime | None = None, member: Member | None = None
+) -> list[TrainingSession]:
     """Sessions whose check-in window (``CHECKIN_EARLY`` before the start to
-    ``CHECKIN_LATE`` after the end) contains ``at`` (now by default), by start."""
+    ``CHECKIN_LATE`` after the end) contains ``at`` (now by default), by start;
+    with ``member``, only those of classes the member may attend."""
     moment = at or timezone.now()
+    sessions = TrainingSession.objects.filter(
+        starts_at__lte=moment + CHECKIN_EARLY, ends_at__gte=moment - CHECKIN_LATE
+    )
+    if member is not None:
+        sessions = sessions.filter(_attendable_q(member, "training_class__"))
     return list(
-        TrainingSession.objects.filter(
-            starts_at__lte=moment + CHECKIN_EARLY, ends_at__gte=moment - CHECKIN_LATE
-        )
-        .select_related("training_class", "teaching_site")
-        .order_by("starts_at", "pk")
+        sessions.select_related(
+            "training_class__organisation", "teaching_site"
+        ).order_by("starts_at", "pk")
     )

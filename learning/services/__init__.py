@@ -31,6 +31,7 @@ from learning.services.checkin import (
     checkin_code,
     checkin_code_expires_at,
     session_check_in,
+    session_check_in_allowed,
 )
 from learning.services.completion import completion_roll_up, lesson_mark_completed
 from learning.services.credit import (
@@ -94,5 +95,6 @@ __all__ = [
     "organisations_import",
     "rows_from_table",
     "session_check_in",
+    "session_check_in_allowed",
     "table_read",
 ]

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from learning.errors import CheckinRefused
+from learning.errors import CheckinRefused, NotInvited
 from learning.models import (
     Attendance,
     CreditRecord,
@@ -18,7 +18,11 @@ from learning.models import (
     Member,
     TrainingSession,
 )
-from learning.selectors.checkin import CHECKIN_EARLY, CHECKIN_LATE
+from learning.selectors.checkin import (
+    CHECKIN_EARLY,
+    CHECKIN_LATE,
+    member_may_attend,
+)
 from learning.services.completion import lesson_mark_completed
 from learning.services.credit import credit_record_add
 
@@ -58,9 +62,11 @@ def session_check_in(
 
     Attendance earns the session's 学时 and completes the lessons it covers, in the
     same records as online learning. Checking in twice keeps the first record.
-    Raises CheckinRefused (outside the check-in window, expired or wrong code).
+    Raises NotInvited (the class is limited to another organisation's subtree) and
+    CheckinRefused (outside the check-in window, expired or wrong code).
     """
     now = now or timezone.now()
+    session_check_in_allowed(member=member, session=session)
     if now < session.starts_at - CHECKIN_EARLY:
         raise CheckinRefused("签到尚未开始（开课前 30 分钟开放签到）", code="too_early")
     if now > session.ends_at + CHECKIN_LATE:
@@ -80,6 +86,18 @@ def session_check_in(
             )
         raise CheckinRefused("签到码错误", code="wrong_code")
     return attendance_record(member=member, session=session, now=now)
+
+
+def session_check_in_allowed(*, member: Member, session: TrainingSession) -> None:
+    """Refuse a member outside the audience of the session's class, naming the
+    class's organisation. Raises NotInvited."""
+    training_class = session.training_class
+    if not member_may_attend(member=member, training_class=training_class):
+        organisation = training_class.organisation
+        raise NotInvited(
+            f"“{training_class.title}”仅限{organisation.name}及其下级党组织的党员"
+            "签到，您不在参训范围内"
+        )
 
 
 def attendance_record(

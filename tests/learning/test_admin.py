@@ -195,6 +195,7 @@ def test_editor_creates_a_class_with_a_session_in_the_admin(
     data = {
         "title": "新培训班",
         "organisation": tree["district"].pk,
+        "attendance": "open",
         "description": "",
         "sessions-TOTAL_FORMS": "1",
         "sessions-INITIAL_FORMS": "0",
@@ -213,6 +214,7 @@ def test_editor_creates_a_class_with_a_session_in_the_admin(
     assert response.status_code == 302, response.content.decode()[:3000]
     session = TrainingSession.objects.get(title="第一讲")
     assert list(session.lessons.all()) == [lesson.page_ptr]
+    assert session.training_class.attendance == TrainingClass.Audience.OPEN
 
 
 def test_editor_assigns_a_course(editor, client_for, tree, course):
