@@ -1,9 +1,12 @@
 from django.http import Http404
 from wagtail import hooks
+from wagtail.models import Page
+from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.models import Lecturer, RedRoute
+from cms.permissions import OwnSubmissionsPagePermissionPolicy
 from cms.selectors import page_visible_to_request, pages_using_document
 from dangke.admin_views import InstanceCheckedViewSetMixin
 
@@ -27,6 +30,16 @@ class RedRouteViewSet(SnippetViewSet):
 
 register_snippet(LecturerViewSet)
 register_snippet(RedRouteViewSet)
+
+
+@hooks.register("construct_page_chooser_queryset")
+def choose_only_own_submissions(pages, request):
+    """The chooser (browse and search) hides other lecturers' submissions, as the
+    explorer does (``cms.permissions.OwnSubmissionsPagePermissionPolicy``)."""
+    policy = policy_registry.get_by_type(Page)
+    if isinstance(policy, OwnSubmissionsPagePermissionPolicy):
+        pages = policy.pages_without_others(user=request.user, pages=pages)
+    return pages
 
 
 @hooks.register("before_serve_document")

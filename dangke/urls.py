@@ -4,9 +4,11 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.admin_urls import urlpatterns as cms_admin_urlpatterns
 from dangke.api import api
 
 urlpatterns = [
+    *cms_admin_urlpatterns,  # before Wagtail's admin: they narrow two of its views
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v3/", api.urls),
