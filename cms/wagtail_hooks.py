@@ -44,11 +44,16 @@ def choose_only_own_submissions(pages, request):
 
 @hooks.register("before_serve_document")
 def serve_courseware_only_through_visible_pages(document, request):
-    """A document is served to people with admin access, or when a live page the
-    requester may see uses it (a lesson's courseware, a VR package); otherwise it does
-    not exist for them."""
-    if request.user.is_authenticated and request.user.has_perm(
-        "wagtailadmin.access_admin"
+    """A document is served to those who may change it in the admin (editors, its
+    uploader), or when a live page the requester may see uses it (a lesson's
+    courseware, a VR package); otherwise it does not exist for them. Admin access
+    alone is not enough: a lecturer or a secretary never downloads the courseware
+    of a draft or a restricted lesson."""
+    # Imported here: wagtail.documents.permissions wants the app registry ready.
+    from wagtail.documents.permissions import permission_policy
+
+    if permission_policy.user_has_permission_for_instance(
+        request.user, "change", document
     ):
         return None
     for page in pages_using_document(document_id=document.pk):
