@@ -1,5 +1,6 @@
 from django.http import Http404
 from wagtail import hooks
+from wagtail.documents import get_document_model
 from wagtail.models import Page
 from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
@@ -49,12 +50,8 @@ def serve_courseware_only_through_visible_pages(document, request):
     courseware, a VR package); otherwise it does not exist for them. Admin access
     alone is not enough: a lecturer or a secretary never downloads the courseware
     of a draft or a restricted lesson."""
-    # Imported here: wagtail.documents.permissions wants the app registry ready.
-    from wagtail.documents.permissions import permission_policy
-
-    if permission_policy.user_has_permission_for_instance(
-        request.user, "change", document
-    ):
+    policy = policy_registry.get_by_type(get_document_model())
+    if policy.user_has_permission_for_instance(request.user, "change", document):
         return None
     for page in pages_using_document(document_id=document.pk):
         if page_visible_to_request(page=page, request=request):
