@@ -123,6 +123,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dangke.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,6 +135,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "themes.middleware.PortalSecurityHeadersMiddleware",
+    "dangke.middleware.SignInThrottleMiddleware",
+    # Last, so it sees exceptions straight from the view.
+    "dangke.middleware.ServerErrorMiddleware",
 ]
 
 ROOT_URLCONF = "dangke.urls"
@@ -443,11 +447,16 @@ else:
     )
 LEARNING_HEARTBEATS_PER_MINUTE = env_int("LEARNING_HEARTBEATS_PER_MINUTE", 30)
 LEARNING_CHECKINS_PER_MINUTE = env_int("LEARNING_CHECKINS_PER_MINUTE", 10)
+# Wrong passwords per account in 15 minutes, at the portal's and the admin's sign-in
+# alike (four times as many per client address).
 PORTAL_SIGNIN_FAILURES_ALLOWED = env_int("PORTAL_SIGNIN_FAILURES_ALLOWED", 5)
+# Requests with an invalid bearer token per client address and minute, then 429.
+API_BAD_TOKENS_PER_MINUTE = env_int("API_BAD_TOKENS_PER_MINUTE", 20)
 for _name in (
     "LEARNING_HEARTBEATS_PER_MINUTE",
     "LEARNING_CHECKINS_PER_MINUTE",
     "PORTAL_SIGNIN_FAILURES_ALLOWED",
+    "API_BAD_TOKENS_PER_MINUTE",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")
@@ -483,16 +492,47 @@ if not DEBUG:
     X_FRAME_OPTIONS = "SAMEORIGIN"
     SILENCED_SYSTEM_CHECKS = ["security.W019"]
 
+# /readyz waits at most this many seconds for its checks (database, broker, storage,
+# search) and reports a slower one as "timeout".
+READYZ_TIMEOUT = env_positive("READYZ_TIMEOUT", 3)
+
+# One JSON object a line (``dangke.logs``), each with the request id that the
+# response's X-Request-ID header names; LOG_FORMAT=text for a terminal.
+LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("json", "text"))
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVEL = env_str("LOG_LEVEL").upper()
+if LOG_LEVEL and LOG_LEVEL not in _LOG_LEVELS:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL={LOG_LEVEL!r} is not one of: {', '.join(_LOG_LEVELS)}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {
-        "handlers": ["console"],
-        "level": env_str("LOG_LEVEL", "WARNING") or "WARNING",
+    "filters": {"request_id": {"()": "dangke.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "dangke.logs.JsonFormatter"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+        },
     },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL or "WARNING"},
     "loggers": {
-        name: {"level": env_str("LOG_LEVEL", "INFO") or "INFO"}
-        for name in ("dangke", "cms", "learning", "media_pipeline", "search", "themes")
+        name: {"level": LOG_LEVEL or "INFO"}
+        for name in (
+            "dangke",
+            "cms",
+            "learning",
+            "assessment",
+            "media_pipeline",
+            "search",
+            "themes",
+        )
     },
 }
