@@ -54,12 +54,22 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", None):
-            record.request_id = request_id_current()
+            # Django logs a 4xx/5xx response ("Not Found: /x") after the middleware
+            # has returned, with the request attached.
+            request = getattr(record, "request", None)
+            record.request_id = (
+                getattr(request, "request_id", None) or request_id_current()
+            )
         return True
 
 
-# LogRecord attributes that are not extra fields a caller passed.
-_RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# LogRecord attributes that are not extra fields a caller passed; Django's
+# ``request`` extra is left out too (the message names the path).
+_RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "request",
+}
 
 
 class JsonFormatter(logging.Formatter):

@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    # Serves the API docs' Swagger UI from our static files, not a CDN.
+    "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -472,6 +474,13 @@ WAGTAILDOCS_EXTENSIONS = [
     "pdf", "ppt", "pptx", "doc", "docx", "xls", "xlsx", "txt", "zip", "vtt", "srt",
 ]  # fmt: skip
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Every document downloads as an attachment (with nosniff): none is shown in the
+# site's origin, where an HTML or SVG file could run script.
+WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
+# The platform runs where nothing outside is reachable: no Gravatar avatars.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor the dashboard's check for a newer Wagtail (a fetch of releases.wagtail.org).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
@@ -524,15 +533,29 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL or "WARNING"},
     "loggers": {
-        name: {"level": LOG_LEVEL or "INFO"}
-        for name in (
-            "dangke",
-            "cms",
-            "learning",
-            "assessment",
-            "media_pipeline",
-            "search",
-            "themes",
-        )
+        # Django's own handlers write plain text; every line goes through ours.
+        **{
+            name: {
+                "handlers": ["console"],
+                "level": LOG_LEVEL or "INFO",
+                "propagate": False,
+            }
+            for name in ("django", "django.server")
+        },
+        **{
+            name: {"level": LOG_LEVEL or "INFO"}
+            for name in (
+                "dangke",
+                "cms",
+                "learning",
+                "assessment",
+                "media_pipeline",
+                "search",
+                "themes",
+                "celery",
+            )
+        },
     },
 }
+# The worker logs through LOGGING too (JSON lines), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
