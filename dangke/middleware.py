@@ -1,4 +1,4 @@
-"""Project-wide middleware: request ids, server errors, sign-in throttling.
+"""Project-wide middleware: request ids, probes, server errors, sign-in throttling.
 
 ``RequestIdMiddleware`` comes first: every log record of the request carries its id,
 and the response names it in ``X-Request-ID``. ``ServerErrorMiddleware`` turns an
@@ -61,6 +61,25 @@ class RequestIdMiddleware:
             request_id_reset(token)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+class ProbeMiddleware:
+    """Answers ``/healthz`` and ``/readyz`` before anything looks at the Host header
+    or the scheme: an orchestrator probes a container by its own address over plain
+    HTTP, which ALLOWED_HOSTS and SECURE_SSL_REDIRECT would otherwise refuse."""
+
+    def __init__(self, get_response: GetResponse):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info in PROBES:
+            from dangke import views
+
+            return getattr(views, PROBES[request.path_info])(request)
+        return self.get_response(request)
+
+
+PROBES = {"/healthz": "healthz", "/readyz": "readyz"}
 
 
 class ServerErrorMiddleware:

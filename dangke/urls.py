@@ -10,8 +10,6 @@ from dangke.api import api
 handler500 = "dangke.server_errors.handler500"
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v3/", api.urls),
@@ -26,8 +24,11 @@ if settings.DEBUG:
     urlpatterns += static(
         settings.MEDIA_URL + "images/", document_root=settings.MEDIA_ROOT / "images"
     )
+    # Originals download as attachments (an uploaded SVG or HTML-looking file never
+    # runs in our origin); pages show renditions from images/.
     urlpatterns += static(
         settings.MEDIA_URL + "original_images/",
+        view=views.original_file_serve,
         document_root=settings.MEDIA_ROOT / "original_images",
     )
 
