@@ -1,4 +1,5 @@
-"""Project-wide middleware: request ids, probes, server errors, sign-in throttling.
+"""Project-wide middleware: request ids, security headers, probes, server errors,
+sign-in throttling.
 
 ``RequestIdMiddleware`` comes first: every log record of the request carries its id,
 and the response names it in ``X-Request-ID``. ``ServerErrorMiddleware`` turns an
@@ -60,6 +61,44 @@ class RequestIdMiddleware:
         finally:
             request_id_reset(token)
         response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+# Browser features a page of ours may use: the camera (scanning a check-in or contest
+# QR code), full screen and motion sensors (the player, 360° video); nothing else.
+PERMISSIONS_POLICY = ", ".join(
+    [
+        "camera=(self)",
+        "fullscreen=(self)",
+        "accelerometer=(self)",
+        "gyroscope=(self)",
+        "geolocation=()",
+        "microphone=()",
+        "payment=()",
+        "usb=()",
+        "serial=()",
+    ]
+)
+# An API answer is data, never a document: nothing in it may load or run.
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+class SecurityHeadersMiddleware:
+    """The headers Django's SecurityMiddleware does not add: a Permissions-Policy on
+    every response and a deny-all Content-Security-Policy on the API's data (the
+    portal's pages get theirs from ``themes.middleware``; the API docs page, HTML,
+    keeps none of ours)."""
+
+    def __init__(self, get_response: GetResponse):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.path.startswith("/api/") and "text/html" not in response.get(
+            "Content-Type", ""
+        ):
+            response.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
         return response
 
 

@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "dangke.middleware.RequestIdMiddleware",
     "dangke.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dangke.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
