@@ -2,8 +2,13 @@
 # One image for web and worker:
 #   web:    docker run IMAGE            (gunicorn on :8000)
 #   worker: docker run IMAGE celery -A dangke worker -Q default,media,search
+# Linted by hadolint in the test run (tests/dangke/test_deploy.py). Debian packages are
+# not pinned to a version (DL3008): bookworm's security updates replace a package's
+# version in the archive, so a pinned version stops the build; the Python packages
+# are pinned in requirements.txt and the npm ones by package-lock.json.
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential libpq-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -24,10 +29,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=dangke.settings \
     DEBUG=0 \
     DANGKE_VAR_DIR=/app/var
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg libpq5 \
  && rm -rf /var/lib/apt/lists/* \
- && groupadd --system dangke && useradd --system --gid dangke --home /app dangke
+ && groupadd --system --gid 10001 dangke \
+ && useradd --system --uid 10001 --gid dangke --home /app dangke
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=dangke:dangke . /app
@@ -37,7 +44,10 @@ RUN mkdir -p /app/var && chown dangke:dangke /app/var \
  && python -m themes.vendor && rm -rf /app/node_modules \
  && SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput -v0 \
  && chown -R dangke:dangke /app/var
-USER dangke
+# Numeric, so the host and an orchestrator's runAsNonRoot can tell it is not root.
+USER 10001:10001
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/v3/openapi.json', timeout=4)"
+# /healthz: the process answers (/readyz also asks the database, broker, storage and
+# search; an orchestrator's readiness probe should use that one).
+HEALTHCHECK --interval=30s --timeout=5s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 CMD ["gunicorn", "dangke.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]

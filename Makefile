@@ -8,6 +8,9 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
+# Where `make run` serves: the demo's Wagtail site and admin links point here.
+run demo: export WAGTAILADMIN_BASE_URL ?= http://$(HOST):$(PORT)
+
 .DEFAULT_GOAL := help
 .PHONY: help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo bench-%
 
@@ -54,7 +57,7 @@ migrate: setup ## apply database migrations
 	$(PY) manage.py migrate --noinput
 
 demo: migrate ## load the demo content (idempotent)
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --base-url http://$(HOST):$(PORT)
 
 run: demo ## set up, migrate, load the demo and serve web + worker on 127.0.0.1:8000
 	$(PY) manage.py collectstatic --noinput -v0

@@ -68,6 +68,7 @@ from assessment.schemas import (
     WrongAnswerRetryOut,
 )
 from dangke.api_errors import error_responses
+from dangke.audit import audit_record
 from dangke.exports import table_response
 from dangke.ratelimit import rate_limit_exceeded
 from learning import selectors as learning_selectors
@@ -429,12 +430,30 @@ def _report_node(request: HttpRequest, code: str, fmt: str) -> Organisation:
     return node
 
 
-def _report_response(report: selectors.ResultReport, name: str, fmt: str):
+def _report_response(
+    request: HttpRequest,
+    report: selectors.ResultReport,
+    *,
+    kind: str,
+    name: str,
+    fmt: str,
+):
     if fmt == "json":
         return Status(200, report.as_dict())
-    return table_response(
-        report.table(), filename=f"{name}-{report.organisation.code}", fmt=fmt
+    table = report.table()
+    audit_record(
+        actor=request.user,
+        action="export",
+        subject=f"assessment.{kind}",
+        channel="api",
+        scope={
+            "organisation": report.organisation.code,
+            "subject": report.subject,
+            "format": fmt,
+        },
+        row_count=1 + len(report.children),
     )
+    return table_response(table, filename=f"{name}-{report.organisation.code}", fmt=fmt)
 
 
 @router.get(
@@ -455,7 +474,13 @@ def pass_rate_report(
     if subject is None:
         raise QuizNotFound(f"测验 {quiz} 不存在")
     report = selectors.pass_rate_report(organisation=node, quiz=subject)
-    return _report_response(report, f"pass-rates-{subject.pk}", format)
+    return _report_response(
+        request,
+        report,
+        kind="pass_rates",
+        name=f"pass-rates-{subject.pk}",
+        fmt=format,
+    )
 
 
 @router.get(
@@ -478,7 +503,13 @@ def contest_results(
     if contest is None:
         raise ContestNotFound(f"竞赛 {contest_id} 不存在")
     report = selectors.contest_results_report(organisation=node, contest=contest)
-    return _report_response(report, f"contest-{contest.pk}", format)
+    return _report_response(
+        request,
+        report,
+        kind="contest_results",
+        name=f"contest-{contest.pk}",
+        fmt=format,
+    )
 
 
 # --- live stage round -------------------------------------------------------------

@@ -8,14 +8,16 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from wagtail.documents.models import Document
-from wagtail.models import Page, Workflow
+from wagtail.models import Page, Site, Workflow
 
 from cms import demo_data
 from cms.models import (
@@ -108,6 +110,27 @@ def _demo_video(title: str, tone: int, uploader) -> object:
         # `make run` serves; the task queued on commit then finds it ready.
         asset = media_services.video_asset_process(asset_id=asset.pk)
     return asset
+
+
+def demo_site_configure(*, base_url: str) -> Site:
+    """Give the default Wagtail site the platform's name and the host and port the
+    demo is served on (``make run``: http://127.0.0.1:8000), so the API's
+    ``html_url`` and every absolute link point at a page that answers. Raises
+    ``ValueError`` for a URL that is not http(s)://host[:port]."""
+    parts = urlsplit(base_url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ValueError(f"{base_url!r}: the port is not a number") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{base_url!r} is not an http(s)://host[:port] URL")
+    site = Site.objects.filter(is_default_site=True).first() or Site(
+        root_page=HomePage.objects.get(depth=2), is_default_site=True
+    )
+    site.hostname, site.port = parts.hostname, port
+    site.site_name = settings.WAGTAIL_SITE_NAME
+    site.save()
+    return site
 
 
 def demo_content_load(

@@ -30,6 +30,7 @@ from wagtail.api.v3.errors import DEFAULT_PROBLEM_TYPE, PROBLEM_JSON
 from wagtail.utils.forms import FormValidationError
 
 from dangke import errors
+from dangke.server_errors import server_error_log, server_error_response
 
 # The kinds of refusal and their statuses, most specific first in each chain; a
 # subclass of several kinds takes the first its MRO reaches.
@@ -152,7 +153,8 @@ def register_error_handlers(api: NinjaAPI) -> None:
 
     Registered through ninja's public ``exception_handler``; the handlers for the
     framework's own exceptions replace Wagtail's (same documents, plus ``code``).
-    Unexpected exceptions are server errors (re-raised unless DEBUG).
+    Unexpected exceptions are logged server errors whose body names only the
+    request id (``dangke.server_errors``).
     """
 
     @api.exception_handler(errors.DomainError)
@@ -206,11 +208,10 @@ def register_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception):
-        from django.conf import settings
-
-        if not settings.DEBUG:
-            raise exc
-        return problem_response(status=500, detail=str(exc))
+        # Logged with its traceback under the request id; the body names only the id
+        # (an exception's text may name tables, hosts or someone's data).
+        server_error_log(request, exc)
+        return server_error_response(request)
 
     @api.exception_handler(DataError)
     def data_out_of_range(request: HttpRequest, exc: DataError):

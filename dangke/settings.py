@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    # Serves the API docs' Swagger UI from our static files, not a CDN.
+    "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -123,7 +125,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dangke.middleware.RequestIdMiddleware",
+    "dangke.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dangke.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -134,6 +139,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "themes.middleware.PortalSecurityHeadersMiddleware",
+    "dangke.middleware.SignInThrottleMiddleware",
+    # Last, so it sees exceptions straight from the view.
+    "dangke.middleware.ServerErrorMiddleware",
 ]
 
 ROOT_URLCONF = "dangke.urls"
@@ -443,11 +451,16 @@ else:
     )
 LEARNING_HEARTBEATS_PER_MINUTE = env_int("LEARNING_HEARTBEATS_PER_MINUTE", 30)
 LEARNING_CHECKINS_PER_MINUTE = env_int("LEARNING_CHECKINS_PER_MINUTE", 10)
+# Wrong passwords per account in 15 minutes, at the portal's and the admin's sign-in
+# alike (four times as many per client address).
 PORTAL_SIGNIN_FAILURES_ALLOWED = env_int("PORTAL_SIGNIN_FAILURES_ALLOWED", 5)
+# Requests with an invalid bearer token per client address and minute, then 429.
+API_BAD_TOKENS_PER_MINUTE = env_int("API_BAD_TOKENS_PER_MINUTE", 20)
 for _name in (
     "LEARNING_HEARTBEATS_PER_MINUTE",
     "LEARNING_CHECKINS_PER_MINUTE",
     "PORTAL_SIGNIN_FAILURES_ALLOWED",
+    "API_BAD_TOKENS_PER_MINUTE",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")
@@ -463,6 +476,13 @@ WAGTAILDOCS_EXTENSIONS = [
     "pdf", "ppt", "pptx", "doc", "docx", "xls", "xlsx", "txt", "zip", "vtt", "srt",
 ]  # fmt: skip
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Every document downloads as an attachment (with nosniff): none is shown in the
+# site's origin, where an HTML or SVG file could run script.
+WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
+# The platform runs where nothing outside is reachable: no Gravatar avatars.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor the dashboard's check for a newer Wagtail (a fetch of releases.wagtail.org).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
@@ -483,16 +503,61 @@ if not DEBUG:
     X_FRAME_OPTIONS = "SAMEORIGIN"
     SILENCED_SYSTEM_CHECKS = ["security.W019"]
 
+# /readyz waits at most this many seconds for its checks (database, broker, storage,
+# search) and reports a slower one as "timeout".
+READYZ_TIMEOUT = env_positive("READYZ_TIMEOUT", 3)
+
+# One JSON object a line (``dangke.logs``), each with the request id that the
+# response's X-Request-ID header names; LOG_FORMAT=text for a terminal.
+LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("json", "text"))
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVEL = env_str("LOG_LEVEL").upper()
+if LOG_LEVEL and LOG_LEVEL not in _LOG_LEVELS:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL={LOG_LEVEL!r} is not one of: {', '.join(_LOG_LEVELS)}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {
-        "handlers": ["console"],
-        "level": env_str("LOG_LEVEL", "WARNING") or "WARNING",
+    "filters": {"request_id": {"()": "dangke.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "dangke.logs.JsonFormatter"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+        },
     },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL or "WARNING"},
     "loggers": {
-        name: {"level": env_str("LOG_LEVEL", "INFO") or "INFO"}
-        for name in ("dangke", "cms", "learning", "media_pipeline", "search", "themes")
+        # Django's own handlers write plain text; every line goes through ours.
+        **{
+            name: {
+                "handlers": ["console"],
+                "level": LOG_LEVEL or "INFO",
+                "propagate": False,
+            }
+            for name in ("django", "django.server")
+        },
+        **{
+            name: {"level": LOG_LEVEL or "INFO"}
+            for name in (
+                "dangke",
+                "cms",
+                "learning",
+                "assessment",
+                "media_pipeline",
+                "search",
+                "themes",
+                "celery",
+            )
+        },
     },
 }
+# The worker logs through LOGGING too (JSON lines), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

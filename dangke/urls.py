@@ -5,7 +5,10 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.admin_urls import urlpatterns as cms_admin_urlpatterns
+from dangke import views
 from dangke.api import api
+
+handler500 = "dangke.server_errors.handler500"
 
 urlpatterns = [
     *cms_admin_urlpatterns,  # before Wagtail's admin: they narrow two of its views
@@ -23,8 +26,11 @@ if settings.DEBUG:
     urlpatterns += static(
         settings.MEDIA_URL + "images/", document_root=settings.MEDIA_ROOT / "images"
     )
+    # Originals download as attachments (an uploaded SVG or HTML-looking file never
+    # runs in our origin); pages show renditions from images/.
     urlpatterns += static(
         settings.MEDIA_URL + "original_images/",
+        view=views.original_file_serve,
         document_root=settings.MEDIA_ROOT / "original_images",
     )
 

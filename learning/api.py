@@ -203,7 +203,9 @@ def report(
             raise TopicNotFound(f"专题 {topic} 不存在或未发布")
     if format != "json":
         built = selectors.report_build(**kwargs, laggards_limit=100_000)
-        return report_response(built, built.laggards, format)
+        return report_response(
+            built, built.laggards, format, actor=request.user, channel="api"
+        )
     built = selectors.report_build(
         **kwargs, laggards_offset=offset, laggards_limit=limit
     )

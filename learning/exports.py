@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
+from dangke.audit import audit_record
 from dangke.exports import table_response
 from learning.selectors import Report
 
@@ -32,9 +33,25 @@ def report_table(report: Report, laggards: list[dict]) -> list[list]:
     return rows
 
 
-def report_response(report: Report, laggards: list[dict], fmt: str) -> HttpResponse:
+def report_response(
+    report: Report, laggards: list[dict], fmt: str, *, actor, channel: str
+) -> HttpResponse:
     """An attachment of the report in ``fmt`` ("csv" or "xlsx"); names that look
-    like formulas are written as text (``dangke.exports``)."""
+    like formulas are written as text (``dangke.exports``). The export is written
+    to the audit log (who, through which ``channel``, which subtree and subject)."""
+    audit_record(
+        actor=actor,
+        action="export",
+        subject="learning.report",
+        channel=channel,
+        scope={
+            "organisation": report.organisation.code,
+            "subject": report.subject,
+            "year": report.year,
+            "format": fmt,
+        },
+        row_count=1 + len(report.children) + len(laggards),
+    )
     return table_response(
         report_table(report, laggards),
         filename=f"report-{report.organisation.code}-{report.year}",

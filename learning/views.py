@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from wagtail.admin.ui.tables import Column
 
+from dangke.audit import audit_record
 from learning import selectors, services
 from learning.choices import MemberType
 from learning.errors import ImportFailed
@@ -50,19 +51,25 @@ def import_view(request: HttpRequest) -> HttpResponse:
             rows = services.rows_from_table(table=table)
             if not rows:
                 raise ValueError("文件中没有数据行")
+            within = selectors.organisation_paths_administered(user=request.user)
             if kind == "organisations":
                 saved = services.organisations_import(rows=rows)
             else:
-                saved = services.members_import(
-                    rows=rows,
-                    within=selectors.organisation_paths_administered(user=request.user),
-                )
+                saved = services.members_import(rows=rows, within=within)
         except ValueError as exc:
             form.add_error("file", str(exc))
         except ImportFailed as exc:
             errors = exc.errors
             messages.error(request, str(exc))
         else:
+            audit_record(
+                actor=request.user,
+                action="import",
+                subject=f"learning.{kind}",
+                channel="admin",
+                scope={"file": upload.name, "within": within or "all"},
+                row_count=len(saved),
+            )
             messages.success(request, f"已导入 {len(saved)} 行")
             form = ImportForm()
     return render(
@@ -103,7 +110,9 @@ def report_view(request: HttpRequest) -> HttpResponse:
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         report = selectors.report_build(**kwargs, laggards_limit=100_000)
-        return report_response(report, report.laggards, export)
+        return report_response(
+            report, report.laggards, export, actor=request.user, channel="admin"
+        )
     page_number = _page_number(request)
     report = selectors.report_build(
         **kwargs,

@@ -9,3 +9,7 @@ class SearchConfig(AppConfig):
         from search import checks, signal_handlers  # noqa: F401 - registers checks
 
         signal_handlers.connect()
+        from dangke.health import readiness_check_register
+        from search.selectors import search_readiness
+
+        readiness_check_register("search", search_readiness)

@@ -38,3 +38,12 @@ def search_suggest(*, text: str, limit: int = 8) -> list[Suggestion]:
 
 def search_health() -> dict:
     return get_backend().health()
+
+
+def search_readiness():
+    """The search backend as a ``/readyz`` check: down when its health is red."""
+    from dangke.health import DOWN, UP, CheckResult
+
+    health = search_health()
+    state = DOWN if health.get("status") == "red" else UP
+    return CheckResult(state, f"{health.get('backend', '')} {health['status']}".strip())

@@ -3,7 +3,9 @@ from the current database state whether a document is indexed or removed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextvars
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
@@ -16,6 +18,26 @@ from cms.selectors import (
 from dangke.progress import ProgressBar
 from search import documents
 from search.backends import get_backend
+
+_sync_paused: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "search_sync_paused", default=False
+)
+
+
+@contextmanager
+def search_sync_paused() -> Iterator[None]:
+    """Within the block, content changes queue no index task: for a bulk load that
+    calls ``search_index_rebuild`` once at its end (``load_demo``), instead of one
+    task per page for the worker to drain afterwards. Raises nothing."""
+    token = _sync_paused.set(True)
+    try:
+        yield
+    finally:
+        _sync_paused.reset(token)
+
+
+def search_sync_is_paused() -> bool:
+    return _sync_paused.get()
 
 
 @dataclass(frozen=True)

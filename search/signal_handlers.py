@@ -12,19 +12,28 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from cms.models import Lecturer
 from media_pipeline.models import Subtitle, VideoAsset
 from search import tasks
-from search.services import search_dependent_page_ids, search_lecturer_page_ids
+from search.services import (
+    search_dependent_page_ids,
+    search_lecturer_page_ids,
+    search_sync_is_paused,
+)
 
 # A video's lessons are searchable while it plays (media_pipeline's one readiness
 # rule); a run that ends, ready or failed, may have changed that.
 VIDEO_STATES = {VideoAsset.Status.READY, VideoAsset.Status.FAILED}
 
 
+def _queue(task, *args) -> None:
+    """Send ``task`` once the transaction commits, unless a bulk load paused
+    syncing (``search.services.search_sync_paused``)."""
+    if not search_sync_is_paused():
+        transaction.on_commit(partial(task.delay, *args), robust=True)
+
+
 def _queue_pages(page_ids) -> None:
     ids = sorted(set(page_ids))
     if ids:
-        transaction.on_commit(
-            partial(tasks.search_pages_sync_task.delay, ids), robust=True
-        )
+        _queue(tasks.search_pages_sync_task, ids)
 
 
 def page_changed(sender, instance, **kwargs) -> None:
@@ -66,25 +75,16 @@ def restriction_changed(sender, instance, **kwargs) -> None:
 
 def lecturer_changed(sender, instance, **kwargs) -> None:
     page_ids = sorted(getattr(instance, "_search_dependents", ()))
-    transaction.on_commit(
-        partial(tasks.search_lecturer_sync_task.delay, instance.pk, page_ids),
-        robust=True,
-    )
+    _queue(tasks.search_lecturer_sync_task, instance.pk, page_ids)
 
 
 def video_saved(sender, instance, **kwargs) -> None:
     if instance.status in VIDEO_STATES:
-        transaction.on_commit(
-            partial(tasks.search_video_lessons_sync_task.delay, instance.pk),
-            robust=True,
-        )
+        _queue(tasks.search_video_lessons_sync_task, instance.pk)
 
 
 def subtitle_changed(sender, instance, **kwargs) -> None:
-    transaction.on_commit(
-        partial(tasks.search_video_lessons_sync_task.delay, instance.asset_id),
-        robust=True,
-    )
+    _queue(tasks.search_video_lessons_sync_task, instance.asset_id)
 
 
 def connect() -> None:

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from assessment.models import OnlineContest, Quiz, QuizAttempt
+from dangke.models import AuditEntry
 from tests import factories
 from tests.assessment.conftest import call, fixed_quiz, right_answer
 
@@ -139,6 +140,11 @@ def test_results_per_organisation_with_drill_down_and_scoping(
                f"contests/{contest.pk}/results?organisation=D&format=csv")  # fmt: skip
     assert csv["Content-Type"].startswith("text/csv")
     assert "参与率" in csv.content.decode("utf-8-sig")
+    audited = AuditEntry.objects.get()
+    assert (audited.subject, audited.scope["format"]) == (
+        "assessment.contest_results",
+        "csv",
+    )
     assert timezone.now()
 
 

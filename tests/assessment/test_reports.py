@@ -6,6 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
+from dangke.models import AuditEntry
 from tests import factories
 from tests.assessment.conftest import call, right_answer
 
@@ -51,6 +52,9 @@ def test_scoping_and_export(member, exam, bank, client_for, tree):
     )
     assert rows[1][:3] == ("组织代码", "组织名称", "党员人数")
     assert rows[2][0] == "S1"
+    audited = AuditEntry.objects.get()
+    assert (audited.actor, audited.subject) == (secretary, "assessment.pass_rates")
+    assert audited.scope["organisation"] == "S1" and audited.row_count == 2
     bad = call(
         client, "GET", f"reports/pass-rates?organisation=S1&quiz={exam.pk}&format=pdf"
     )

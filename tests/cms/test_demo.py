@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from celery.signals import task_prerun
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from wagtail.models import Page, Revision
+from wagtail.models import Page, Revision, Site
 
 from cms import demo_data
 from cms.models import (
@@ -20,6 +21,8 @@ from cms.models import (
     VRCoursewarePage,
 )
 from media_pipeline.models import VideoAsset
+from search.models import SearchDocument
+from tests import factories
 
 
 def snapshot() -> dict[str, int]:
@@ -33,12 +36,44 @@ def snapshot() -> dict[str, int]:
     }
 
 
+@pytest.fixture
+def search_tasks_run():
+    """The names of the search tasks Celery runs (eagerly, in tests) meanwhile."""
+    names: list[str] = []
+
+    def seen(sender=None, **kwargs):
+        if sender.name.startswith("search.tasks."):
+            names.append(sender.name)
+
+    task_prerun.connect(seen, weak=False)
+    yield names
+    task_prerun.disconnect(seen)
+
+
 @pytest.mark.slow
 def test_load_demo_builds_the_programme_and_is_idempotent(
-    transactional_db, ffmpeg_binaries, client
+    transactional_db, ffmpeg_binaries, client, search_tasks_run
 ):
-    call_command("load_demo", stdout=io.StringIO(), stderr=io.StringIO())
+    def load_demo():
+        call_command(
+            "load_demo",
+            "--base-url",
+            "http://127.0.0.1:8765",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+
+    load_demo()
     first = snapshot()
+    # The index was rebuilt once; no per-page task is left for the worker.
+    assert search_tasks_run == []
+    assert SearchDocument.objects.filter(kind="lesson").count() == 12
+    site = Site.objects.get(is_default_site=True)
+    assert (site.hostname, site.port, site.site_name) == (
+        "127.0.0.1",
+        8765,
+        "党课 dangke",
+    )
 
     assert MicroLessonPage.objects.live().count() == 12
     assert CoursePage.objects.live().count() >= 4
@@ -62,11 +97,12 @@ def test_load_demo_builds_the_programme_and_is_idempotent(
         assert lesson.video.size > 1000
         assert len(lesson.video.checksum) == 64
 
-    call_command("load_demo", stdout=io.StringIO(), stderr=io.StringIO())
+    load_demo()
     assert snapshot() == first
 
     listed = client.get("/api/v3/pages/?type=cms.MicroLessonPage&limit=50").json()
     assert listed["count"] == 12
+    assert listed["items"][0]["meta"]["html_url"].startswith("http://127.0.0.1:8765/")
 
     for username, *_ in demo_data.DEMO_USERS:
         assert client.login(username=username, password=demo_data.DEMO_PASSWORD)
@@ -80,3 +116,30 @@ def test_demo_text_content_without_media(db):
     submission = MicroLessonPage.objects.get(slug=demo_data.SUBMISSION["slug"])
     assert not submission.live
     assert submission.workflow_in_progress
+
+
+def test_the_demo_site_takes_the_served_host_and_port(home_page, client):
+    from cms.demo import demo_site_configure
+
+    lesson = factories.lesson(factories.section(home_page, title="课", slug="lessons"))
+    demo_site_configure(base_url="http://127.0.0.1:8123")
+    item = client.get(f"/api/v3/pages/{lesson.pk}/").json()
+    assert item["meta"]["html_url"] == f"http://127.0.0.1:8123/lessons/{lesson.slug}/"
+    assert Site.objects.get(is_default_site=True).site_name == "党课 dangke"
+    for bad in ("ftp://host", "http://", "http://host:port"):
+        with pytest.raises(ValueError):
+            demo_site_configure(base_url=bad)
+
+
+def test_paused_search_sync_queues_no_task(
+    home_page, search_tasks_run, django_capture_on_commit_callbacks
+):
+    from search.services import search_sync_paused
+
+    section = factories.section(home_page, title="课", slug="lessons")
+    with search_sync_paused(), django_capture_on_commit_callbacks(execute=True):
+        factories.lesson(section)
+    assert search_tasks_run == []
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.lesson(section)
+    assert search_tasks_run == ["search.tasks.search_pages_sync_task"]

@@ -1,11 +1,12 @@
 """The demo of the whole platform: content, learning, and the search index."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from assessment.demo import assessment_demo_load
-from cms.demo import demo_content_load
+from cms.demo import demo_content_load, demo_site_configure
 from learning.demo import learning_demo_load
-from search.services import search_index_rebuild
+from search.services import search_index_rebuild, search_sync_paused
 
 
 class Command(BaseCommand):
@@ -17,12 +18,23 @@ class Command(BaseCommand):
             action="store_true",
             help="skip generating and processing the demo videos",
         )
+        parser.add_argument(
+            "--base-url",
+            default=settings.WAGTAILADMIN_BASE_URL,
+            help="where the demo is served (make run: http://$HOST:$PORT); the "
+            "Wagtail site takes its host and port",
+        )
 
     def handle(self, *args, **options):
-        demo_content_load(stdout=self.stderr, with_media=not options["no_media"])
-        learning_demo_load(stdout=self.stderr)
-        assessment_demo_load(stdout=self.stderr)
-        # The index follows publishing through the worker; rebuild it here so search
-        # works the moment `make run` serves, before the worker has caught up.
+        try:
+            demo_site_configure(base_url=options["base_url"])
+        except ValueError as exc:
+            raise CommandError(f"--base-url: {exc}") from None
+        # One index rebuild at the end instead of a task per published page, which
+        # the worker would otherwise drain one by one after `make run` starts.
+        with search_sync_paused():
+            demo_content_load(stdout=self.stderr, with_media=not options["no_media"])
+            learning_demo_load(stdout=self.stderr)
+            assessment_demo_load(stdout=self.stderr)
         search_index_rebuild(stdout=self.stderr)
         self.stdout.write(self.style.SUCCESS("演示内容已就绪 (demo content loaded)"))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangke.audit import audit_record
 from dangke.progress import progress_line
 from learning import services
 from learning.errors import ImportFailed
@@ -47,4 +48,12 @@ class Command(BaseCommand):
             for row, message in exc.errors:
                 self.stderr.write(f"row {row}: {message}")
             raise CommandError(str(exc)) from None
+        audit_record(
+            actor=None,
+            action="import",
+            subject=f"learning.{kind}",
+            channel="command",
+            scope={"file": str(file)},
+            row_count=len(saved),
+        )
         self.stdout.write(f"imported {len(saved)} {kind}")
