@@ -16,10 +16,16 @@ import json
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -181,6 +187,41 @@ def register_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError):
         return problem_response(status=exc.status_code, detail=str(exc))
+
+    # A body Django cannot read, met wherever it is first read (a form, a JSON
+    # payload, the CSRF check of a session): the client's fault, said in words.
+    @api.exception_handler(MultiPartParserError)
+    def unreadable_multipart(request: HttpRequest, exc: MultiPartParserError):
+        return problem_response(
+            status=400,
+            detail=f"multipart 表单无法解析：{exc} (unreadable multipart body)",
+            code="bad_multipart",
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def body_too_large(request: HttpRequest, exc: RequestDataTooBig):
+        return problem_response(
+            status=413,
+            detail="请求体超过上限 (request body too large)",
+            code="too_large",
+        )
+
+    @api.exception_handler(TooManyFieldsSent)
+    @api.exception_handler(TooManyFilesSent)
+    def too_many_parts(request: HttpRequest, exc: Exception):
+        return problem_response(
+            status=400,
+            detail=f"表单字段或文件过多 (too many form parts): {exc}",
+            code="too_many_parts",
+        )
+
+    @api.exception_handler(UnreadablePostError)
+    def body_interrupted(request: HttpRequest, exc: UnreadablePostError):
+        return problem_response(
+            status=400,
+            detail="请求体读取中断，请重新发送 (request body interrupted)",
+            code="body_interrupted",
+        )
 
     @api.exception_handler(RichTextFormatError)
     def rich_text_format(request: HttpRequest, exc: RichTextFormatError):
