@@ -154,3 +154,60 @@ def test_tus_patch_bad_bodies_are_named_and_keep_the_offset(
     assert patch(b"abcde", "application/offset+octet-stream").status_code == 204
     head = client.head(location, **headers)
     assert head["Upload-Offset"] == "5"
+
+
+class _BrokenBody:
+    """A request body whose connection drops after ``keep`` bytes."""
+
+    def __init__(self, data: bytes, keep: int):
+        self.data, self.keep, self.sent = data, keep, 0
+
+    def read(self, size: int) -> bytes:
+        from django.http import UnreadablePostError
+
+        if self.sent >= self.keep:
+            raise UnreadablePostError("Connection reset by peer")
+        chunk = self.data[self.sent : min(self.keep, self.sent + size)]
+        self.sent += len(chunk)
+        return chunk
+
+
+def test_a_tus_body_that_breaks_off_keeps_what_arrived(db, lecturer_user):
+    import base64
+    import hashlib
+
+    from media_pipeline.errors import UploadInterrupted
+    from media_pipeline.services import tus_upload_append, tus_upload_create
+
+    upload = tus_upload_create(owner=lecturer_user, length=10)
+    with pytest.raises(UploadInterrupted) as raised:
+        tus_upload_append(
+            upload=upload,
+            offset=0,
+            stream=_BrokenBody(b"abcdefghij", 4),
+            content_length=10,
+        )
+    assert "4" in raised.value.detail
+    upload.refresh_from_db()
+    assert upload.offset == 4  # kept: the client resumes at 4
+    # A checksummed chunk that breaks off cannot be verified: it is not kept.
+    digest = hashlib.sha256(b"efghij").digest()
+    checksum = "sha256 " + base64.b64encode(digest).decode()
+    with pytest.raises(UploadInterrupted):
+        tus_upload_append(
+            upload=upload,
+            offset=4,
+            stream=_BrokenBody(b"efghij", 3),
+            content_length=6,
+            checksum=checksum,
+        )
+    upload.refresh_from_db()
+    assert upload.offset == 4
+    done = tus_upload_append(
+        upload=upload,
+        offset=4,
+        stream=_BrokenBody(b"efghij", 6 + 1),
+        content_length=6,
+        checksum=checksum,
+    )
+    assert done.asset.checksum == hashlib.sha256(b"abcdefghij").hexdigest()
