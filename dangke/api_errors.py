@@ -12,6 +12,7 @@ HTTP: ``STATUS_BY_KIND`` below is the one place a kind of refusal becomes a stat
 
 from __future__ import annotations
 
+import functools
 import json
 from http import HTTPStatus
 from typing import Any
@@ -51,6 +52,32 @@ STATUS_BY_KIND: dict[type[errors.DomainError], int] = {
     errors.RateLimited: 429,
     errors.ChecksumMismatch: 460,  # tus checksum extension
     errors.DomainError: 400,
+}
+
+# A body Django cannot read, met wherever it is first read (a form, a JSON payload,
+# the CSRF check of a session): the client's fault, said in words.
+BODY_PROBLEMS: dict[type[Exception], tuple[int, str, str]] = {
+    MultiPartParserError: (
+        400,
+        "bad_multipart",
+        "multipart 表单无法解析：{exc} (unreadable multipart body)",
+    ),
+    RequestDataTooBig: (413, "too_large", "请求体超过上限 (request body too large)"),
+    TooManyFieldsSent: (
+        400,
+        "too_many_parts",
+        "表单字段或文件过多 (too many form parts): {exc}",
+    ),
+    TooManyFilesSent: (
+        400,
+        "too_many_parts",
+        "表单字段或文件过多 (too many form parts): {exc}",
+    ),
+    UnreadablePostError: (
+        400,
+        "body_interrupted",
+        "请求体读取中断，请重新发送 (request body interrupted)",
+    ),
 }
 
 # The code of a problem a framework raised without one of ours.
@@ -188,40 +215,14 @@ def register_error_handlers(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError):
         return problem_response(status=exc.status_code, detail=str(exc))
 
-    # A body Django cannot read, met wherever it is first read (a form, a JSON
-    # payload, the CSRF check of a session): the client's fault, said in words.
-    @api.exception_handler(MultiPartParserError)
-    def unreadable_multipart(request: HttpRequest, exc: MultiPartParserError):
-        return problem_response(
-            status=400,
-            detail=f"multipart 表单无法解析：{exc} (unreadable multipart body)",
-            code="bad_multipart",
-        )
+    def unreadable_body(
+        request: HttpRequest, exc: Exception, *, answer: tuple[int, str, str]
+    ):
+        status, code, detail = answer
+        return problem_response(status=status, detail=detail.format(exc=exc), code=code)
 
-    @api.exception_handler(RequestDataTooBig)
-    def body_too_large(request: HttpRequest, exc: RequestDataTooBig):
-        return problem_response(
-            status=413,
-            detail="请求体超过上限 (request body too large)",
-            code="too_large",
-        )
-
-    @api.exception_handler(TooManyFieldsSent)
-    @api.exception_handler(TooManyFilesSent)
-    def too_many_parts(request: HttpRequest, exc: Exception):
-        return problem_response(
-            status=400,
-            detail=f"表单字段或文件过多 (too many form parts): {exc}",
-            code="too_many_parts",
-        )
-
-    @api.exception_handler(UnreadablePostError)
-    def body_interrupted(request: HttpRequest, exc: UnreadablePostError):
-        return problem_response(
-            status=400,
-            detail="请求体读取中断，请重新发送 (request body interrupted)",
-            code="body_interrupted",
-        )
+    for kind, answer in BODY_PROBLEMS.items():
+        api.exception_handler(kind)(functools.partial(unreadable_body, answer=answer))
 
     @api.exception_handler(RichTextFormatError)
     def rich_text_format(request: HttpRequest, exc: RichTextFormatError):

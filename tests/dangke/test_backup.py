@@ -9,9 +9,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -26,7 +24,7 @@ from django.utils import timezone
 
 from dangke.backup import BackupError, backup_restore
 from tests import factories
-from tests.services import in_ci
+from tests.services import gunicorn_start, gunicorn_wait, in_ci
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 
@@ -144,36 +142,13 @@ class Site:
     player or an app: ``get(url)`` answers the body of a 200."""
 
     def __init__(self, env: dict, token: str):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--log-level",
-                "error",
-                "dangke.wsgi:application",
-            ],
-            cwd=ROOT,
-            env={**env, "ALLOWED_HOSTS": "127.0.0.1"},
-        )
+        self.server, self.port = gunicorn_start(env)
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
 
     def wait(self) -> Site:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                assert self.server.poll() is None, "gunicorn exited"
-                time.sleep(0.2)
-        raise AssertionError("gunicorn did not start")
+        gunicorn_wait(self.server, self.port)
+        return self
 
     def get(self, url: str, raw: bool = False):
         path = urlsplit(url)._replace(scheme="", netloc="").geturl()
