@@ -7,12 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
+BACKUP_DIR ?= var/backups
 
 # Where `make run` serves: the demo's Wagtail site and admin links point here.
 run demo: export WAGTAILADMIN_BASE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo bench-%
+.PHONY: help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo backup restore bench-%
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -106,6 +107,16 @@ test-heavy: setup ## the heavy tests: load, large uploads, crashes, backup and r
 	else \
 		echo "SKIPPED heavy tests: $$problem"; \
 	fi
+
+backup: $(VENV)/.installed ## back up the database and the media storage into BACKUP_DIR/dangke-<timestamp>/
+	$(PY) manage.py backup --to "$(BACKUP_DIR)"
+
+restore: $(VENV)/.installed ## restore BACKUP=<folder> into an empty RESTORE_DATABASE_URL and RESTORE_MEDIA_ROOT (or RESTORE_BUCKET)
+	@if [ -z "$(BACKUP)" ] || [ -z "$(RESTORE_DATABASE_URL)" ] || [ -z "$(RESTORE_MEDIA_ROOT)$(RESTORE_BUCKET)" ]; then \
+		echo "usage: make restore BACKUP=<backup folder> RESTORE_DATABASE_URL=<empty database> RESTORE_MEDIA_ROOT=<empty folder> (or RESTORE_BUCKET=<empty bucket>)" >&2; exit 2; \
+	fi
+	$(PY) manage.py restore "$(BACKUP)" --database-url "$(RESTORE_DATABASE_URL)" \
+		$(if $(RESTORE_BUCKET),--bucket "$(RESTORE_BUCKET)",--media-root "$(RESTORE_MEDIA_ROOT)")
 
 bench-%: setup ## run a benchmark from bench/ (e.g. make bench-transcode)
 	$(PY) bench/$*.py

@@ -12,14 +12,21 @@ HTTP: ``STATUS_BY_KIND`` below is the one place a kind of refusal becomes a stat
 
 from __future__ import annotations
 
+import functools
 import json
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -46,6 +53,32 @@ STATUS_BY_KIND: dict[type[errors.DomainError], int] = {
     errors.RateLimited: 429,
     errors.ChecksumMismatch: 460,  # tus checksum extension
     errors.DomainError: 400,
+}
+
+# A body Django cannot read, met wherever it is first read (a form, a JSON payload,
+# the CSRF check of a session): the client's fault, said in words.
+BODY_PROBLEMS: dict[type[Exception], tuple[int, str, str]] = {
+    MultiPartParserError: (
+        400,
+        "bad_multipart",
+        "multipart 表单无法解析：{exc} (unreadable multipart body)",
+    ),
+    RequestDataTooBig: (413, "too_large", "请求体超过上限 (request body too large)"),
+    TooManyFieldsSent: (
+        400,
+        "too_many_parts",
+        "表单字段或文件过多 (too many form parts): {exc}",
+    ),
+    TooManyFilesSent: (
+        400,
+        "too_many_parts",
+        "表单字段或文件过多 (too many form parts): {exc}",
+    ),
+    UnreadablePostError: (
+        400,
+        "body_interrupted",
+        "请求体读取中断，请重新发送 (request body interrupted)",
+    ),
 }
 
 # The code of a problem a framework raised without one of ours.
@@ -183,6 +216,15 @@ def register_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError):
         return problem_response(status=exc.status_code, detail=str(exc))
+
+    def unreadable_body(
+        request: HttpRequest, exc: Exception, *, answer: tuple[int, str, str]
+    ):
+        status, code, detail = answer
+        return problem_response(status=status, detail=detail.format(exc=exc), code=code)
+
+    for kind, answer in BODY_PROBLEMS.items():
+        api.exception_handler(kind)(functools.partial(unreadable_body, answer=answer))
 
     @api.exception_handler(RichTextFormatError)
     def rich_text_format(request: HttpRequest, exc: RichTextFormatError):

@@ -22,10 +22,12 @@ from typing import Any
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 from wagtail.api.v3.auth import AllowAnonymous, BearerTokenAuth
 
+from dangke.api_bodies import multipart_form
 from dangke.api_errors import domain_error_response, error_responses, status_for
 from media_pipeline import selectors, services
 from media_pipeline.errors import MediaError, TusVersionMissing
@@ -35,6 +37,8 @@ router = Router(tags=["media"])
 
 UPLOAD_AUTH = [BearerTokenAuth(), django_auth]
 PLAY_AUTH = [BearerTokenAuth(), django_auth, AllowAnonymous()]
+# Room in a subtitle form for the boundaries, part headers and the two text fields.
+MULTIPART_OVERHEAD = 64 * 1024
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".vtt": "text/vtt; charset=utf-8",
@@ -246,10 +250,17 @@ def media_assets_detail(request: HttpRequest, asset_id: int) -> dict[str, Any]:
 
 @router.post(
     "/assets/{asset_id}/subtitles/",
-    response={201: SubtitleOut, **error_responses(400, 404)},
+    response={201: SubtitleOut, **error_responses(400, 404, 413, 415)},
     operation_id="media_subtitles_create",
     summary="Attach a subtitle track (WebVTT or SRT) to an asset",
+    description=(
+        "A `multipart/form-data` form with the file in `file` (UTF-8 WebVTT or SRT, "
+        "at most 2 MB), optional `language` and `label`."
+    ),
     auth=UPLOAD_AUTH,
+)
+@decorate_view(
+    multipart_form(max_bytes=services.SUBTITLE_MAX_BYTES + MULTIPART_OVERHEAD)
 )
 def media_subtitles_create(
     request: HttpRequest,

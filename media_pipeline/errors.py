@@ -75,6 +75,14 @@ class UploadChecksumMismatch(MediaError, ChecksumMismatch):
     default_detail = "校验和不匹配，本段数据已丢弃"
 
 
+class UploadInterrupted(MediaError):
+    """The request body broke off before its end (the client went away); the bytes
+    that arrived are kept unless the chunk carried a checksum."""
+
+    code = "body_interrupted"
+    default_detail = "请求体中断，请查询偏移后续传 (request body interrupted)"
+
+
 class BadUploadHeader(MediaError):
     """A tus header that cannot be read: ``bad_header``, ``bad_metadata``,
     ``checksum_algorithm`` or ``checksum_header``."""

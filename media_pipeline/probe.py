@@ -11,7 +11,9 @@ before anything is decoded.
 
 from __future__ import annotations
 
+import codecs
 import json
+import logging
 import os
 import stat
 import subprocess
@@ -21,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+
+from media_pipeline.reasons import ffmpeg_problem
+
+logger = logging.getLogger(__name__)
 
 
 class BadMediaError(Exception):
@@ -123,16 +129,39 @@ def sniff_demuxer(path: Path) -> str:
         return "flac"
     if head.startswith(b"OggS"):
         return "ogg"
-    if head.lstrip().startswith(b"#EXTM3U"):
-        kind = "HLS 播放列表 (an HLS playlist)"
-    elif head.lstrip().startswith(b"ffconcat"):
-        kind = "ffconcat 列表 (an ffconcat list)"
-    else:
-        kind = "无法识别的内容 (unrecognised content)"
+    kind = _what_it_is(head)
     raise BadMediaError(
         f"文件格式不被允许：{kind}。请上传 MP4/MOV、MKV/WebM 视频或 MP3/M4A/WAV/FLAC/OGG "
         "音频 (format not allowed)"
     )
+
+
+NOT_MEDIA_SIGNATURES: list[tuple[bytes, str]] = [
+    (b"#EXTM3U", "HLS 播放列表 (an HLS playlist)"),
+    (b"ffconcat", "ffconcat 列表 (an ffconcat list)"),
+    (b"\x89PNG", "PNG 图片 (an image)"),
+    (b"\xff\xd8\xff", "JPEG 图片 (an image)"),
+    (b"GIF8", "GIF 图片 (an image)"),
+    (b"%PDF", "PDF 文档 (a PDF document)"),
+    (b"PK\x03\x04", "ZIP 压缩包或 Office 文档 (a zip archive)"),
+]
+
+
+def _what_it_is(head: bytes) -> str:
+    """What a file that is no allowed media seems to be, from its first bytes."""
+    for signature, kind in NOT_MEDIA_SIGNATURES:
+        if head.lstrip().startswith(signature):
+            return kind
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "WebP 图片 (an image)"
+    try:
+        # Not final: the 64 bytes may end inside a character.
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "无法识别的内容 (unrecognised content)"
+    if text and all(c.isprintable() or c in "\r\n\t" for c in text):
+        return "文本文件 (a text file)"
+    return "无法识别的内容 (unrecognised content)"
 
 
 def run_ffprobe(path: Path, demuxer: str) -> dict[str, Any]:
@@ -168,9 +197,17 @@ def run_ffprobe(path: Path, demuxer: str) -> dict[str, Any]:
             "(ffprobe timed out)"
         ) from None
     if completed.returncode != 0:
-        detail = _last_line(completed.stderr)
+        stderr = completed.stderr.decode("utf-8", "replace")
+        logger.warning(
+            "ffprobe -f %s failed (exit %s) on %s: %s",
+            demuxer,
+            completed.returncode,
+            path,
+            stderr[-4000:],
+        )
         raise BadMediaError(
-            f"无法读取媒体文件，文件可能已损坏或不完整：{detail} (ffprobe failed)"
+            "文件不是 ffprobe 能读取的音视频，可能已损坏或不完整："
+            f"{ffmpeg_problem(stderr)}"
         )
     try:
         return json.loads(completed.stdout or b"{}")
@@ -310,8 +347,3 @@ def _side_data(stream: dict[str, Any]) -> tuple[int, str]:
         if item.get("side_data_type") == "Spherical Mapping" and kind:
             projection = kind if kind in SPHERICAL_TYPES else "equirectangular"
     return rotation % 360, projection
-
-
-def _last_line(stderr: bytes) -> str:
-    lines = [line for line in stderr.decode("utf-8", "replace").splitlines() if line]
-    return lines[-1][:300] if lines else "unknown error"

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test"
@@ -63,6 +66,48 @@ def redis_problem(url: str | None = None) -> str | None:
     except OSError as exc:
         return f"Redis at {url} is not reachable: {exc}"
     return None
+
+
+def gunicorn_start(
+    env: dict[str, str], *, request_timeout: int = 30
+) -> tuple[subprocess.Popen, int]:
+    """Serve the project with gunicorn (one sync worker) on a free loopback port,
+    with ``env`` (its database, media root, secret key); return the process and the
+    port without waiting (``gunicorn_wait``)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            f"--bind=127.0.0.1:{port}",
+            "--workers=1",
+            f"--timeout={request_timeout}",
+            "--log-level=error",
+            "dangke.wsgi:application",
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        env={**env, "ALLOWED_HOSTS": "127.0.0.1"},
+    )
+    return server, port
+
+
+def gunicorn_wait(server: subprocess.Popen, port: int, *, seconds: float = 180) -> None:
+    """Return once ``port`` accepts connections; raise if the server died or
+    ``seconds`` passed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited with {server.returncode}"
+                ) from None
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"gunicorn did not answer on port {port} within {seconds} s")
 
 
 if __name__ == "__main__":

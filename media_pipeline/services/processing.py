@@ -25,6 +25,7 @@ from media_pipeline import storage as media_storage
 from media_pipeline.errors import LeaseHeld, TransientProcessingError
 from media_pipeline.models import Rendition, VideoAsset
 from media_pipeline.probe import BadMediaError, ProbeResult, probe_file
+from media_pipeline.reasons import failure_reason
 from media_pipeline.signals import video_asset_published
 from media_pipeline.transcode import (
     TranscodeError,
@@ -250,7 +251,8 @@ def _transcode(asset: VideoAsset, token: str, probe: ProbeResult) -> VideoAsset:
         raise
     except (TranscodeError, OSError) as exc:
         media_storage.prefix_delete(prefix)
-        reason = str(exc) or exc.__class__.__name__
+        logger.warning("video asset %s: transcode failed", asset.pk, exc_info=exc)
+        reason = failure_reason(exc)
         if asset.attempts >= settings.MEDIA_MAX_ATTEMPTS:
             return _fail(asset, f"已尝试 {asset.attempts} 次仍失败：{reason}")
         VideoAsset.objects.filter(pk=asset.pk, lease_token=token).update(

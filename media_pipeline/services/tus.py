@@ -33,6 +33,7 @@ from media_pipeline.errors import (
     UploadChecksumMismatch,
     UploadConflict,
     UploadExpired,
+    UploadInterrupted,
     UploadNotFound,
     UploadNotPermitted,
     UploadTooLarge,
@@ -207,8 +208,9 @@ def tus_upload_append(
     ``checksum`` is the raw ``Upload-Checksum`` header. Raises ``BadUploadHeader``
     (bad checksum header), ``UploadConflict`` (``upload_complete``,
     ``upload_locked``: a PATCH already running, ``offset_mismatch``),
-    ``UploadTooLarge`` (past ``Upload-Length``) and ``UploadChecksumMismatch``.
-    Nothing received before is lost by a failed PATCH.
+    ``UploadTooLarge`` (past ``Upload-Length``), ``UploadChecksumMismatch`` and
+    ``UploadInterrupted`` (the body broke off: what arrived is kept, unless the
+    chunk carried a checksum). Nothing received before is lost by a failed PATCH.
     """
     parsed = tus_checksum_parse(header=checksum)
     if upload.asset_id is not None:
@@ -234,8 +236,13 @@ def tus_upload_append(
         digest = CHECKSUM_ALGORITHMS[parsed[0]]() if parsed else None
         handle.seek(offset)
         received = 0
+        interrupted = False
         while True:
-            chunk = stream.read(CHUNK_SIZE)
+            try:
+                chunk = stream.read(CHUNK_SIZE)
+            except OSError:  # the client went away mid-body (UnreadablePostError)
+                interrupted = True
+                break
             if not chunk:
                 break
             received += len(chunk)
@@ -245,8 +252,10 @@ def tus_upload_append(
             handle.write(chunk)
             if digest is not None:
                 digest.update(chunk)
-        if parsed is not None and digest.digest() != parsed[1]:
+        if parsed is not None and (interrupted or digest.digest() != parsed[1]):
             handle.truncate(offset)
+            if interrupted:  # a part of a checksummed chunk cannot be verified
+                raise UploadInterrupted(f"请求体中断，本段未保存；请从 {offset} 续传")
             raise UploadChecksumMismatch()
         handle.flush()
         os.fsync(handle.fileno())
@@ -254,6 +263,10 @@ def tus_upload_append(
         upload.save(update_fields=["offset"])
         if upload.offset == upload.length:
             _tus_upload_finish(upload, handle)
+        elif interrupted:
+            raise UploadInterrupted(
+                f"请求体中断，已保存到 {upload.offset} 字节；请从该偏移续传"
+            )
     return upload
 
 
