@@ -47,3 +47,32 @@ def wagtail_pages_queryset_replace(get_pages_queryset: Callable) -> None:
     from wagtail.api.v3.routers import pages as wagtail_pages_router
 
     wagtail_pages_router.get_pages_queryset = get_pages_queryset
+
+
+def wagtail_spreadsheet_exports_make_cells_safe() -> None:
+    """Make every CSV/XLSX export of Wagtail's admin write cells through
+    ``dangke.exports.cell_safe`` (OWASP CSV injection).
+
+    Why: Wagtail's ``SpreadsheetExportMixin`` (its reports: aging pages, locked
+    pages, site history, workflows; form submissions; redirects; any listing with
+    ``list_export``) writes a page title, user name or submitted value starting
+    with ``=``, ``+``, ``-`` or ``@`` raw into CSV, and in XLSX only stops openpyxl
+    from storing it as a formula; a spreadsheet runs it when the cell is edited.
+    Wagtail has no setting for it.
+
+    Written for Wagtail 8.0.1: every cell of both formats goes through
+    ``SpreadsheetExportMixin.preprocess_field_value(field, value, export_format)``.
+    """
+    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+    from dangke.exports import cell_safe
+
+    original = SpreadsheetExportMixin.preprocess_field_value
+    if getattr(original, "dangke_cells_safe", False):
+        return
+
+    def preprocess_field_value(self, field, value, export_format):
+        return cell_safe(original(self, field, value, export_format))
+
+    preprocess_field_value.dangke_cells_safe = True
+    SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value

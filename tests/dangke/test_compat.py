@@ -56,3 +56,15 @@ def test_the_page_router_reads_through_dangke_rule():
     from cms.api_pages import pages_queryset_for_request
 
     assert pages.get_pages_queryset is pages_queryset_for_request
+
+
+def test_wagtail_spreadsheet_exports_write_every_cell_through_the_patched_hook():
+    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+    source = inspect.getsource(SpreadsheetExportMixin)
+    # both writers (CSV rows and XLSX cells) take their values from the hook
+    assert source.count("self.preprocess_field_value(field, value, self.FORMAT_") == 2
+    assert SpreadsheetExportMixin.preprocess_field_value.dangke_cells_safe
+    assert (
+        SpreadsheetExportMixin().preprocess_field_value("f", "=1+1", "csv") == "'=1+1"
+    )
