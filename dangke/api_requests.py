@@ -6,7 +6,10 @@ In this order, after authentication:
    first: a member without edit rights gets 403 whatever body they send, and no
    validation error tells them about page types or pages they cannot see.
 2. An operation taking a JSON body refuses another media type (415).
-3. A JSON body whose top level is not what the operation declares (``[]``, ``1``,
+3. An object key in the path that the model's primary key cannot hold (Wagtail's
+   snippet operations, ``/snippets/{type}/{pk}/`` with a ``pk`` of letters) is a
+   404, as any key that names nothing, not a server error from the lookup.
+4. A JSON body whose top level is not what the operation declares (``[]``, ``1``,
    ``null`` where an object is due) is a validation error (422) naming the body;
    Wagtail's page unions would otherwise take any value for a model instance.
 
@@ -21,7 +24,7 @@ import types
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import Operation
@@ -88,6 +91,23 @@ def _permission_first(operation: Operation, request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def _object_key(path_params: dict) -> None:
+    if "type" not in path_params or "pk" not in path_params:
+        return
+    from django.contrib.admin.utils import unquote
+    from django.core.exceptions import ValidationError
+    from wagtail.coreutils import resolve_model_string
+
+    try:
+        model = resolve_model_string(path_params["type"])
+    except (LookupError, ValueError):
+        return  # not a type the operation takes: a validation error (422)
+    try:
+        model._meta.pk.to_python(unquote(path_params["pk"]))
+    except ValidationError as exc:
+        raise Http404(f"No {model._meta.object_name} matches the given query.") from exc
+
+
 def _body_shape(operation: Operation, request: HttpRequest) -> None:
     body = compat.operation_json_body(operation)
     if body is None or not request.body:
@@ -124,6 +144,7 @@ def _body_shape(operation: Operation, request: HttpRequest) -> None:
 def request_check(operation: Operation, request: HttpRequest, path_params) -> None:
     """The checks of this module's docstring, for one request."""
     _permission_first(operation, request)
+    _object_key(path_params)
     _body_shape(operation, request)
 
 

@@ -139,3 +139,26 @@ def test_operations_no_request_can_reach_are_not_documented_or_served(client, db
     assert "/api/v3/snippets/{type}/{pk}/revisions/" not in doc["paths"]
     assert "/api/v3/snippets/{type}/{pk}/" in doc["paths"]
     assert client.get("/api/v3/snippets/cms.Lecturer/1/revisions/").status_code == 404
+
+
+def test_a_snippet_key_the_model_cannot_hold_is_a_404(raw_client, editor, token_for):
+    """``/snippets/cms.Lecturer/<letters>/`` was a server error from the lookup."""
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(editor)}"}
+    url = "/api/v3/snippets/cms.Lecturer/not-a-number/"
+    problem(raw_client.get(url, **auth), 404)
+    answer = raw_client.patch(
+        url, data='{"name": "改"}', content_type="application/json", **auth
+    )
+    problem(answer, 404)
+
+
+def test_a_courses_member_types_are_documented_and_returned_as_a_list(client, section):
+    course = factories.course(section, intended_member_types=["regular"])
+    answer = client.get(f"/api/v3/pages/{course.pk}/")
+    assert answer.json()["intended_member_types"] == ["regular"]
+    doc = client.get("/api/v3/openapi.json").json()
+    field = doc["components"]["schemas"]["CoursePageSchema"]["properties"][
+        "intended_member_types"
+    ]
+    kinds = [option.get("type") for option in field.get("anyOf", [field])]
+    assert "array" in kinds and "object" not in kinds, field
