@@ -21,7 +21,7 @@ from wagtail.models import APIToken
 CALLERS = ("anonymous", "member", "lecturer", "editor")
 # Examples per operation and caller: valid requests (with the demo's ids in the path)
 # and invalid ones (anything the schema forbids, generated paths included).
-EXAMPLES = {"positive": 3, "negative": 2}
+EXAMPLES = {"positive": 3, "negative": 1}
 
 
 @pytest.fixture
@@ -200,7 +200,8 @@ def _fuzzing_finds_no_server_error_or_schema_breach(demo, schema) -> None:
     exercised: dict[str, int] = {}
     failures: list[str] = []
     started = time.monotonic()
-    for operation in operations:
+    # Deletions last, so the demo's pages and snippets are there for the rest.
+    for operation in sorted(operations, key=lambda op: op.method.upper() == "DELETE"):
         params = _path_parameters(demo, operation)
 
         def count(label=operation.label):
