@@ -69,7 +69,7 @@ from assessment.schemas import (
 )
 from dangke.api_errors import error_responses
 from dangke.audit import audit_record
-from dangke.exports import table_response
+from dangke.exports import export_openapi_extra, table_response
 from dangke.ratelimit import rate_limit_exceeded
 from learning import selectors as learning_selectors
 from learning.auth import RememberedBearerTokenAuth
@@ -460,6 +460,7 @@ def _report_response(
     "/reports/pass-rates",
     response={200: ResultReportOut, **error_responses(400, 403, 404)},
     operation_id="assessment_pass_rate_report",
+    openapi_extra=export_openapi_extra(),
     summary="Pass rates of a quiz or exam for an organisation subtree",
     description="`organisation` (its code) and `quiz` (id). Per child organisation "
     "(drill down by asking with a child's code): members, members who handed in, "
@@ -487,6 +488,7 @@ def pass_rate_report(
     "/contests/{contest_id}/results",
     response={200: ResultReportOut, **error_responses(400, 403, 404)},
     operation_id="assessment_contest_results",
+    openapi_extra=export_openapi_extra(),
     summary="An online contest's participation and average score per organisation",
     description="For organisation admins (their subtree) and editors; drill down by "
     "a child's code; `format=csv`/`xlsx`. Aggregates only: no member's score.",

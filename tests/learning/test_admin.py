@@ -233,3 +233,21 @@ def test_editor_assigns_a_course(editor, client_for, tree, course):
     assignment = Assignment.objects.get()
     assert assignment.created_by == editor
     assert assignment.member_types == ["regular", "mobile"]
+
+
+def test_report_view_exports_neutralise_member_and_organisation_names(
+    editor, client_for, tree
+):
+    from tests import factories
+    from tests.dangke.test_exports import assert_neutralised, export_cells
+
+    tree["sub1"].name = "+cmd|' /C calc'!A0"
+    tree["sub1"].save()
+    factories.member(organisation=tree["branch1"], username="-2+3")
+    client = client_for(editor)
+    for fmt in ("csv", "xlsx"):
+        answer = client.get(
+            reverse("learning_report"), {"organisation": "D", "export": fmt}
+        )
+        assert answer.status_code == 200
+        assert_neutralised(export_cells(answer, fmt), "+cmd|' /C calc'!A0", "-2+3")
