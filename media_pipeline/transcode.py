@@ -4,6 +4,12 @@ One decode of the original feeds every video rung (H.264, keyframes every 2 s, 6
 segments), an AAC audio-only rendition, a poster and a thumbnail sprite. The master
 playlist (BANDWIDTH, RESOLUTION, CODECS) and the sprite's WebVTT track are written by
 Python afterwards, so the master is the last file of a run.
+
+One rendition, the preview rung (``preview_rung``), is written as an EVENT playlist that
+ffmpeg rewrites after every finished segment, so its segments can be published while
+the rest is still encoding; ``event_to_vod`` turns it into the VOD playlist the others
+have once the run is over. Segments are written under a temporary name and renamed when
+complete (``temp_file``), so a segment file that exists is a whole one.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ SPRITE_MAX_THUMBS = 100
 THUMB_WIDTH = 160
 AAC_CODEC = "mp4a.40.2"
 TEE_SAFE_PATH = re.compile(r"^[A-Za-z0-9_./-]+$")
+# The preview plays the best rung up to this height: a reviewer judges the picture,
+# and bigger rungs would double the bytes written while encoding.
+PREVIEW_MAX_HEIGHT = 720
 
 
 class TranscodeError(Exception):
@@ -155,6 +164,25 @@ def plan_ladder(probe: ProbeResult) -> Plan:
     return plan
 
 
+def preview_rung(plan: Plan) -> Rung | None:
+    """The rendition published as the preview while the ladder encodes: the highest
+    video rung up to ``PREVIEW_MAX_HEIGHT`` (else the lowest), for sound only the
+    best audio rung."""
+    videos = sorted(
+        (r for r in plan.rungs if r.kind == "video"), key=lambda r: r.height or 0
+    )
+    if videos:
+        fitting = [r for r in videos if (r.height or 0) <= PREVIEW_MAX_HEIGHT]
+        return fitting[-1] if fitting else videos[0]
+    audios = sorted(plan.rungs, key=lambda r: r.bandwidth)
+    return audios[-1] if audios else None
+
+
+def event_to_vod(playlist: str) -> str:
+    """The finished EVENT playlist of the preview rung as a VOD playlist."""
+    return playlist.replace("#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-PLAYLIST-TYPE:VOD")
+
+
 def build_command(
     *,
     source: Path,
@@ -163,10 +191,13 @@ def build_command(
     out_dir: Path,
     progress: bool = True,
     images: bool = True,
+    preview: str | None = None,
 ) -> list[str]:
     """The single ffmpeg invocation for ``plan`` (an argument list, no shell).
 
-    ``images`` adds the poster and the thumbnail sprite to the same decode.
+    ``images`` adds the poster and the thumbnail sprite to the same decode;
+    ``preview`` names the rung whose playlist is an EVENT playlist kept up to date
+    while encoding.
     """
     video_rungs = [r for r in plan.rungs if r.kind == "video"]
     images = images and plan.has_video
@@ -255,8 +286,8 @@ def build_command(
                 "select=\\'" + ",".join(streams) + "\\'",
                 "f=hls",
                 f"hls_time={SEGMENT_SECONDS}",
-                "hls_playlist_type=vod",
-                "hls_flags=independent_segments",
+                "hls_playlist_type=" + ("event" if rung.name == preview else "vod"),
+                "hls_flags=independent_segments+temp_file",
                 f"hls_segment_filename={folder / 'seg_%05d.ts'}",
             ]
         )
@@ -312,11 +343,14 @@ def run_ffmpeg(
     *,
     duration: float,
     on_progress: Callable[[int], bool] | None = None,
+    on_tick: Callable[[], None] | None = None,
 ) -> None:
     """Run ffmpeg, reporting whole percentages read from ``-progress``.
 
     ``on_progress`` returns False to stop the run (``TranscodeInterrupted``).
-    Raises ``TranscodeError`` when ffmpeg fails or exceeds its wall-clock limit.
+    ``on_tick`` is called at each progress report (about twice a second), whether
+    the percentage moved or not. Raises ``TranscodeError`` when ffmpeg fails or
+    exceeds its wall-clock limit.
     """
     timeout = duration * settings.MEDIA_TRANSCODE_TIMEOUT_FACTOR + 600
     with tempfile.TemporaryFile() as stderr:
@@ -329,6 +363,8 @@ def run_ffmpeg(
             last = -1
             for raw in process.stdout:
                 key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+                if key == "progress" and on_tick is not None:
+                    on_tick()
                 if key != "out_time_us" or not value.isdigit() or duration <= 0:
                     continue
                 percent = min(99, int(int(value) / 1e6 / duration * 100))
