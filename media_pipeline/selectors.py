@@ -111,6 +111,38 @@ def video_asset_preview_url(
     return hls_url(asset=asset, path=PREVIEW_PLAYLIST_PATH)
 
 
+def video_asset_review_player(
+    *, asset: VideoAsset, user: AbstractBaseUser | AnonymousUser | None
+) -> dict[str, Any] | None:
+    """What the admin's preview player shows ``user`` (the uploader or an editor;
+    None for anyone else): the preview while transcoding, else the published
+    version. ``kind`` is ``"preview"``, ``"published"`` or ``""`` (nothing plays
+    yet); ``url`` the signed playlist; ``state_url`` the API the player polls to
+    switch from the preview to the published version."""
+    if asset.pk is None or not _manages(user, asset):
+        return None
+    player = {
+        "kind": "",
+        "url": "",
+        "label": "尚无可播放的内容：转码开始后，完成的片段即可预览",
+        "state_url": f"{API_PREFIX}/{asset.pk}/",
+    }
+    preview = video_asset_preview_url(asset=asset, user=user)
+    if preview:
+        player.update(
+            kind="preview", url=preview, label=f"预览（转码中 {asset.progress}%）"
+        )
+    elif video_asset_is_playable(asset=asset):
+        player.update(
+            kind="published",
+            url=hls_url(asset=asset, path=media_storage.MASTER),
+            label=f"已发布版本（第 {asset.published_version} 版）",
+        )
+    elif asset.status == VideoAsset.Status.FAILED:
+        return None
+    return player
+
+
 def _preview_active(asset: VideoAsset) -> bool:
     return asset.status == VideoAsset.Status.TRANSCODING and asset.last_version > 0
 

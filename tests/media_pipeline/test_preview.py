@@ -26,6 +26,7 @@ from media_pipeline.probe import probe_file
 from media_pipeline.services import video_asset_process, video_asset_reprocess
 from media_pipeline.services.preview import PreviewPublisher, event_playlist_parse
 from media_pipeline.transcode import build_command, plan_ladder, preview_rung
+from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -97,10 +98,18 @@ def _assert_previous_plays(client: Client, master_url: str) -> None:
 
 
 def test_preview_plays_for_uploader_refused_to_member_gone_after_publish(
-    storage_kind, published_once, client_for, lecturer_user, member_user, monkeypatch
+    storage_kind,
+    published_once,
+    client_for,
+    lecturer_user,
+    member_user,
+    editor,
+    section,
+    monkeypatch,
 ):
     asset = published_once
     other = VideoAsset.objects.create(title="另一个", uploaded_by=lecturer_user)
+    lesson = factories.lesson(section, live=False, video=asset)
     uploader, member, anonymous = (
         client_for(lecturer_user),
         client_for(member_user),
@@ -137,6 +146,14 @@ def test_preview_plays_for_uploader_refused_to_member_gone_after_publish(
         assert member.get(detail).status_code == 404
         assert member.get(unsigned).status_code == 404
         assert anonymous.get(unsigned).status_code == 404
+        # The admin's video page and the lesson under review show the preview player.
+        for client, url in (
+            (uploader, f"/admin/snippets/media_pipeline/videoasset/edit/{asset.pk}/"),
+            (client_for(editor), f"/admin/pages/{lesson.pk}/edit/"),
+        ):
+            html = client.get(url).content.decode()
+            assert "data-review-player" in html and 'data-kind="preview"' in html
+            assert f"/api/v3/media/assets/{asset.pk}/hls/preview/index.m3u8?" in html
         # Meanwhile members keep playing the published version 1.
         assert VideoAsset.objects.get(pk=asset.pk).published_version == 1
         _assert_previous_plays(uploader, state["master_url"])
@@ -153,6 +170,10 @@ def test_preview_plays_for_uploader_refused_to_member_gone_after_publish(
     assert _fetch(uploader, seen["segment"])[0] in (403, 404)
     assert _preview_keys(asset.pk) == []
     assert media_storage.stored_versions(asset.pk) == [2]
+    html = uploader.get(
+        f"/admin/snippets/media_pipeline/videoasset/edit/{asset.pk}/"
+    ).content.decode()
+    assert 'data-kind="published"' in html and "preview/index.m3u8" not in html
 
 
 def test_failed_run_keeps_the_previous_version_and_removes_its_preview(
