@@ -62,6 +62,18 @@ class AssetStateOut(Schema):
     )
 
 
+class PreviewOut(Schema):
+    id: int
+    status: str
+    progress: int
+    preview_url: str = Field(
+        description=(
+            "Signed URL of the preview: an HLS playlist of type EVENT listing the "
+            "segments encoded so far; it grows until the run ends"
+        )
+    )
+
+
 class SubtitleOut(Schema):
     language: str
     label: str
@@ -251,6 +263,20 @@ def media_assets_detail(request: HttpRequest, asset_id: int) -> dict[str, Any]:
             asset=asset, user=request.user
         ),
     }
+
+
+@router.get(
+    "/assets/{asset_id}/preview/",
+    response={200: PreviewOut, **error_responses(404)},
+    operation_id="media_assets_preview",
+    summary=(
+        "The preview of a transcode in progress (EVENT playlist), for the asset's "
+        "uploader and editors"
+    ),
+    auth=UPLOAD_AUTH,
+)
+def media_assets_preview(request: HttpRequest, asset_id: int) -> dict[str, Any]:
+    return selectors.video_asset_preview_get(asset_id=asset_id, user=request.user)
 
 
 @router.post(

@@ -111,6 +111,32 @@ def video_asset_preview_url(
     return hls_url(asset=asset, path=PREVIEW_PLAYLIST_PATH)
 
 
+def video_asset_preview_get(
+    *, asset_id: int, user: AbstractBaseUser | AnonymousUser
+) -> dict[str, Any]:
+    """The preview of ``asset_id``'s transcode in progress for its uploader or an
+    editor: id, status, progress and the signed ``preview_url``.
+
+    Raises ``AssetNotFound`` (no such asset, or not the requester's to manage) and
+    ``PlaybackNotFound`` (code ``no_preview``: no run in progress, or its first
+    segment not encoded yet).
+    """
+    asset = video_asset_get_managed(asset_id=asset_id, user=user)
+    url = video_asset_preview_url(asset=asset, user=user)
+    if url is None:
+        raise PlaybackNotFound(
+            "没有正在转码的预览：尚未开始、首个片段未完成，或已发布 "
+            "(no preview in progress)",
+            code="no_preview",
+        )
+    return {
+        "id": asset.pk,
+        "status": str(asset.status),
+        "progress": asset.progress,
+        "preview_url": url,
+    }
+
+
 def video_asset_review_player(
     *, asset: VideoAsset, user: AbstractBaseUser | AnonymousUser | None
 ) -> dict[str, Any] | None:

@@ -140,6 +140,9 @@ def test_preview_plays_for_uploader_refused_to_member_gone_after_publish(
             moved = parts.path.replace(f"/{asset.pk}/", f"/{other.pk}/")
             assert uploader.get(f"{moved}?{parts.query}").status_code == 404
             assert uploader.get(parts.path).status_code == 404
+        explicit = uploader.get(f"{detail}preview/").json()
+        assert explicit["status"] == "transcoding" and explicit["preview_url"]
+        assert member.get(f"{detail}preview/").status_code == 404
         # The uploader may also open it unsigned (a session or a bearer token).
         assert uploader.get(unsigned).status_code == 200
         # A member gets neither the URL nor the playlist.
@@ -165,6 +168,8 @@ def test_preview_plays_for_uploader_refused_to_member_gone_after_publish(
 
     state = uploader.get(detail).json()
     assert state["preview_url"] is None and state["master_url"]
+    gone = uploader.get(f"{detail}preview/")
+    assert gone.status_code == 404 and gone.json()["code"] == "no_preview"
     assert uploader.get(seen["preview_url"]).status_code == 404
     assert uploader.get(unsigned).status_code == 404
     assert _fetch(uploader, seen["segment"])[0] in (403, 404)
@@ -254,6 +259,16 @@ def test_segments_are_published_while_ffmpeg_still_encodes(clips, tmp_path, sett
         final = handle.read().decode()
     assert final.rstrip().endswith("#EXT-X-ENDLIST")
     assert _uris(final) == ["seg_00000.ts", "seg_00001.ts", "seg_00002.ts"]
+
+
+def test_openapi_documents_the_preview(client, db):
+    document = client.get("/api/v3/openapi.json").json()
+    operation = document["paths"]["/api/v3/media/assets/{asset_id}/preview/"]["get"]
+    assert operation["operationId"] == "media_assets_preview"
+    assert {"200", "404"} <= set(operation["responses"])
+    schemas = document["components"]["schemas"]
+    assert "preview_url" in schemas["PreviewOut"]["properties"]
+    assert "preview_url" in schemas["AssetStateOut"]["properties"]
 
 
 def test_event_playlist_parse_skips_a_half_written_line(db):
