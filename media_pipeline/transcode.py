@@ -1,7 +1,10 @@
 """The HLS ladder in one ffmpeg process.
 
 One decode of the original feeds every video rung (H.264, keyframes every 2 s, 6 s
-segments), an AAC audio-only rendition, a poster and a thumbnail sprite. The master
+segments), an AAC audio-only rendition, a poster and the thumbnails, which a second,
+tiny ffmpeg run tiles into the sprite (``sprite_make``): a sprite made in the main run
+would hold back ffmpeg's first progress report, and with it the progress, the lease's
+renewal and the preview, until the very end. The master
 playlist (BANDWIDTH, RESOLUTION, CODECS) and the sprite's WebVTT track are written by
 Python afterwards, so the master is the last file of a run.
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -33,6 +37,7 @@ SPRITE_MAX_THUMBS = 100
 THUMB_WIDTH = 160
 AAC_CODEC = "mp4a.40.2"
 TEE_SAFE_PATH = re.compile(r"^[A-Za-z0-9_./-]+$")
+THUMBS_DIR = "thumbs"
 # The preview plays the best rung up to this height: a reviewer judges the picture,
 # and bigger rungs would double the bytes written while encoding.
 PREVIEW_MAX_HEIGHT = 720
@@ -219,11 +224,9 @@ def build_command(
             f"scale={poster_w}:{poster_h},setsar=1[poster]"
         )
         thumb_w, thumb_h = plan.thumb_size
-        rows = math.ceil(plan.thumb_count / SPRITE_COLUMNS)
-        columns = min(SPRITE_COLUMNS, plan.thumb_count)
         graph.append(
             f"[s{branches - 1}]fps=1/{plan.thumb_interval},"
-            f"scale={thumb_w}:{thumb_h},setsar=1,tile={columns}x{rows}[sprite]"
+            f"scale={thumb_w}:{thumb_h},setsar=1[thumbs]"
         )
     if video_rungs or images:
         args += ["-filter_complex", ";".join(graph)]
@@ -297,9 +300,56 @@ def build_command(
     if images:
         args += ["-map", "[poster]", "-frames:v", "1", "-q:v", "3"]
         args += [str(out_dir / "poster.jpg")]
-        args += ["-map", "[sprite]", "-frames:v", "1", "-q:v", "5"]
-        args += [str(out_dir / "sprite.jpg")]
+        # One JPEG a thumbnail as they come: the output starts at once.
+        args += ["-map", "[thumbs]", "-q:v", "2", "-f", "image2"]
+        args += [str(out_dir / THUMBS_DIR / "%05d.jpg")]
     return args
+
+
+def out_dir_prepare(plan: Plan, out_dir: Path) -> None:
+    """The folders ffmpeg writes into: one a rung, and the thumbnails'."""
+    for rung in plan.rungs:
+        (out_dir / rung.name).mkdir(parents=True)
+    if plan.has_video:
+        (out_dir / THUMBS_DIR).mkdir(parents=True)
+
+
+def sprite_command(*, plan: Plan, out_dir: Path) -> list[str]:
+    """Tile the thumbnails of the main run into ``sprite.jpg``, ``SPRITE_COLUMNS``
+    a row (the WebVTT track's layout)."""
+    rows = math.ceil(plan.thumb_count / SPRITE_COLUMNS)
+    columns = min(SPRITE_COLUMNS, plan.thumb_count)
+    return [
+        settings.FFMPEG_BINARY,
+        "-nostdin",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-protocol_whitelist",
+        "file",
+        "-f",
+        "image2",
+        "-framerate",
+        "1",
+        "-i",
+        f"file:{out_dir / THUMBS_DIR}/%05d.jpg",
+        "-vf",
+        f"tile={columns}x{rows}",
+        "-frames:v",
+        "1",
+        "-q:v",
+        "5",
+        str(out_dir / "sprite.jpg"),
+    ]
+
+
+def sprite_make(plan: Plan, out_dir: Path) -> None:
+    """Make the sprite from the main run's thumbnails, then drop them (they are not
+    published). Raises ``TranscodeError``."""
+    if not plan.has_video:
+        return
+    run_ffmpeg(sprite_command(plan=plan, out_dir=out_dir), duration=plan.thumb_count)
+    shutil.rmtree(out_dir / THUMBS_DIR, ignore_errors=True)
 
 
 def master_playlist(plan: Plan) -> str:

@@ -39,9 +39,11 @@ from media_pipeline.transcode import (
     build_command,
     event_to_vod,
     master_playlist,
+    out_dir_prepare,
     plan_ladder,
     preview_rung,
     run_ffmpeg,
+    sprite_make,
     thumbnails_vtt,
 )
 
@@ -301,8 +303,7 @@ def _render_and_store(
         tempfile.TemporaryDirectory(dir=work_root, prefix=f"asset-{asset.pk}-") as work,
     ):
         out_dir = Path(work)
-        for rung in plan.rungs:
-            (out_dir / rung.name).mkdir()
+        out_dir_prepare(plan, out_dir)
         publisher = None
         if preview is not None:
             publisher = PreviewPublisher(
@@ -322,6 +323,7 @@ def _render_and_store(
             on_progress=progress,
             on_tick=publisher and publisher.sync,
         )
+        sprite_make(plan, out_dir)
         if publisher is not None:
             publisher.sync(final=True)
             playlist = out_dir / preview.playlist

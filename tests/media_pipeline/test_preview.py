@@ -11,8 +11,6 @@ bounded rate.
 
 from __future__ import annotations
 
-import subprocess
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,7 +23,13 @@ from media_pipeline.models import VideoAsset
 from media_pipeline.probe import probe_file
 from media_pipeline.services import video_asset_process, video_asset_reprocess
 from media_pipeline.services.preview import PreviewPublisher, event_playlist_parse
-from media_pipeline.transcode import build_command, plan_ladder, preview_rung
+from media_pipeline.transcode import (
+    build_command,
+    out_dir_prepare,
+    plan_ladder,
+    preview_rung,
+    run_ffmpeg,
+)
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -218,14 +222,12 @@ def test_segments_are_published_while_ffmpeg_still_encodes(clips, tmp_path, sett
     rung = preview_rung(plan)
     assert rung.name == "120p"  # the best rung up to 720p
     out = tmp_path / "out"
-    for each in plan.rungs:
-        (out / each.name).mkdir(parents=True)
+    out_dir_prepare(plan, out)
     args = build_command(
         source=source,
         demuxer=probe.demuxer,
         plan=plan,
         out_dir=out,
-        progress=False,
         preview=rung.name,
     )
     # At most 4× real time: the 14 s clip takes at least 3.5 s to encode.
@@ -235,17 +237,14 @@ def test_segments_are_published_while_ffmpeg_still_encodes(clips, tmp_path, sett
     ]
     publisher = PreviewPublisher(asset_id=99, version=3, rung_dir=out / rung.name)
     during: list[tuple[int, str]] = []
-    process = subprocess.Popen(args)
-    try:
-        while process.poll() is None:
-            count = publisher.sync()
-            if count:
-                with default_storage.open(publisher.playlist_key) as handle:
-                    during.append((count, handle.read().decode()))
-            time.sleep(0.1)
-    finally:
-        process.wait(timeout=60)
-    assert process.returncode == 0
+
+    def tick() -> None:  # what the transcode does at each progress report
+        count = publisher.sync()
+        if count:
+            with default_storage.open(publisher.playlist_key) as handle:
+                during.append((count, handle.read().decode()))
+
+    run_ffmpeg(args, duration=probe.duration, on_tick=tick)
     assert during, "no segment was published while ffmpeg ran"
     count, playlist = during[0]
     assert count < 3 and "#EXT-X-ENDLIST" not in playlist

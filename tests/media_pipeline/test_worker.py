@@ -249,8 +249,13 @@ def test_worker_killed_mid_transcode_another_finishes(
         assert published == 1 and _version_one_intact(asset.pk)  # still playing
 
         second = _start_worker(env, logs[1])
+        # Finished: the state says so and the task is acknowledged (after the
+        # previous version's files are removed, which follows the publish).
         _wait(
-            lambda: database.state(asset.pk)[0] in ("ready", "failed"),
+            lambda: (
+                database.state(asset.pk)[0] in ("ready", "failed")
+                and _media_queue_idle(redis_url)
+            ),
             "the second worker to finish",
             logs,
         )
@@ -454,7 +459,10 @@ def test_s3_stopped_halfway_through_the_renditions(
         )
         proxy.start()  # the server is back; the retry follows
         _wait(
-            lambda: database.state(asset.pk)[0] in ("ready", "failed"),
+            lambda: (
+                database.state(asset.pk)[0] in ("ready", "failed")
+                and _media_queue_idle(redis_url)
+            ),
             "the retry to publish",
             logs,
         )
