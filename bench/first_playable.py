@@ -15,7 +15,6 @@ Prints one JSON line last.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import threading
@@ -33,25 +32,11 @@ POLL_SECONDS = 0.2
 
 
 def setup_django(work: Path) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "dangke.settings",
-            "DANGKE_VAR_DIR": str(work / "var"),
-            "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
-            "MEDIA_ROOT": str(work / "media"),
-            "MEDIA_WORK_DIR": str(work / "transcode"),
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    os.environ.pop("AWS_STORAGE_BUCKET_NAME", None)
-    import django
+    from bench.transcode import setup_django as sqlite_django
 
-    django.setup()
-    from django.core.management import call_command
+    sqlite_django(work)  # a temporary SQLite database and MEDIA_ROOT, migrated
     from django.test.utils import setup_test_environment
 
-    call_command("migrate", verbosity=0, interactive=False)
     setup_test_environment()  # the test client's host is allowed
 
 
