@@ -103,6 +103,8 @@ def _lease_acquire(asset_id: int) -> str:
     )
     if not held:
         raise VideoAsset.DoesNotExist(f"video asset {asset_id} does not exist")
+    if held[0] is None:  # released between the two queries: try again shortly
+        raise LeaseHeld(1.0)
     raise LeaseHeld(max(1.0, (held[0] - now).total_seconds() + 1))
 
 

@@ -11,6 +11,7 @@ then runs): the asset is still transcoding there and its preview complete.
 from __future__ import annotations
 
 import pytest
+from django.core.files.base import File
 
 from media_pipeline import storage as media_storage
 from media_pipeline.models import VideoAsset
@@ -36,11 +37,14 @@ def clips(tmp_path_factory) -> Clips:
 
 
 def test_lecturer_plays_the_preview_while_transcoding(
-    page, ffmpeg_binaries, clips, asset_from, lecturer_user, monkeypatch
+    page, ffmpeg_binaries, clips, lecturer_user, monkeypatch
 ):
-    asset = video_asset_process(
-        asset_id=asset_from(clips.video(seconds=8.0), uploaded_by=lecturer_user).pk
-    )
+    source = clips.video(seconds=8.0)
+    asset = VideoAsset(title="重新上传的党课", uploaded_by=lecturer_user)
+    with open(source, "rb") as handle:
+        asset.file.save("original", File(handle), save=False)
+    asset.save()
+    asset = video_asset_process(asset_id=asset.pk)
     assert asset.status == VideoAsset.Status.READY, asset.error
     # "Process again" without queueing (eager tasks would run it all on commit).
     VideoAsset.objects.filter(pk=asset.pk).update(status="uploaded", attempts=0)

@@ -25,6 +25,7 @@ from media_pipeline.transcode import (
     plan_ladder,
     run_ffmpeg,
 )
+from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -211,3 +212,22 @@ def test_upload_through_service_is_processed_on_commit(
         )
     asset.refresh_from_db()
     assert asset.status == VideoAsset.Status.READY
+
+
+def test_a_lease_released_between_take_and_look_is_retried_shortly(monkeypatch):
+    """Two deliveries of one task: the take finds the lease held, and by the time
+    the run looks at its expiry the holder has released it (no expiry)."""
+    from django.db.models import QuerySet
+
+    asset = factories.video_asset(title="重复投递")
+    real_update = QuerySet.update
+
+    def held_then_released(self, **fields):
+        if fields.get("lease_token"):  # the take: the other run still holds it
+            return 0
+        return real_update(self, **fields)
+
+    monkeypatch.setattr(QuerySet, "update", held_then_released)
+    with pytest.raises(LeaseHeld) as raised:
+        _lease_acquire(asset.pk)
+    assert raised.value.retry_after == 1.0

@@ -280,13 +280,16 @@ def test_every_task_delivered_twice_transcodes_once(
     _empty_media_queue(redis_url)
     asset = _published_once(asset_from, clips.video(seconds=20.0, size="640x360"))
     database = WorkerDatabase(tmp_path)
-    # A lease long enough that a loaded machine never lets it lapse mid-run.
+    # A lease long enough that a loaded machine never lets it lapse mid-run, and a
+    # visibility timeout above the lease's retry countdown: a message waiting for
+    # its countdown longer than that is delivered again by Redis (a third copy).
     env = _worker_env(
         database,
         redis_url,
         tmp_path,
         MEDIA_LEASE_SECONDS="10",
         MEDIA_X264_PRESET="fast",
+        CELERY_VISIBILITY_TIMEOUT="60",
     )
     logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
     sender = Celery("duplicate-test", broker=redis_url)
@@ -382,8 +385,9 @@ class StoppableS3:
                 if watch:
                     window = tail + data
                     with self._lock:
+                        before = self.seen
                         self.seen += window.count(self.trigger)
-                        reached = self.seen >= self.stop_at
+                        reached = before < self.stop_at <= self.seen
                     tail = window[-len(self.trigger) :]
                     if reached:
                         self.stop()
