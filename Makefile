@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
 .DEFAULT_GOAL := help
-.PHONY: help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo bench-%
+.PHONY: bench-first-playable help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo bench-%
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -106,3 +106,6 @@ test-heavy: setup ## the heavy tests: load, large uploads, crashes, backup and r
 
 bench-%: setup ## run a benchmark from bench/ (e.g. make bench-transcode)
 	$(PY) bench/$*.py
+
+bench-first-playable: setup ## seconds from upload to the first playable preview segment, and to the publish
+	$(PY) bench/first_playable.py
