@@ -13,7 +13,7 @@ BACKUP_DIR ?= var/backups
 run demo: export WAGTAILADMIN_BASE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo backup restore bench-%
+.PHONY: help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo backup restore bench-first-playable bench-%
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -120,3 +120,6 @@ restore: $(VENV)/.installed ## restore BACKUP=<folder> into an empty RESTORE_DAT
 
 bench-%: setup ## run a benchmark from bench/ (e.g. make bench-transcode)
 	$(PY) bench/$*.py
+
+bench-first-playable: setup ## seconds from upload to the first playable preview segment, and to the publish
+	$(PY) bench/first_playable.py

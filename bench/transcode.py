@@ -100,16 +100,21 @@ def ours(clip: Path) -> tuple[float, float]:
 
 def bare(clip: Path, out: Path) -> tuple[float, float]:
     from media_pipeline.probe import probe_file
-    from media_pipeline.transcode import build_command, plan_ladder
+    from media_pipeline.transcode import (
+        build_command,
+        out_dir_prepare,
+        plan_ladder,
+        sprite_command,
+    )
 
     result = probe_file(clip)
     plan = plan_ladder(result)
-    for rung in plan.rungs:
-        (out / rung.name).mkdir(parents=True)
+    out_dir_prepare(plan, out)
     args = build_command(
         source=clip, demuxer=result.demuxer, plan=plan, out_dir=out, progress=False
     )
-    return timed(lambda: subprocess.run(args, check=True))
+    sprite = sprite_command(plan=plan, out_dir=out)
+    return timed(lambda: [subprocess.run(cmd, check=True) for cmd in (args, sprite)])
 
 
 def naive(clip: Path, out: Path) -> tuple[float, float]:
@@ -118,13 +123,18 @@ def naive(clip: Path, out: Path) -> tuple[float, float]:
     from dataclasses import replace
 
     from media_pipeline.probe import probe_file
-    from media_pipeline.transcode import build_command, plan_ladder
+    from media_pipeline.transcode import (
+        build_command,
+        out_dir_prepare,
+        plan_ladder,
+        sprite_command,
+    )
 
     result = probe_file(clip)
     plan = plan_ladder(result)
+    out_dir_prepare(plan, out)
     runs = []
     for rung in plan.rungs:
-        (out / rung.name).mkdir(parents=True)
         runs.append(
             build_command(
                 source=clip,
@@ -144,6 +154,7 @@ def naive(clip: Path, out: Path) -> tuple[float, float]:
             progress=False,
         )
     )
+    runs.append(sprite_command(plan=plan, out_dir=out))
     return timed(lambda: [subprocess.run(args, check=True) for args in runs])
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.security import django_auth
@@ -58,6 +58,24 @@ class AssetStateOut(Schema):
     size: int
     projection: str | None
     master_url: str | None
+    preview_url: str | None = Field(
+        description=(
+            "While transcoding: signed URL of the preview, an HLS playlist of type "
+            "EVENT that grows as segments are encoded (uploader and editors only)"
+        )
+    )
+
+
+class PreviewOut(Schema):
+    id: int
+    status: str
+    progress: int
+    preview_url: str = Field(
+        description=(
+            "Signed URL of the preview: an HLS playlist of type EVENT listing the "
+            "segments encoded so far; it grows until the run ends"
+        )
+    )
 
 
 class SubtitleOut(Schema):
@@ -228,7 +246,7 @@ def media_uploads_delete(request: HttpRequest, upload_id: str) -> HttpResponse:
     "/assets/{asset_id}/",
     response={200: AssetStateOut, **error_responses(404)},
     operation_id="media_assets_detail",
-    summary="An asset's processing state (for its uploader and editors)",
+    summary="An asset's processing state and preview (for its uploader and editors)",
     auth=UPLOAD_AUTH,
 )
 def media_assets_detail(request: HttpRequest, asset_id: int) -> dict[str, Any]:
@@ -245,7 +263,24 @@ def media_assets_detail(request: HttpRequest, asset_id: int) -> dict[str, Any]:
         "size": asset.size,
         "projection": asset.projection or None,
         "master_url": playback["master_url"],
+        "preview_url": selectors.video_asset_preview_url(
+            asset=asset, user=request.user
+        ),
     }
+
+
+@router.get(
+    "/assets/{asset_id}/preview/",
+    response={200: PreviewOut, **error_responses(404)},
+    operation_id="media_assets_preview",
+    summary=(
+        "The preview of a transcode in progress (EVENT playlist), for the asset's "
+        "uploader and editors"
+    ),
+    auth=UPLOAD_AUTH,
+)
+def media_assets_preview(request: HttpRequest, asset_id: int) -> dict[str, Any]:
+    return selectors.video_asset_preview_get(asset_id=asset_id, user=request.user)
 
 
 @router.post(
@@ -298,7 +333,10 @@ def _content_type(path: str) -> str:
 @router.get(
     "/assets/{asset_id}/hls/{path:path}",
     operation_id="media_assets_playlist",
-    summary="HLS playlists and WebVTT tracks with signed URLs inside",
+    summary=(
+        "HLS playlists and WebVTT tracks with signed URLs inside; "
+        "preview/index.m3u8 is the EVENT playlist of a transcode in progress"
+    ),
     auth=PLAY_AUTH,
     response={200: None, **error_responses(403, 404)},
 )
@@ -320,7 +358,10 @@ def media_assets_playlist(
 @router.get(
     "/assets/{asset_id}/files/{path:path}",
     operation_id="media_assets_file",
-    summary="A segment or image of the published version (signed URL, local storage)",
+    summary=(
+        "A segment or image of the published version or of the preview "
+        "(signed URL, local storage)"
+    ),
     auth=None,
     response={200: None, **error_responses(403, 404)},
 )

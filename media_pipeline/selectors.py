@@ -8,6 +8,12 @@ asks ``video_asset_is_playable``.
 **Who may play** an asset is decided here with rules other apps register
 (``video_asset_viewer_rule_register``), so media_pipeline imports none of them: cms
 registers the rule "used by a live page the request may see".
+
+**The preview** of a run in progress (its EVENT playlist under ``preview/``) is for
+the uploader and editors only: its URL is handed to them alone
+(``video_asset_preview_url``), it follows the same signed-URL rules as the published
+files, and unsigned it opens only for them. It exists while the asset is transcoding
+and is gone once the run publishes or fails.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ API_PREFIX = "/api/v3/media/assets"
 SAFE_PATH = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*\.[a-z0-9]+$")
 _SUBTITLE_PATH = re.compile(r"subtitles/(\d+)\.vtt")
 _TEXT_SUFFIXES = (".m3u8", ".vtt")
+PREVIEW_DIR = f"{media_storage.PREVIEW}/"
+PREVIEW_PLAYLIST_PATH = PREVIEW_DIR + media_storage.PREVIEW_PLAYLIST
 
 
 class VideoAssetViewerRule(Protocol):
@@ -91,6 +99,84 @@ def video_asset_get_managed(
     return asset
 
 
+def video_asset_preview_url(
+    *, asset: VideoAsset, user: AbstractBaseUser | AnonymousUser | None
+) -> str | None:
+    """Signed URL of the preview playlist of the run in progress, for the uploader
+    and editors; None for anyone else, or when no segment is ready yet."""
+    if not _manages(user, asset) or not _preview_active(asset):
+        return None
+    if not default_storage.exists(_preview_key(asset, media_storage.PREVIEW_PLAYLIST)):
+        return None
+    return hls_url(asset=asset, path=PREVIEW_PLAYLIST_PATH)
+
+
+def video_asset_preview_get(
+    *, asset_id: int, user: AbstractBaseUser | AnonymousUser
+) -> dict[str, Any]:
+    """The preview of ``asset_id``'s transcode in progress for its uploader or an
+    editor: id, status, progress and the signed ``preview_url``.
+
+    Raises ``AssetNotFound`` (no such asset, or not the requester's to manage) and
+    ``PlaybackNotFound`` (code ``no_preview``: no run in progress, or its first
+    segment not encoded yet).
+    """
+    asset = video_asset_get_managed(asset_id=asset_id, user=user)
+    url = video_asset_preview_url(asset=asset, user=user)
+    if url is None:
+        raise PlaybackNotFound(
+            "没有正在转码的预览：尚未开始、首个片段未完成，或已发布 "
+            "(no preview in progress)",
+            code="no_preview",
+        )
+    return {
+        "id": asset.pk,
+        "status": str(asset.status),
+        "progress": asset.progress,
+        "preview_url": url,
+    }
+
+
+def video_asset_review_player(
+    *, asset: VideoAsset, user: AbstractBaseUser | AnonymousUser | None
+) -> dict[str, Any] | None:
+    """What the admin's preview player shows ``user`` (the uploader or an editor;
+    None for anyone else): the preview while transcoding, else the published
+    version. ``kind`` is ``"preview"``, ``"published"`` or ``""`` (nothing plays
+    yet); ``url`` the signed playlist; ``state_url`` the API the player polls to
+    switch from the preview to the published version."""
+    if asset.pk is None or not _manages(user, asset):
+        return None
+    player = {
+        "kind": "",
+        "url": "",
+        "label": "尚无可播放的内容：转码开始后，完成的片段即可预览",
+        "state_url": f"{API_PREFIX}/{asset.pk}/",
+    }
+    preview = video_asset_preview_url(asset=asset, user=user)
+    if preview:
+        player.update(
+            kind="preview", url=preview, label=f"预览（转码中 {asset.progress}%）"
+        )
+    elif video_asset_is_playable(asset=asset):
+        player.update(
+            kind="published",
+            url=hls_url(asset=asset, path=media_storage.MASTER),
+            label=f"已发布版本（第 {asset.published_version} 版）",
+        )
+    elif asset.status == VideoAsset.Status.FAILED:
+        return None
+    return player
+
+
+def _preview_active(asset: VideoAsset) -> bool:
+    return asset.status == VideoAsset.Status.TRANSCODING and asset.last_version > 0
+
+
+def _preview_key(asset: VideoAsset, relative: str) -> str:
+    return f"{media_storage.preview_prefix(asset.pk, asset.last_version)}/{relative}"
+
+
 def hls_url(*, asset: VideoAsset, path: str) -> str:
     """Signed app URL of a playlist or WebVTT file of the published version."""
     return f"{API_PREFIX}/{asset.pk}/hls/{path}?" + signed_query(asset.pk, path)
@@ -139,12 +225,36 @@ def _signed_access_check(
     state = signature_state(asset.pk, path, exp, sig)
     if state == "expired":
         raise PlaybackUrlExpired()
-    if state != "valid" or not video_asset_is_playable(asset=asset):
+    if path.startswith(PREVIEW_DIR):
+        if state != "valid" or not _preview_active(asset):
+            raise PlaybackNotFound("预览不存在或已结束 (no preview in progress)")
+    elif state != "valid" or not video_asset_is_playable(asset=asset):
         raise PlaybackNotFound()
 
 
 def _published_key(asset: VideoAsset, path: str) -> str:
+    if path.startswith(PREVIEW_DIR):
+        return _preview_key(asset, path.removeprefix(PREVIEW_DIR))
     return f"{media_storage.version_prefix(asset.pk, asset.published_version)}/{path}"
+
+
+def _preview_playlist(asset: VideoAsset) -> str:
+    """The preview's EVENT playlist, each segment's URL signed."""
+    try:
+        with default_storage.open(
+            _preview_key(asset, media_storage.PREVIEW_PLAYLIST), "rb"
+        ) as handle:
+            text = handle.read().decode("utf-8")
+    except FileNotFoundError:
+        raise PlaybackNotFound("预览不存在或已结束 (no preview in progress)") from None
+    lines = []
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            line = media_storage.preview_file_url(
+                asset.pk, asset.last_version, line.strip()
+            )
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def _rewrite_playlist(asset: VideoAsset, path: str, text: str) -> str:
@@ -169,10 +279,11 @@ def video_asset_hls_text(
     sig: str | None,
     request: HttpRequest,
 ) -> str:
-    """A playlist or WebVTT track of the published version, every URL inside signed
-    for this asset. The URL must be signed for ``path`` (``exp``, ``sig``), except
-    the master playlist for a requester who may play the asset
-    (``video_asset_visible_to``).
+    """A playlist or WebVTT track of the published version, or the preview playlist
+    (``preview/index.m3u8``) of the run in progress, every URL inside signed for this
+    asset. The URL must be signed for ``path`` (``exp``, ``sig``), except the master
+    playlist for a requester who may play the asset (``video_asset_visible_to``) and
+    the preview playlist for the uploader and editors.
 
     Raises ``PlaybackUrlExpired`` and ``PlaybackNotFound`` (unknown asset or path,
     unsigned, not playable, no such file).
@@ -185,11 +296,19 @@ def video_asset_hls_text(
     except PlaybackUrlExpired:
         raise
     except PlaybackNotFound:
-        if not (
+        user = getattr(request, "user", None)
+        if path == PREVIEW_PLAYLIST_PATH:
+            if not (_manages(user, asset) and _preview_active(asset)):
+                raise
+        elif not (
             path == media_storage.MASTER
             and video_asset_visible_to(asset=asset, request=request)
         ):
             raise
+    if path == PREVIEW_PLAYLIST_PATH:
+        return _preview_playlist(asset)
+    if path.startswith(PREVIEW_DIR):
+        raise PlaybackNotFound("文件不存在")
     match = _SUBTITLE_PATH.fullmatch(path)
     if match:
         subtitle = asset.subtitles.filter(pk=int(match.group(1))).first()
@@ -212,8 +331,9 @@ def video_asset_hls_text(
 def video_asset_file_open(
     *, asset_id: int, path: str, exp: str | None, sig: str | None
 ) -> IO[bytes]:
-    """Open a segment or image of the published version for a URL signed for it
-    (local storage; S3 serves its own presigned URLs). The caller closes it.
+    """Open a segment or image of the published version, or a segment of the preview
+    in progress (``preview/...``), for a URL signed for it (local storage; S3 serves
+    its own presigned URLs). The caller closes it.
 
     Raises ``PlaybackUrlExpired`` and ``PlaybackNotFound``.
     """

@@ -1,15 +1,25 @@
 """The HLS ladder in one ffmpeg process.
 
 One decode of the original feeds every video rung (H.264, keyframes every 2 s, 6 s
-segments), an AAC audio-only rendition, a poster and a thumbnail sprite. The master
+segments), an AAC audio-only rendition, a poster and the thumbnails, which a second,
+tiny ffmpeg run tiles into the sprite (``sprite_make``): a sprite made in the main run
+would hold back ffmpeg's first progress report, and with it the progress, the lease's
+renewal and the preview, until the very end. The master
 playlist (BANDWIDTH, RESOLUTION, CODECS) and the sprite's WebVTT track are written by
 Python afterwards, so the master is the last file of a run.
+
+One rendition, the preview rung (``preview_rung``), is written as an EVENT playlist that
+ffmpeg rewrites after every finished segment, so its segments can be published while
+the rest is still encoding; ``event_to_vod`` turns it into the VOD playlist the others
+have once the run is over. Segments are written under a temporary name and renamed when
+complete (``temp_file``), so a segment file that exists is a whole one.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -27,6 +37,10 @@ SPRITE_MAX_THUMBS = 100
 THUMB_WIDTH = 160
 AAC_CODEC = "mp4a.40.2"
 TEE_SAFE_PATH = re.compile(r"^[A-Za-z0-9_./-]+$")
+THUMBS_DIR = "thumbs"
+# The preview plays the best rung up to this height: a reviewer judges the picture,
+# and bigger rungs would double the bytes written while encoding.
+PREVIEW_MAX_HEIGHT = 720
 
 
 class TranscodeError(Exception):
@@ -155,6 +169,25 @@ def plan_ladder(probe: ProbeResult) -> Plan:
     return plan
 
 
+def preview_rung(plan: Plan) -> Rung | None:
+    """The rendition published as the preview while the ladder encodes: the highest
+    video rung up to ``PREVIEW_MAX_HEIGHT`` (else the lowest), for sound only the
+    best audio rung."""
+    videos = sorted(
+        (r for r in plan.rungs if r.kind == "video"), key=lambda r: r.height or 0
+    )
+    if videos:
+        fitting = [r for r in videos if (r.height or 0) <= PREVIEW_MAX_HEIGHT]
+        return fitting[-1] if fitting else videos[0]
+    audios = sorted(plan.rungs, key=lambda r: r.bandwidth)
+    return audios[-1] if audios else None
+
+
+def event_to_vod(playlist: str) -> str:
+    """The finished EVENT playlist of the preview rung as a VOD playlist."""
+    return playlist.replace("#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-PLAYLIST-TYPE:VOD")
+
+
 def build_command(
     *,
     source: Path,
@@ -163,10 +196,13 @@ def build_command(
     out_dir: Path,
     progress: bool = True,
     images: bool = True,
+    preview: str | None = None,
 ) -> list[str]:
     """The single ffmpeg invocation for ``plan`` (an argument list, no shell).
 
-    ``images`` adds the poster and the thumbnail sprite to the same decode.
+    ``images`` adds the poster and the thumbnail sprite to the same decode;
+    ``preview`` names the rung whose playlist is an EVENT playlist kept up to date
+    while encoding.
     """
     video_rungs = [r for r in plan.rungs if r.kind == "video"]
     images = images and plan.has_video
@@ -188,11 +224,9 @@ def build_command(
             f"scale={poster_w}:{poster_h},setsar=1[poster]"
         )
         thumb_w, thumb_h = plan.thumb_size
-        rows = math.ceil(plan.thumb_count / SPRITE_COLUMNS)
-        columns = min(SPRITE_COLUMNS, plan.thumb_count)
         graph.append(
             f"[s{branches - 1}]fps=1/{plan.thumb_interval},"
-            f"scale={thumb_w}:{thumb_h},setsar=1,tile={columns}x{rows}[sprite]"
+            f"scale={thumb_w}:{thumb_h},setsar=1[thumbs]"
         )
     if video_rungs or images:
         args += ["-filter_complex", ";".join(graph)]
@@ -255,8 +289,8 @@ def build_command(
                 "select=\\'" + ",".join(streams) + "\\'",
                 "f=hls",
                 f"hls_time={SEGMENT_SECONDS}",
-                "hls_playlist_type=vod",
-                "hls_flags=independent_segments",
+                "hls_playlist_type=" + ("event" if rung.name == preview else "vod"),
+                "hls_flags=independent_segments+temp_file",
                 f"hls_segment_filename={folder / 'seg_%05d.ts'}",
             ]
         )
@@ -266,9 +300,56 @@ def build_command(
     if images:
         args += ["-map", "[poster]", "-frames:v", "1", "-q:v", "3"]
         args += [str(out_dir / "poster.jpg")]
-        args += ["-map", "[sprite]", "-frames:v", "1", "-q:v", "5"]
-        args += [str(out_dir / "sprite.jpg")]
+        # One JPEG a thumbnail as they come: the output starts at once.
+        args += ["-map", "[thumbs]", "-q:v", "2", "-f", "image2"]
+        args += [str(out_dir / THUMBS_DIR / "%05d.jpg")]
     return args
+
+
+def out_dir_prepare(plan: Plan, out_dir: Path) -> None:
+    """The folders ffmpeg writes into: one a rung, and the thumbnails'."""
+    for rung in plan.rungs:
+        (out_dir / rung.name).mkdir(parents=True)
+    if plan.has_video:
+        (out_dir / THUMBS_DIR).mkdir(parents=True)
+
+
+def sprite_command(*, plan: Plan, out_dir: Path) -> list[str]:
+    """Tile the thumbnails of the main run into ``sprite.jpg``, ``SPRITE_COLUMNS``
+    a row (the WebVTT track's layout)."""
+    rows = math.ceil(plan.thumb_count / SPRITE_COLUMNS)
+    columns = min(SPRITE_COLUMNS, plan.thumb_count)
+    return [
+        settings.FFMPEG_BINARY,
+        "-nostdin",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-protocol_whitelist",
+        "file",
+        "-f",
+        "image2",
+        "-framerate",
+        "1",
+        "-i",
+        f"file:{out_dir / THUMBS_DIR}/%05d.jpg",
+        "-vf",
+        f"tile={columns}x{rows}",
+        "-frames:v",
+        "1",
+        "-q:v",
+        "5",
+        str(out_dir / "sprite.jpg"),
+    ]
+
+
+def sprite_make(plan: Plan, out_dir: Path) -> None:
+    """Make the sprite from the main run's thumbnails, then drop them (they are not
+    published). Raises ``TranscodeError``."""
+    if not plan.has_video:
+        return
+    run_ffmpeg(sprite_command(plan=plan, out_dir=out_dir), duration=plan.thumb_count)
+    shutil.rmtree(out_dir / THUMBS_DIR, ignore_errors=True)
 
 
 def master_playlist(plan: Plan) -> str:
@@ -312,11 +393,14 @@ def run_ffmpeg(
     *,
     duration: float,
     on_progress: Callable[[int], bool] | None = None,
+    on_tick: Callable[[], None] | None = None,
 ) -> None:
     """Run ffmpeg, reporting whole percentages read from ``-progress``.
 
     ``on_progress`` returns False to stop the run (``TranscodeInterrupted``).
-    Raises ``TranscodeError`` when ffmpeg fails or exceeds its wall-clock limit.
+    ``on_tick`` is called at each progress report (about twice a second), whether
+    the percentage moved or not. Raises ``TranscodeError`` when ffmpeg fails or
+    exceeds its wall-clock limit.
     """
     timeout = duration * settings.MEDIA_TRANSCODE_TIMEOUT_FACTOR + 600
     with tempfile.TemporaryFile() as stderr:
@@ -329,6 +413,8 @@ def run_ffmpeg(
             last = -1
             for raw in process.stdout:
                 key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+                if key == "progress" and on_tick is not None:
+                    on_tick()
                 if key != "out_time_us" or not value.isdigit() or duration <= 0:
                     continue
                 percent = min(99, int(int(value) / 1e6 / duration * 100))

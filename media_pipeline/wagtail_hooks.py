@@ -15,7 +15,10 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from dangke.admin_views import InstanceCheckedViewSetMixin
 from media_pipeline.forms import SubtitleAdminForm, VideoAssetAdminForm
 from media_pipeline.models import Subtitle, VideoAsset
-from media_pipeline.selectors import video_asset_is_playable
+from media_pipeline.selectors import (
+    video_asset_is_playable,
+    video_asset_review_player,
+)
 from media_pipeline.services import video_asset_reprocess
 
 
@@ -37,6 +40,9 @@ class AssetStatePanel(Panel):
             context["asset"] = asset
             if asset.pk:
                 context["renditions"] = list(asset.renditions.all())
+                context["player"] = video_asset_review_player(
+                    asset=asset, user=self.request.user
+                )
                 if _may_reprocess(self.request.user, asset):
                     context["reprocess_url"] = reverse(
                         "media_pipeline_reprocess", args=[asset.pk]

@@ -14,6 +14,7 @@ from wagtail.search import index
 
 from cms import api_fields
 from cms.fields import MemberTypesField
+from cms.panels import VideoReviewPanel
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "image"]
 
@@ -280,6 +281,7 @@ class MicroLessonPage(Page):
 
     content_panels = Page.content_panels + [
         FieldPanel("video"),
+        VideoReviewPanel(heading="视频预览"),
         FieldPanel("lecturer"),
         FieldPanel("summary"),
         FieldPanel("duration"),
@@ -384,6 +386,7 @@ class VRCoursewarePage(Page):
         FieldPanel("kind"),
         FieldPanel("summary"),
         FieldPanel("video"),
+        VideoReviewPanel(heading="视频预览"),
         FieldPanel("package"),
         FieldPanel("device_requirements"),
         FieldPanel("duration"),

@@ -6,6 +6,12 @@ after commit; the transcode rebuilds the ``ProbeResult`` from what is stored ins
 of probing again. A lease on the asset row keeps two runs apart; every step may run
 twice. Publishing switches the asset's published version in one transaction and
 sends ``video_asset_published`` once that transaction commits.
+
+While ffmpeg encodes, the preview rung's finished segments are published to the run's
+preview prefix (``services.preview``) for the uploader and editors; the preview is
+removed when the run publishes or fails. A storage failure (local disk or S3) is a
+transient failure like a failed ffmpeg: the run's partial output is removed where the
+store allows, and whatever is left the next run removes before it starts.
 """
 
 from __future__ import annotations
@@ -26,14 +32,19 @@ from media_pipeline.errors import LeaseHeld, TransientProcessingError
 from media_pipeline.models import Rendition, VideoAsset
 from media_pipeline.probe import BadMediaError, ProbeResult, probe_file
 from media_pipeline.reasons import failure_reason
+from media_pipeline.services.preview import PreviewPublisher, preview_discard
 from media_pipeline.signals import video_asset_published
 from media_pipeline.transcode import (
     TranscodeError,
     TranscodeInterrupted,
     build_command,
+    event_to_vod,
     master_playlist,
+    out_dir_prepare,
     plan_ladder,
+    preview_rung,
     run_ffmpeg,
+    sprite_make,
     thumbnails_vtt,
 )
 
@@ -93,6 +104,8 @@ def _lease_acquire(asset_id: int) -> str:
     )
     if not held:
         raise VideoAsset.DoesNotExist(f"video asset {asset_id} does not exist")
+    if held[0] is None:  # released between the two queries: try again shortly
+        raise LeaseHeld(1.0)
     raise LeaseHeld(max(1.0, (held[0] - now).total_seconds() + 1))
 
 
@@ -221,6 +234,24 @@ def video_asset_transcode(*, asset_id: int) -> VideoAsset:
         _lease_release(asset_id, token)
 
 
+def _discard(prefix: str) -> None:
+    """Remove a run's output; when the store is down, leave it to the next run."""
+    try:
+        media_storage.prefix_delete(prefix)
+    except media_storage.STORAGE_ERRORS:
+        logger.warning("could not remove %s", prefix, exc_info=True)
+
+
+def _stale_remove(asset: VideoAsset) -> None:
+    """Whatever an interrupted run left behind is never published: remove it."""
+    for stale in media_storage.stored_versions(asset.pk):
+        if stale != asset.published_version and stale != asset.last_version:
+            media_storage.prefix_delete(media_storage.version_prefix(asset.pk, stale))
+    media_storage.prefix_delete(media_storage.preview_root(asset.pk))
+    for work_dir in Path(settings.MEDIA_WORK_DIR).glob(f"asset-{asset.pk}-*"):
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
 def _transcode(asset: VideoAsset, token: str, probe: ProbeResult) -> VideoAsset:
     if asset.attempts >= settings.MEDIA_MAX_ATTEMPTS:
         return _fail(
@@ -228,12 +259,6 @@ def _transcode(asset: VideoAsset, token: str, probe: ProbeResult) -> VideoAsset:
             f"已尝试 {asset.attempts} 次仍未完成：{asset.error or '处理中断'} "
             "(gave up after the maximum number of attempts)",
         )
-    # Whatever an interrupted run left behind is never published: remove it.
-    for stale in media_storage.stored_versions(asset.pk):
-        if stale != asset.published_version:
-            media_storage.prefix_delete(media_storage.version_prefix(asset.pk, stale))
-    for work_dir in Path(settings.MEDIA_WORK_DIR).glob(f"asset-{asset.pk}-*"):
-        shutil.rmtree(work_dir, ignore_errors=True)
     asset.attempts += 1
     asset.last_version += 1
     asset.status = Status.TRANSCODING
@@ -244,13 +269,17 @@ def _transcode(asset: VideoAsset, token: str, probe: ProbeResult) -> VideoAsset:
     version = asset.last_version
     prefix = media_storage.version_prefix(asset.pk, version)
     try:
+        _stale_remove(asset)
         renditions = _render_and_store(asset, token, prefix, probe)
         return _publish(asset, token, version, renditions)
     except TranscodeInterrupted:
-        media_storage.prefix_delete(prefix)
+        # Another run holds the asset now: remove only what this one wrote.
+        _discard(prefix)
+        preview_discard(asset_id=asset.pk, version=version)
         raise
-    except (TranscodeError, OSError) as exc:
-        media_storage.prefix_delete(prefix)
+    except (TranscodeError, *media_storage.STORAGE_ERRORS) as exc:
+        _discard(prefix)
+        preview_discard(asset_id=asset.pk)
         logger.warning("video asset %s: transcode failed", asset.pk, exc_info=exc)
         reason = failure_reason(exc)
         if asset.attempts >= settings.MEDIA_MAX_ATTEMPTS:
@@ -272,20 +301,37 @@ def _render_and_store(
     work_root = Path(settings.MEDIA_WORK_DIR)
     work_root.mkdir(parents=True, exist_ok=True)
     plan = plan_ladder(probe)
+    preview = preview_rung(plan)
     with (
         media_storage.local_copy(asset.file.name) as source,
         tempfile.TemporaryDirectory(dir=work_root, prefix=f"asset-{asset.pk}-") as work,
     ):
         out_dir = Path(work)
-        for rung in plan.rungs:
-            (out_dir / rung.name).mkdir()
+        out_dir_prepare(plan, out_dir)
+        publisher = None
+        if preview is not None:
+            publisher = PreviewPublisher(
+                asset_id=asset.pk,
+                version=asset.last_version,
+                rung_dir=out_dir / preview.name,
+            )
         run_ffmpeg(
             build_command(
-                source=source, demuxer=probe.demuxer, plan=plan, out_dir=out_dir
+                source=source,
+                demuxer=probe.demuxer,
+                plan=plan,
+                out_dir=out_dir,
+                preview=preview and preview.name,
             ),
             duration=probe.duration,
             on_progress=progress,
+            on_tick=publisher and publisher.sync,
         )
+        sprite_make(plan, out_dir)
+        if publisher is not None:
+            publisher.sync(final=True)
+            playlist = out_dir / preview.playlist
+            playlist.write_text(event_to_vod(playlist.read_text()))
         if plan.has_video:
             (out_dir / "thumbnails.vtt").write_text(thumbnails_vtt(plan))
         (out_dir / media_storage.MASTER).write_text(master_playlist(plan))
@@ -334,7 +380,8 @@ def _publish(
         locked.save()
         transaction.on_commit(lambda: _published_send(locked))
     if previous is not None and previous != version:
-        media_storage.prefix_delete(media_storage.version_prefix(locked.pk, previous))
+        _discard(media_storage.version_prefix(locked.pk, previous))
+    preview_discard(asset_id=locked.pk)
     return locked
 
 

@@ -19,7 +19,13 @@ from media_pipeline.services import (
 )
 from media_pipeline.services.processing import _lease_acquire
 from media_pipeline.tasks import video_asset_transcode_task
-from media_pipeline.transcode import build_command, plan_ladder, run_ffmpeg
+from media_pipeline.transcode import (
+    build_command,
+    out_dir_prepare,
+    plan_ladder,
+    run_ffmpeg,
+)
+from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -82,9 +88,9 @@ def test_progress_is_reported_while_running(clips, tmp_path):
     source = clips.video(seconds=6.0, size="160x120")
     result = probe_file(source)
     plan = plan_ladder(result)
-    for rung in plan.rungs:
-        (tmp_path / rung.name).mkdir()
+    out_dir_prepare(plan, tmp_path)
     seen: list[int] = []
+    ticks: list[bool] = []
     args = build_command(
         source=source, demuxer=result.demuxer, plan=plan, out_dir=tmp_path
     )
@@ -96,9 +102,13 @@ def test_progress_is_reported_while_running(clips, tmp_path):
         args,
         duration=result.duration,
         on_progress=lambda percent: seen.append(percent) or True,
+        on_tick=lambda: ticks.append(True),
     )
     assert seen == sorted(seen) and 0 < max(seen) <= 99
-    assert len(seen) >= 2
+    # Reports start at once: no output of the run (poster, thumbnails) holds
+    # ffmpeg's first report back until the end, as a sprite tiled in the run did.
+    assert len(seen) >= 2 and min(seen) < 50
+    assert len(ticks) >= len(seen)
 
 
 def test_reprocess_publishes_a_new_version_and_removes_the_old(
@@ -202,3 +212,22 @@ def test_upload_through_service_is_processed_on_commit(
         )
     asset.refresh_from_db()
     assert asset.status == VideoAsset.Status.READY
+
+
+def test_a_lease_released_between_take_and_look_is_retried_shortly(monkeypatch):
+    """Two deliveries of one task: the take finds the lease held, and by the time
+    the run looks at its expiry the holder has released it (no expiry)."""
+    from django.db.models import QuerySet
+
+    asset = factories.video_asset(title="重复投递")
+    real_update = QuerySet.update
+
+    def held_then_released(self, **fields):
+        if fields.get("lease_token"):  # the take: the other run still holds it
+            return 0
+        return real_update(self, **fields)
+
+    monkeypatch.setattr(QuerySet, "update", held_then_released)
+    with pytest.raises(LeaseHeld) as raised:
+        _lease_acquire(asset.pk)
+    assert raised.value.retry_after == 1.0
