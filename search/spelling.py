@@ -86,7 +86,8 @@ def vocabulary_build(entries: Iterable[str]) -> Vocabulary:
     for entry in entries:
         folded = text.normalise(entry)
         vocabulary.add(folded.replace(" ", ""))
-        for word in text._query_words(folded):
+        # Words and their dictionary sub-words (党史 in 党史学习教育).
+        for word in dict.fromkeys(text.segment(folded).split()):
             if word != folded:
                 vocabulary.add(word)
     return vocabulary
