@@ -6,7 +6,8 @@ index holds nothing else), read once per state of the index. A query word that i
 neither among them nor found on its own is replaced by the nearest candidate:
 
 1. the same pinyin (党使 -> 党史, a homophone typed with an input method);
-2. one character different (two for words of five or more);
+2. one character different (two for words of five or more; none for words of
+   two characters, where that would be half the word);
 3. pinyin one letter different (dangshu -> 党史; initials too: dxsx -> 党史学习).
 
 Ties go to the candidate found in more documents.
@@ -113,7 +114,8 @@ def nearest(word: str, vocabulary: Vocabulary) -> str:
         full, _ = _pinyin(word)
         for candidate in vocabulary.by_pinyin.get(full, ()):
             consider(candidate, 0, abs(len(candidate) - len(word)))
-        if best is None:
+        # One character of two is too far (量子 is not 钉子): edits from three on.
+        if best is None and len(word) >= 3:
             limit = _limit(word)
             seen: set[str] = set()
             for char in set(word):
