@@ -342,6 +342,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "media_pipeline.tasks.tus_uploads_purge_expired_task",
         "schedule": 3600.0,
     },
+    "search-purge-query-log": {
+        "task": "search.tasks.search_query_log_purge_task",
+        "schedule": 86400.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -422,6 +426,8 @@ if ELASTICSEARCH_URL and urlsplit(ELASTICSEARCH_URL).scheme not in ("http", "htt
         f"ELASTICSEARCH_URL={ELASTICSEARCH_URL!r} is not an http(s) URL"
     )
 ELASTICSEARCH_INDEX = env_str("ELASTICSEARCH_INDEX", "dangke") or "dangke"
+# Days a logged search query (text, result count, time; never who) is kept.
+SEARCH_QUERY_LOG_RETENTION_DAYS = env_positive("SEARCH_QUERY_LOG_RETENTION_DAYS", 180)
 ELASTICSEARCH_ANALYZER = env_choice(
     "ELASTICSEARCH_ANALYZER", "cjk", ("cjk", "smartcn", "ik")
 )

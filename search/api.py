@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from dangke.api_errors import error_responses
-from search import selectors
+from search import selectors, services
 from search.backends.base import KINDS, FacetCount, SearchQuery
 from search.errors import QueryInvalid
 from search.schemas import (
@@ -62,8 +62,12 @@ def search_query(request: HttpRequest, filters: Query[SearchIn]):
             page_size=PAGE_SIZE,
         )
     )
+    if filters.page == 1:
+        services.search_query_record(query_text=text, results=results.total)
     return {
         "query": results.query,
+        "match": results.match,
+        "did_you_mean": results.did_you_mean,
         "total": results.total,
         "page": results.page,
         "page_size": results.page_size,

@@ -38,3 +38,21 @@ def mean_ndcg(
         for item in judgments
     }
     return sum(scores.values()) / len(scores), scores
+
+
+def hit(ranked_refs: list[str], relevant: dict[str, int], *, k: int = 10) -> bool:
+    """One of the query's best-graded documents is in the first ``k``."""
+    best = max(relevant.values())
+    return any(relevant.get(ref) == best for ref in ranked_refs[:k])
+
+
+def hit_rate(
+    search: Callable[[str], list[str]], judgments: list[dict], *, k: int = 10
+) -> tuple[float, list[str]]:
+    """The share of queries with a hit at ``k``, and the queries without one."""
+    misses = [
+        item["query"]
+        for item in judgments
+        if not hit(search(item["query"]), item["relevant"], k=k)
+    ]
+    return 1 - len(misses) / len(judgments), misses

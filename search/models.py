@@ -6,7 +6,9 @@ generated ``tsvector`` column with a GIN index on PostgreSQL. The model does not
 declare them, so the ORM never touches them.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 class SearchDocument(models.Model):
@@ -39,6 +41,8 @@ class SearchDocument(models.Model):
     summary_tokens = models.TextField(blank=True)
     meta_tokens = models.TextField(blank=True)
     body_tokens = models.TextField(blank=True)
+    # Character bigrams of the title, lecturers, topics and tags (partial words).
+    ngram_tokens = models.TextField(blank=True)
     indexed_at = models.DateTimeField("索引时间", auto_now=True)
 
     class Meta:
@@ -72,3 +76,55 @@ class SearchFacetValue(models.Model):
         indexes = [
             models.Index(fields=["facet", "value"], name="search_facet_value"),
         ]
+
+
+class SearchSynonym(models.Model):
+    """A group of terms that mean the same to members (农讲所 ↔ 农民运动讲习所):
+    a query for any of them finds every one, in both backends."""
+
+    terms = models.TextField(
+        "同义词组",
+        help_text="两个或更多意思相同的词，用逗号、顿号或换行分隔，"
+        "如：农讲所，农民运动讲习所",
+    )
+    note = models.CharField("备注", max_length=255, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        db_table = "search_synonym"
+        verbose_name = "检索同义词"
+        verbose_name_plural = "检索同义词"
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return "、".join(self.term_list)
+
+    @property
+    def term_list(self) -> list[str]:
+        from search.synonyms import synonym_terms_split
+
+        return synonym_terms_split(self.terms)
+
+    def clean(self) -> None:
+        from search.synonyms import synonym_terms_problem
+
+        problem = synonym_terms_problem(self.terms)
+        if problem:
+            raise ValidationError({"terms": problem})
+
+
+class SearchQueryLog(models.Model):
+    """One search as typed (normalised), how many results it had and when: never
+    who searched (no user, no address, no session)."""
+
+    query = models.CharField("查询词", max_length=100)
+    results = models.PositiveIntegerField("结果数")
+    searched_at = models.DateTimeField("检索时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        db_table = "search_query_log"
+        verbose_name = "检索日志"
+        verbose_name_plural = "检索日志"
+
+    def __str__(self) -> str:
+        return f"{self.query}（{self.results}）"

@@ -49,6 +49,12 @@ class SearchFacetsOut(Schema):
 
 class SearchResultsOut(Schema):
     query: str
+    match: str = Field(
+        description="all: every word matched; any: nothing had them all, the "
+        "closest results by any single word; suggestion: nothing matched, the "
+        "results for did_you_mean"
+    )
+    did_you_mean: str = Field(description="the query with its unknown words corrected")
     total: int
     page: int
     page_size: int

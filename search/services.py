@@ -7,7 +7,12 @@ import contextvars
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import IO
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from cms.models import CoursePage, Lecturer, MicroLessonPage, VRCoursewarePage
 from cms.selectors import (
@@ -16,8 +21,14 @@ from cms.selectors import (
     topic_course_links,
 )
 from dangke.progress import ProgressBar
-from search import documents
+from search import documents, text
 from search.backends import get_backend
+from search.models import SearchQueryLog, SearchSynonym
+from search.synonyms import (
+    DEMO_SYNONYMS,
+    synonym_terms_problem,
+    synonym_terms_split,
+)
 
 _sync_paused: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "search_sync_paused", default=False
@@ -131,3 +142,67 @@ def search_index_rebuild(*, stdout: IO[str] | None = None) -> int:
     if bar.done < bar.total:
         bar.advance(bar.total - bar.done, note=f"{count} documents")
     return count
+
+
+def search_query_record(*, query_text: str, results: int) -> None:
+    """Log one search: the normalised query, how many results, when. Never who
+    searched: no user, no address, no session."""
+    SearchQueryLog.objects.create(
+        query=text.normalise(query_text)[:100], results=max(0, results)
+    )
+
+
+def search_query_log_purge(*, days: int | None = None) -> int:
+    """Delete log rows older than ``days`` (default
+    ``SEARCH_QUERY_LOG_RETENTION_DAYS``); returns how many went."""
+    days = settings.SEARCH_QUERY_LOG_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = SearchQueryLog.objects.filter(searched_at__lt=cutoff).delete()
+    return deleted
+
+
+def search_synonyms_current() -> list[list[str]]:
+    """Every usable synonym group, as normalised terms."""
+    groups = (
+        synonym_terms_split(raw)
+        for raw in SearchSynonym.objects.order_by("pk").values_list("terms", flat=True)
+    )
+    return [group for group in groups if len(group) > 1]
+
+
+def search_synonyms_sync() -> int:
+    """Give the backend the current synonym groups (Elasticsearch keeps a copy in
+    its query analyzer; the database backend reads them per query). Returns how
+    many groups there are.
+
+    Raises whatever the search backend raises when it is unreachable.
+    """
+    groups = search_synonyms_current()
+    get_backend().synonyms_apply(groups)
+    return len(groups)
+
+
+def search_synonyms_load(*, lines: list[str] | None = None) -> int:
+    """Add the groups of ``lines`` (default: the demo dictionary,
+    ``search/synonyms.txt``; ``#`` starts a comment) that are not there yet, by
+    their set of terms; returns how many were added. Raises ``ValueError`` naming
+    the line of a group that is not usable."""
+    if lines is None:
+        lines = DEMO_SYNONYMS.read_text(encoding="utf-8").splitlines()
+    existing = {frozenset(group) for group in search_synonyms_current()}
+    added = 0
+    with transaction.atomic():
+        for number, line in enumerate(lines, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            problem = synonym_terms_problem(line)
+            if problem:
+                raise ValueError(f"synonyms line {number} ({line!r}): {problem}")
+            terms = frozenset(synonym_terms_split(line))
+            if terms in existing:
+                continue
+            SearchSynonym.objects.create(terms=line, note="演示同义词")
+            existing.add(terms)
+            added += 1
+    return added

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.models import Page, PageViewRestriction
@@ -12,6 +13,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from cms.models import Lecturer
 from media_pipeline.models import Subtitle, VideoAsset
 from search import tasks
+from search.models import SearchSynonym
 from search.services import (
     search_dependent_page_ids,
     search_lecturer_page_ids,
@@ -87,8 +89,21 @@ def subtitle_changed(sender, instance, **kwargs) -> None:
     _queue(tasks.search_video_lessons_sync_task, instance.asset_id)
 
 
+def synonyms_changed(sender, instance, **kwargs) -> None:
+    """An editor changed a synonym group: Elasticsearch's analyzer gets the new
+    groups (the database backend reads them per query)."""
+    if settings.SEARCH_BACKEND != "database":
+        transaction.on_commit(tasks.search_synonyms_sync_task.delay, robust=True)
+
+
 def connect() -> None:
     uid = "search"
+    for signal in (post_save, post_delete):
+        signal.connect(
+            synonyms_changed,
+            sender=SearchSynonym,
+            dispatch_uid=f"{uid}-synonyms-{signal is post_save}",
+        )
     page_published.connect(page_changed, dispatch_uid=f"{uid}-published")
     page_unpublished.connect(page_changed, dispatch_uid=f"{uid}-unpublished")
     post_page_move.connect(page_moved, dispatch_uid=f"{uid}-moved")

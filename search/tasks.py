@@ -71,3 +71,21 @@ def search_lecturer_sync_task(
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def search_video_lessons_sync_task(self, video_id: int) -> dict | None:
     return _run(self, services.search_video_lessons_sync, video_id=video_id)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def search_synonyms_sync_task(self) -> int | None:
+    try:
+        return services.search_synonyms_sync()
+    except Exception as exc:
+        if not is_transient(exc):
+            logger.exception("search: synonym sync failed; not retried")
+            return None
+        countdown = min(BACKOFF_MAX_SECONDS, 2 ** (self.request.retries + 1))
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task
+def search_query_log_purge_task() -> int:
+    """Daily (``CELERY_BEAT_SCHEDULE``): drop query log rows past the retention."""
+    return services.search_query_log_purge()

@@ -4,6 +4,8 @@ The query goes to the search backend as typed (it segments Chinese and matches
 pinyin and initials, so "dsxx" finds 党史学习…); the page validates what the search
 API validates (empty → an empty state, too long → a message), shows highlighted
 hits linking to their portal pages, facets as filter links with counts, and pages.
+When nothing has every word it says so and shows the closest results by any single
+word, or the results of the spelling suggestion ("did you mean"), labelled.
 Hits whose page is no longer live and public (an index not yet updated) are left
 out, so a title never leaks.
 """
@@ -30,6 +32,7 @@ from search.selectors import (
     search_run,
     search_text_clean,
 )
+from search.services import search_query_record
 from themes.rendering import render_portal
 
 MAX_FILTER_LENGTH = 200
@@ -214,9 +217,15 @@ def search_view(request: HttpRequest) -> HttpResponse:
             page_size=PAGE_SIZE,
         )
     )
+    if number == 1:
+        search_query_record(query_text=text, results=results.total)
     base = {"q": text, **filters}
     pages = min(MAX_PAGE, ceil(results.total / results.page_size))
     context.update(
+        did_you_mean=results.did_you_mean,
+        did_you_mean_url=_url({**filters, "q": results.did_you_mean})
+        if results.did_you_mean
+        else "",
         results=results,
         hits=_hit_rows(results.hits, request),
         facets=_facet_groups(results.facets, base),

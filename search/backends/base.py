@@ -77,6 +77,11 @@ class SearchResults:
     page_size: int
     hits: list[SearchHit]
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    # "all": every word matched; "any": nothing had them all, these are the
+    # closest results by any single word; "suggestion": nothing matched at all,
+    # these are the results for ``did_you_mean``.
+    match: str = "all"
+    did_you_mean: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,3 +127,16 @@ class SearchBackend(ABC):
     @abstractmethod
     def count(self) -> int:
         """How many documents the index holds."""
+
+    @abstractmethod
+    def vocabulary_stamp(self) -> tuple:
+        """Changes whenever the indexed documents change (cheap)."""
+
+    @abstractmethod
+    def vocabulary(self) -> Iterable[str]:
+        """Titles, lecturer names, topic titles and tags of the indexed documents:
+        what spelling help may suggest (live, public content only)."""
+
+    def synonyms_apply(self, groups: list[list[str]]) -> None:  # noqa: B027
+        """Make an index-side copy of the synonym groups current (the database
+        backend reads them at query time and needs nothing)."""

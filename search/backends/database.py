@@ -1,9 +1,13 @@
 """The default backend: full-text search in the project's own database.
 
-SQLite uses the FTS5 table of migration 0002 and ranks with bm25 (column weights
-title 10, pinyin 8, summary 4, lecturer/topic/tags 3, body 1); PostgreSQL uses the
-weighted ``tsvector`` column (A/B/C) with ``ts_rank``. Both see the same
-jieba-segmented tokens, at index time and at query time (``search.text``).
+SQLite uses the FTS5 table of migrations 0002/0003 and ranks with bm25 (column
+weights title 10, pinyin 8, summary 4, lecturer/topic/tags and their pinyin 3, body
+1, character bigrams 0.5); PostgreSQL uses the weighted ``tsvector`` column
+(A/B/C, bigrams D) with ``ts_rank``. Both see the same folded (simplified,
+half-width) jieba-segmented tokens, at index time and at query time
+(``search.text``). Whole words match in every column but the bigrams; a word's
+bigrams, as a phrase, only there, so partial words are found and rank below whole
+ones. The editors' synonyms are expanded when the query is parsed.
 """
 
 from __future__ import annotations
@@ -28,18 +32,27 @@ from search.backends.base import (
     Suggestion,
 )
 from search.models import SearchDocument, SearchFacetValue
+from search.synonyms import synonym_map
 
 BATCH = 500
 FACET_LIMIT = 20
 KIND_LABELS = dict(SearchDocument.Kind.choices)
-SQLITE_WEIGHTS = "10.0, 8.0, 4.0, 3.0, 1.0"
+SQLITE_WEIGHTS = "10.0, 8.0, 4.0, 3.0, 1.0, 0.2"
+WORD_COLUMNS = "{title_tokens pinyin_tokens summary_tokens meta_tokens body_tokens}"
+TITLE_COLUMNS = "{title_tokens pinyin_tokens}"
 
 
-def fts5_match(parsed: text.ParsedQuery, *, mode: str) -> str:
+def fts5_match(parsed: text.ParsedQuery, *, mode: str, title_only: bool = False) -> str:
     """An FTS5 MATCH expression; every token is a quoted string, never syntax."""
+    columns = TITLE_COLUMNS if title_only else WORD_COLUMNS
+
+    def quoted(value: str) -> str:
+        return '"' + value.replace('"', '""') + '"'
 
     def term(t: text.Term) -> str:
-        return '"' + t.text.replace('"', '""') + '"' + ("*" if t.prefix else "")
+        if t.ngram:
+            return "{ngram_tokens} : " + quoted(" ".join(text.bigrams(t.text)))
+        return f"{columns} : " + quoted(t.text) + ("*" if t.prefix else "")
 
     groups = [
         "("
@@ -52,15 +65,19 @@ def fts5_match(parsed: text.ParsedQuery, *, mode: str) -> str:
     return f" {mode.upper()} ".join(groups)
 
 
-def tsquery(parsed: text.ParsedQuery, *, mode: str, weights: str = "") -> str:
-    """A ``to_tsquery`` string; every token is a quoted lexeme, never syntax."""
+def tsquery(parsed: text.ParsedQuery, *, mode: str, weights: str = "ABC") -> str:
+    """A ``to_tsquery`` string; every token is a quoted lexeme, never syntax.
+    Whole words carry ``weights``; a word's bigrams are a phrase of weight D."""
+
+    def lexeme(value: str) -> str:
+        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
     def term(t: text.Term) -> str:
-        lexeme = t.text.replace("\\", "\\\\").replace("'", "''")
-        suffix = (":*" if t.prefix else "") + (weights if t.prefix else "")
-        if weights and not t.prefix:
-            suffix = ":" + weights
-        return f"'{lexeme}'{suffix}"
+        if t.ngram:
+            return (
+                "(" + " <-> ".join(f"{lexeme(b)}:D" for b in text.bigrams(t.text)) + ")"
+            )
+        return lexeme(t.text) + ":" + ("*" if t.prefix else "") + weights
 
     groups = [
         "("
@@ -75,17 +92,18 @@ def prefix_everything(parsed: text.ParsedQuery) -> text.ParsedQuery:
     groups = tuple(
         text.TermGroup(
             tuple(
-                tuple(text.Term(t.text, prefix=True) for t in alt)
+                tuple(t if t.ngram else text.Term(t.text, prefix=True) for t in alt)
                 for alt in g.alternatives
             )
         )
         for g in parsed.groups
     )
-    return text.ParsedQuery(groups=groups, marks=parsed.marks, pinyin=parsed.pinyin)
+    return text.ParsedQuery(groups, parsed.marks, parsed.pinyin, parsed.words)
 
 
 def document_row(doc: IndexDocument) -> tuple[SearchDocument, list[SearchFacetValue]]:
     """The unsaved row (with its tokens) and facet values for ``doc``."""
+    names = [*doc.lecturers, *(title for _, title in doc.topics), *doc.tags]
     row = SearchDocument(
         key=doc.key,
         kind=doc.kind,
@@ -101,8 +119,11 @@ def document_row(doc: IndexDocument) -> tuple[SearchDocument, list[SearchFacetVa
         title_tokens=text.segment(doc.title),
         pinyin_tokens=text.pinyin_tokens(doc.title),
         summary_tokens=text.segment(doc.summary),
-        meta_tokens=text.segment(doc.meta_text),
+        meta_tokens=" ".join(
+            filter(None, [text.segment(doc.meta_text), text.pinyin_of_names(names)])
+        ),
         body_tokens=text.segment(doc.body),
+        ngram_tokens=text.ngram_tokens(" ".join([doc.title, *names])),
     )
     facets = [
         SearchFacetValue(facet="topic", value=slug[:255], label=title[:255])
@@ -208,12 +229,10 @@ class DatabaseBackend(SearchBackend):
             "documents": indexed,
         }
 
-    def _match(self, parsed: text.ParsedQuery, mode: str, weights: str = ""):
+    def _match(self, parsed: text.ParsedQuery, mode: str, title_only: bool = False):
         """(FROM clause, WHERE clause, params, score expression, order)."""
         if self.vendor == "sqlite":
-            expression = fts5_match(parsed, mode=mode)
-            if weights:
-                expression = "{title_tokens pinyin_tokens} : (" + expression + ")"
+            expression = fts5_match(parsed, mode=mode, title_only=title_only)
             return (
                 "search_document_fts JOIN search_document d "
                 "ON d.id = search_document_fts.rowid",
@@ -223,7 +242,7 @@ class DatabaseBackend(SearchBackend):
                 [],
                 "ASC",
             )
-        expression = tsquery(parsed, mode=mode, weights=weights)
+        expression = tsquery(parsed, mode=mode, weights="A" if title_only else "ABC")
         return (
             "search_document d",
             "d.search_vector @@ to_tsquery('simple', %s)",
@@ -234,11 +253,13 @@ class DatabaseBackend(SearchBackend):
         )
 
     def _title_tier(self, parsed: text.ParsedQuery, mode: str) -> tuple[str, list]:
-        """1 when the title (or its pinyin) matches: such documents come first, as
-        bm25's whole-document length normalisation can otherwise put a short
-        document that mentions the words in its summary above a long one titled
-        with them."""
-        _, where, params, *_ = self._match(parsed, mode, weights="A")
+        """1 when the title (or its pinyin) has the words whole: such documents
+        come first, as bm25's whole-document length normalisation can otherwise put
+        a short document that mentions the words in its summary above a long one
+        titled with them; a part of a title word (bigrams) does not count."""
+        _, where, params, *_ = self._match(
+            parsed.without_ngrams(), mode, title_only=True
+        )
         if self.vendor == "sqlite":
             return (
                 "(CASE WHEN d.id IN (SELECT rowid FROM search_document_fts "  # noqa: S608
@@ -271,7 +292,7 @@ class DatabaseBackend(SearchBackend):
             return cursor.fetchall()
 
     def search(self, query: SearchQuery) -> SearchResults:
-        parsed = text.parse_query(query.text)
+        parsed = text.parse_query(query.text, synonyms=synonym_map())
         empty = SearchResults(query.text, 0, query.page, query.page_size, [], {})
         if parsed.is_empty:
             return empty
@@ -293,6 +314,7 @@ class DatabaseBackend(SearchBackend):
                 break
         else:
             return empty
+        match = "all" if mode == "and" or len(parsed.groups) == 1 else "any"
         sign = 1 if order == "ASC" else -1
         offset = (query.page - 1) * query.page_size
         ranked = heapq.nsmallest(
@@ -315,7 +337,13 @@ class DatabaseBackend(SearchBackend):
             )
         hits = self._hits([(row[0], row[3]) for row in ranked], parsed)
         return SearchResults(
-            query.text, len(matches), query.page, query.page_size, hits, facets
+            query.text,
+            len(matches),
+            query.page,
+            query.page_size,
+            hits,
+            facets,
+            match=match,
         )
 
     def _facets(self, counts, source, where, filters, params, filter_params):
@@ -395,7 +423,7 @@ class DatabaseBackend(SearchBackend):
             return []
         parsed = prefix_everything(parsed)
         source, where, params, score, score_params, order = self._match(
-            parsed, "and", weights="A"
+            parsed, "and", title_only=True
         )
         rows = self._fetch(
             f"SELECT d.title, d.kind, d.ref, d.detail_url, {score} AS score "  # noqa: S608
@@ -403,3 +431,26 @@ class DatabaseBackend(SearchBackend):
             score_params + params + [limit],
         )
         return [Suggestion(title, kind, ref, url) for title, kind, ref, url, _ in rows]
+
+    # --- spelling help ------------------------------------------------------------
+
+    def vocabulary_stamp(self) -> tuple:
+        row = self._fetch(
+            "SELECT COUNT(*), MAX(indexed_at), MAX(id) FROM search_document", []
+        )[0]
+        return (self.vendor, *(str(value) for value in row))
+
+    def vocabulary(self) -> Iterator[str]:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute("SELECT title, lecturers, tags FROM search_document")
+            while rows := cursor.fetchmany(2000):
+                for title, lecturers, tags in rows:
+                    yield title
+                    yield from filter(None, (lecturers or "").split("、"))
+                    yield from filter(None, (tags or "").split("、"))
+            cursor.execute(
+                "SELECT DISTINCT label FROM search_document_facet WHERE facet = %s",
+                ["topic"],
+            )
+            for (label,) in cursor.fetchall():
+                yield label

@@ -8,8 +8,17 @@ The Chinese analyzer is chosen by ``ELASTICSEARCH_ANALYZER``:
 - ``smartcn``: the ``analysis-smartcn`` plugin's tokenizer;
 - ``ik``: the IK plugin, ``ik_max_word`` at index time and ``ik_smart`` at query time.
 
-Pinyin is computed in Python (``search.text.pinyin_tokens``) and indexed with an
-edge n-gram analyzer, so no pinyin plugin is needed. Searches, suggestions, single
+Every analyzer starts with the ``dangke_script`` char filter: a ``mapping`` of
+traditional to simplified characters and phrases derived from OpenCC
+(``search.text.script_mappings``), the same conversion the database backend does in
+Python, so 黨史 finds 党史 and highlights stay on the stored text. The query-time
+analyzers end with a ``synonym_graph`` filter holding the editors' synonym groups
+(``search_synonyms_sync`` updates it: close, new settings, open). Titles and
+context (lecturers, topics, tags) have an ``ngram`` sub-field of character bigrams
+for partial words, boosted below whole words. Pinyin is computed in Python
+(``search.text.pinyin_tokens``) for titles (``pinyin``) and for lecturers, topics
+and tags (``context_pinyin``) and indexed with an edge n-gram analyzer, so no
+pinyin plugin is needed. Searches, suggestions, single
 writes and deletes go through the alias ``ELASTICSEARCH_INDEX``; a rebuild fills a
 new concrete index and switches the alias in one atomic ``update_aliases`` call.
 """
@@ -29,7 +38,9 @@ from elasticsearch.dsl import (
     Search,
     Text,
     analyzer,
+    char_filter,
     token_filter,
+    tokenizer,
 )
 
 from search import text
@@ -45,18 +56,28 @@ from search.backends.base import (
     Suggestion,
 )
 from search.models import SearchDocument
+from search.synonyms import es_rules, synonym_map
 
 TEXT_ANALYZER = "dangke_text"
 SEARCH_ANALYZER = "dangke_search"
 PINYIN_INDEX_ANALYZER = "dangke_pinyin_index"
 PINYIN_SEARCH_ANALYZER = "dangke_pinyin_search"
+NGRAM_ANALYZER = "dangke_ngram"
+SCRIPT_FILTER = "dangke_script"
+SYNONYM_FILTER = "dangke_synonyms"
 SEARCH_FIELDS = ["title^4", "summary^2", "context^1.5", "body"]
+NGRAM_FIELDS = ["title.ngram^0.8", "context.ngram^0.4"]
 FACET_SIZE = 20
+VOCABULARY_SIZE = 10_000
 KIND_LABELS = dict(SearchDocument.Kind.choices)
 
 
 def _chinese_text(**extra) -> Text:
     return Text(analyzer=TEXT_ANALYZER, search_analyzer=SEARCH_ANALYZER, **extra)
+
+
+def _ngram_text() -> Text:
+    return Text(analyzer=NGRAM_ANALYZER)
 
 
 class SearchEntry(Document):
@@ -66,12 +87,15 @@ class SearchEntry(Document):
     kind = Keyword()
     ref = Keyword()
     object_id = Integer()
-    title = _chinese_text(fields={"raw": Keyword()})
+    title = _chinese_text(fields={"raw": Keyword(), "ngram": _ngram_text()})
     pinyin = Text(
         analyzer=PINYIN_INDEX_ANALYZER, search_analyzer=PINYIN_SEARCH_ANALYZER
     )
+    context_pinyin = Text(
+        analyzer=PINYIN_INDEX_ANALYZER, search_analyzer=PINYIN_SEARCH_ANALYZER
+    )
     summary = _chinese_text()
-    context = _chinese_text()  # lecturers, topics and tags
+    context = _chinese_text(fields={"ngram": _ngram_text()})  # lecturers, topics, tags
     body = _chinese_text()
     lecturers = Keyword()
     topics = Keyword()  # topic slugs, for the filter
@@ -90,6 +114,9 @@ class SearchEntry(Document):
             object_id=doc.object_id,
             title=doc.title,
             pinyin=text.pinyin_tokens(doc.title),
+            context_pinyin=text.pinyin_of_names(
+                [*doc.lecturers, *(title for _, title in doc.topics), *doc.tags]
+            ),
             summary=doc.summary,
             context=doc.meta_text,
             body=doc.body,
@@ -102,30 +129,89 @@ class SearchEntry(Document):
         )
 
 
-def chinese_analyzers(kind: str) -> list:
-    """The index-time and query-time analyzers for ``ELASTICSEARCH_ANALYZER``."""
+def script_char_filter():
+    return char_filter(SCRIPT_FILTER, "mapping", mappings=list(text.script_mappings()))
+
+
+def synonym_filter(groups: list[list[str]]):
+    # Never empty (an empty synonyms list is refused); lenient: a rule the
+    # analyzer cannot parse is skipped instead of failing the index.
+    rules = es_rules(groups) or ["dangke, dangke"]
+    return token_filter(SYNONYM_FILTER, "synonym_graph", synonyms=rules, lenient=True)
+
+
+def chinese_analyzers(kind: str, synonyms: list[list[str]] | None = None) -> list:
+    """The index-time and query-time analyzers for ``ELASTICSEARCH_ANALYZER``; the
+    query-time one applies the synonym groups."""
+    script = script_char_filter()
+    synonym = synonym_filter(synonyms or [])
     if kind == "cjk":
         bigram = token_filter("dangke_bigram", "cjk_bigram", output_unigrams=True)
-        filters = ["cjk_width", "lowercase", bigram]
+        # Synonym rules are analysed by the filters before them, which must not
+        # stack tokens: bigrams only at query time (a lone character stays one).
+        query_bigram = token_filter("dangke_query_bigram", "cjk_bigram")
         return [
-            analyzer(TEXT_ANALYZER, tokenizer="standard", filter=filters),
-            analyzer(SEARCH_ANALYZER, tokenizer="standard", filter=filters),
+            analyzer(
+                TEXT_ANALYZER,
+                tokenizer="standard",
+                char_filter=[script],
+                filter=["cjk_width", "lowercase", bigram],
+            ),
+            analyzer(
+                SEARCH_ANALYZER,
+                tokenizer="standard",
+                char_filter=[script],
+                filter=["cjk_width", "lowercase", query_bigram, synonym],
+            ),
         ]
     if kind == "smartcn":
         return [
             analyzer(
-                TEXT_ANALYZER, tokenizer="smartcn_tokenizer", filter=["lowercase"]
+                TEXT_ANALYZER,
+                tokenizer="smartcn_tokenizer",
+                char_filter=[script],
+                filter=["lowercase"],
             ),
             analyzer(
-                SEARCH_ANALYZER, tokenizer="smartcn_tokenizer", filter=["lowercase"]
+                SEARCH_ANALYZER,
+                tokenizer="smartcn_tokenizer",
+                char_filter=[script],
+                filter=["lowercase", synonym],
             ),
         ]
     if kind == "ik":
         return [
-            analyzer(TEXT_ANALYZER, tokenizer="ik_max_word", filter=["lowercase"]),
-            analyzer(SEARCH_ANALYZER, tokenizer="ik_smart", filter=["lowercase"]),
+            analyzer(
+                TEXT_ANALYZER,
+                tokenizer="ik_max_word",
+                char_filter=[script],
+                filter=["lowercase"],
+            ),
+            analyzer(
+                SEARCH_ANALYZER,
+                tokenizer="ik_smart",
+                char_filter=[script],
+                filter=["lowercase", synonym],
+            ),
         ]
     raise ValueError(f"ELASTICSEARCH_ANALYZER={kind!r} is not one of cjk, smartcn, ik")
+
+
+def ngram_analyzer():
+    """Character bigrams of letters and digits (partial words: 明华 in 陈明华)."""
+    bigrams = tokenizer(
+        "dangke_bigrams",
+        "ngram",
+        min_gram=2,
+        max_gram=2,
+        token_chars=["letter", "digit"],
+    )
+    return analyzer(
+        NGRAM_ANALYZER,
+        tokenizer=bigrams,
+        char_filter=[script_char_filter()],
+        filter=["cjk_width", "lowercase"],
+    )
 
 
 def pinyin_analyzers() -> list:
@@ -138,14 +224,27 @@ def pinyin_analyzers() -> list:
     ]
 
 
-def index_definition(name: str, analyzer_kind: str) -> Index:
+def index_definition(
+    name: str, analyzer_kind: str, synonyms: list[list[str]] | None = None
+) -> Index:
     """A concrete index: settings, analysis and the ``SearchEntry`` mapping."""
     index = Index(name)
     index.settings(number_of_shards=1, number_of_replicas=0, max_ngram_diff=40)
-    for definition in chinese_analyzers(analyzer_kind) + pinyin_analyzers():
+    for definition in (
+        chinese_analyzers(analyzer_kind, synonyms)
+        + pinyin_analyzers()
+        + [ngram_analyzer()]
+    ):
         index.analyzer(definition)
     index.document(SearchEntry)
     return index
+
+
+def analysis_settings(analyzer_kind: str, synonyms: list[list[str]]) -> dict:
+    """The ``analysis`` settings alone (to update the synonyms of an index)."""
+    return index_definition("x", analyzer_kind, synonyms).to_dict()["settings"][
+        "analysis"
+    ]
 
 
 def _match_query(query_text: str, *, operator_and: bool) -> Q:
@@ -155,21 +254,38 @@ def _match_query(query_text: str, *, operator_and: bool) -> Q:
         query=query_text,
         fields=SEARCH_FIELDS,
         boost=2 if operator_and else 1,
+        _name="all" if operator_and else "any",
         **extra,
     )
+
+
+def pinyin_text(query_text: str) -> str:
+    """What the pinyin fields are asked: pinyin typed in pieces, with tones or in
+    capitals, joined and plain (``Dǎng shǐ`` -> ``dangshi``)."""
+    parsed = text.parse_query(query_text)
+    return " ".join(parsed.pinyin) or text.normalise(query_text)
 
 
 def search_body(query: SearchQuery, *, alias: str, client=None) -> Search:
     """The ``Search`` for a query: text (never parsed as syntax), filters, facets,
     highlights and the page."""
     query_text = text.normalise(query.text)
+    spelled = pinyin_text(query.text)
     search = Search(using=client, index=alias).query(
         Q(
             "bool",
             should=[
                 _match_query(query_text, operator_and=True),
                 _match_query(query_text, operator_and=False),
-                Q("match", pinyin={"query": query_text, "boost": 3}),
+                Q(
+                    "multi_match",
+                    query=query_text,
+                    fields=NGRAM_FIELDS,
+                    type="phrase",
+                    _name="partial",
+                ),
+                Q("match", pinyin={"query": spelled, "boost": 3, "_name": "all"}),
+                Q("match", context_pinyin={"query": spelled, "_name": "all"}),
             ],
             minimum_should_match=1,
         )
@@ -200,7 +316,7 @@ def search_body(query: SearchQuery, *, alias: str, client=None) -> Search:
         .highlight("title", number_of_fragments=0)
         .highlight("summary")
         .highlight("body")
-        .source(excludes=["pinyin", "context"])
+        .source(excludes=["pinyin", "context_pinyin", "context"])
         .extra(track_total_hits=True)
     )
     start = (query.page - 1) * query.page_size
@@ -216,7 +332,8 @@ def suggest_body(query_text: str, *, alias: str, limit: int, client=None) -> Sea
                 "bool",
                 should=[
                     Q("match_phrase_prefix", title={"query": query_text}),
-                    Q("match", pinyin={"query": query_text}),
+                    Q("match_phrase", **{"title.ngram": {"query": query_text}}),
+                    Q("match", pinyin={"query": pinyin_text(query_text)}),
                 ],
                 minimum_should_match=1,
             )
@@ -259,9 +376,24 @@ class ElasticsearchBackend(SearchBackend):
     # --- index management ---------------------------------------------------------
 
     def _new_index(self) -> str:
+        from search.services import search_synonyms_current
+
         name = f"{self.alias}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
-        index_definition(name, self.analyzer).create(using=self.client)
+        index_definition(name, self.analyzer, search_synonyms_current()).create(
+            using=self.client
+        )
         return name
+
+    def synonyms_apply(self, groups: list[list[str]]) -> None:
+        """Analysis settings change only on a closed index: close, update, open
+        (searches of the alias fail for that moment)."""
+        settings = {"analysis": analysis_settings(self.analyzer, groups)}
+        for name in self._aliased():
+            self.client.indices.close(index=name)
+            try:
+                self.client.indices.put_settings(index=name, settings=settings)
+            finally:
+                self.client.indices.open(index=name, wait_for_active_shards=1)
 
     def _aliased(self) -> list[str]:
         try:
@@ -352,11 +484,20 @@ class ElasticsearchBackend(SearchBackend):
 
     def search(self, query: SearchQuery) -> SearchResults:
         empty = SearchResults(query.text, 0, query.page, query.page_size, [], {})
-        parsed = text.parse_query(query.text)
+        # The analyzer applies the synonyms; here they only mark the highlights.
+        parsed = text.parse_query(query.text, synonyms=synonym_map())
         if parsed.is_empty or not self._aliased():
             return empty
         response = search_body(query, alias=self.alias, client=self.client).execute()
         hits = []
+        # The all-words clause is boosted: when the best hit does not have every
+        # word, none has, and these are the closest results by any word.
+        best = list(response)[:1]
+        match = (
+            "all"
+            if not best or "all" in (getattr(best[0].meta, "matched_queries", []) or [])
+            else "any"
+        )
         for hit in response:
             highlight = getattr(hit.meta, "highlight", None)
             fragments = highlight.to_dict() if highlight else {}
@@ -397,7 +538,41 @@ class ElasticsearchBackend(SearchBackend):
             facets_from(getattr(response, "aggregations", None))
             if query.facets
             else {},
+            match=match,
         )
+
+    # --- spelling help ------------------------------------------------------------
+
+    def vocabulary_stamp(self) -> tuple:
+        # A rebuild or a write changes the index's document count or its
+        # indexing counter.
+        if not self._aliased():
+            return ("empty",)
+        stats = self.client.indices.stats(index=self.alias, metric="indexing,docs")
+        total = stats["_all"]["primaries"]
+        return (
+            total["docs"]["count"],
+            total["indexing"]["index_total"],
+            total["indexing"]["delete_total"],
+        )
+
+    def vocabulary(self) -> Iterator[str]:
+        if not self._aliased():
+            return
+        search = Search(using=self.client, index=self.alias).extra(size=0)
+        for name, field in (
+            ("titles", "title.raw"),
+            ("lecturers", "lecturers"),
+            ("tags", "tags"),
+            ("topics", "topic_keys"),
+        ):
+            search.aggs.bucket(name, "terms", field=field, size=VOCABULARY_SIZE)
+        response = search.execute()
+        for name in ("titles", "lecturers", "tags"):
+            for bucket in getattr(response.aggregations, name).buckets:
+                yield str(bucket.key)
+        for bucket in response.aggregations.topics.buckets:
+            yield str(bucket.key).partition("|")[2]
 
     def suggest(self, text_: str, *, limit: int = 8) -> list[Suggestion]:
         if text.parse_query(text_).is_empty or not self._aliased():

@@ -45,9 +45,10 @@ def backend_name(request):
 
 @pytest.fixture(scope="module")
 def demo(backend_name, django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo content (no videos: lessons are text lessons), indexed."""
+    """The demo content (no videos: lessons are text lessons) and the demo synonym
+    dictionary, indexed."""
     from cms.demo import demo_content_load
-    from search.services import search_index_rebuild
+    from search.services import search_index_rebuild, search_synonyms_load
 
     media = tmp_path_factory.mktemp("demo-media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
@@ -55,6 +56,7 @@ def demo(backend_name, django_db_setup, django_db_blocker, tmp_path_factory):
         atomic.__enter__()
         try:
             demo_content_load(stdout=io.StringIO(), with_media=False)
+            search_synonyms_load()
             search_index_rebuild(stdout=io.StringIO())
             yield backend_name
         finally:

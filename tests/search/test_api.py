@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from search.backends.base import SearchQuery
+from search.selectors import search_run
 from tests.search.conftest import refs
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +36,20 @@ def test_one_character_query(demo, search_api):
     assert letters["title_highlight"] == "<mark>红</mark>色家书里的初心"
 
 
-@pytest.mark.parametrize("query", ["dangshi", "dsxx", "DangShi", "dangshixuexi"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "dangshi",
+        "dsxx",
+        "DangShi",
+        "dangshixuexi",
+        # typed in pieces, with tone marks or numbers, in capitals
+        "dang shi",
+        "Dǎng Shǐ",
+        "dang3shi3",
+        "DANG SHI",
+    ],
+)
 def test_pinyin_and_initials_find_party_history(demo, search_api, query):
     status, body = search_api(q=query)
     assert status == 200
@@ -232,3 +247,153 @@ def test_wagtail_admin_search_still_finds_demo_pages(demo, client):
     response = client.get("/admin/pages/search/", {"q": "广州起义的历史意义"})
     assert response.status_code == 200
     assert "广州起义的历史意义" in response.content.decode()
+
+
+# --- finding what members mean (issue 11) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "marked"),
+    [
+        ("黨史學習教育", "topic:party-history-education", "<mark>党史学习教育</mark>"),
+        ("廣州起義", "lesson:guangzhou-uprising", "<mark>广州起义</mark>"),
+        ("ＤＳＸＸ", "topic:party-history-education", "<mark>党史学习</mark>"),
+    ],
+)
+def test_traditional_and_full_width_queries(demo, search_api, query, expected, marked):
+    status, body = search_api(q=query)
+    assert status == 200 and body["match"] == "all"
+    item = next(i for i in body["items"] if i["ref"] == expected)
+    assert marked in item["title_highlight"]
+
+
+def test_highlights_mark_traditional_text_as_stored(demo):
+    from search.backends import get_backend
+    from search.backends.base import IndexDocument
+
+    get_backend().index(
+        [
+            IndexDocument(
+                key="page:990001",
+                kind="lesson",
+                ref="lesson:traditional-report",
+                object_id=990001,
+                title="越秀區黨建工作報告（繁體）",
+                summary="區委組織部編寫的黨建報告",
+            )
+        ]
+    )
+    try:
+        results = search_run(query=SearchQuery(text="党建报告"))
+        hit = next(h for h in results.hits if h.ref == "lesson:traditional-report")
+        assert (
+            hit.title_highlight
+            == "越秀區<mark>黨建</mark>工作<mark>報告</mark>（繁體）"
+        )
+        assert (
+            "<mark>黨建報告</mark>" in hit.snippet or "<mark>黨建</mark>" in hit.snippet
+        )
+    finally:
+        get_backend().delete(["page:990001"])
+
+
+def test_part_of_a_name_finds_it_whole_words_first(demo, search_api):
+    status, body = search_api(q="明华")
+    assert refs(body)[0] == "lecturer:陈明华"
+    assert body["items"][0]["title_highlight"] == "陈<mark>明华</mark>"
+    # A whole word outranks a part of one: 明华 is part of 陈明华 only, while
+    # 华南 is a whole word in the title of one lesson.
+    status, body = search_api(q="华南")
+    assert refs(body)[0] == "lesson:yang-paoan-pioneer"
+    status, body = search_api(q="匏安")
+    assert refs(body) == ["lesson:yang-paoan-pioneer"]
+
+
+def test_pinyin_of_tags_and_lecturer_names(demo, search_api):
+    assert refs(search_api(q="hongserenwu")[1])[0] == "lesson:yang-paoan-pioneer"
+    assert refs(search_api(q="chenminghua")[1])[0] == "lecturer:陈明华"
+    assert "lesson:red-family-letters" in refs(search_api(q="lixiangxinnian")[1])[:3]
+
+
+def test_synonyms_work_both_ways_and_follow_the_editors(demo, search_api):
+    from search.models import SearchSynonym
+
+    short = set(refs(search_api(q="农讲所")[1]))
+    assert {
+        "lesson:peasant-movement-institute",
+        "site:peasant-movement-institute",
+    } <= short
+    assert "lesson:third-congress-united-front" in refs(search_api(q="三大")[1])[:3]
+    assert refs(search_api(q="全总")[1])[0] == (
+        "site:all-china-federation-of-trade-unions-site"
+    )
+    status, body = search_api(q="农讲所")
+    site = next(
+        i for i in body["items"] if i["ref"] == "site:peasant-movement-institute"
+    )
+    assert "<mark>农民运动讲习所</mark>" in site["title_highlight"]
+    # An editor's new group applies to the next query, no reindex needed.
+    assert search_api(q="红色圣地")[1]["match"] != "all"
+    SearchSynonym.objects.create(terms="红色圣地，会址")
+    status, body = search_api(q="红色圣地")
+    assert body["match"] == "all" and "site:third-congress-site" in refs(body)
+
+
+def test_a_misspelling_gets_did_you_mean_and_its_results(demo, search_api):
+    status, body = search_api(q="党使")  # a homophone typed with an input method
+    assert body["match"] == "suggestion" and body["did_you_mean"] == "党史"
+    assert body["total"] > 0 and "topic:party-history-education" in refs(body)
+    status, body = search_api(q="dangshu")
+    assert body["did_you_mean"] == "党史"
+    status, body = search_api(q="杨匏按")
+    assert body["did_you_mean"] == "杨匏安"
+    assert refs(body)[0] == "lesson:yang-paoan-pioneer"
+
+
+def test_closest_results_by_any_word_are_labelled(demo, search_api):
+    status, body = search_api(q="广州起义 火星探测")
+    assert body["match"] == "any" and body["total"] > 0
+    assert refs(body)[0] in {
+        "lesson:guangzhou-uprising",
+        "site:guangzhou-uprising-cemetery",
+        "vr:vr-guangzhou-uprising",
+    }
+    status, body = search_api(q="广州起义")
+    assert body["match"] == "all" and body["did_you_mean"] == ""
+
+
+def test_nothing_near_is_an_honest_empty_answer(demo, search_api):
+    status, body = search_api(q="量子计算机")
+    assert status == 200
+    assert body["total"] == 0 and body["items"] == [] and body["did_you_mean"] == ""
+
+
+def test_suggestions_for_lecturers_and_topics(demo, search_api):
+    status, body = search_api("/api/v3/search/suggest", q="明华")
+    assert body["items"][0]["title"] == "陈明华"
+    assert body["items"][0]["type"] == "lecturer"
+    status, body = search_api("/api/v3/search/suggest", q="黨史")
+    assert "党史学习教育" in [item["title"] for item in body["items"]]
+    status, body = search_api("/api/v3/search/suggest", q="xue xi guan che")
+    assert body["items"][0]["type"] == "topic"
+
+
+def test_queries_are_logged_without_identity(
+    demo, client, search_api, django_user_model
+):
+    from search.models import SearchQueryLog
+
+    user = django_user_model.objects.create_user("member-log", password="x")
+    client.force_login(user)
+    SearchQueryLog.objects.all().delete()
+    search_api(q="黨史")
+    search_api(q="量子计算机")
+    search_api(q="党史", page=2)  # paging is not a new search
+    search_api("/api/v3/search/suggest", q="党")  # nor is typing
+    rows = list(SearchQueryLog.objects.order_by("pk").values())
+    assert [(r["query"], r["results"] > 0) for r in rows] == [
+        ("党史", True),
+        ("量子计算机", False),
+    ]
+    fields = {field.name for field in SearchQueryLog._meta.get_fields()}
+    assert fields == {"id", "query", "results", "searched_at"}

@@ -25,6 +25,7 @@ def test_default_cjk_analyzer_keeps_unigrams_for_one_character_queries():
     assert analysis["analyzer"]["dangke_text"] == {
         "type": "custom",
         "tokenizer": "standard",
+        "char_filter": ["dangke_script"],
         "filter": ["cjk_width", "lowercase", "dangke_bigram"],
     }
     assert analysis["filter"]["dangke_bigram"] == {
@@ -49,7 +50,10 @@ def test_mapping_uses_the_chinese_and_pinyin_analyzers():
     for field in ("title", "summary", "context", "body"):
         assert properties[field]["analyzer"] == "dangke_text"
         assert properties[field]["search_analyzer"] == "dangke_search"
-    assert properties["title"]["fields"] == {"raw": {"type": "keyword"}}
+    assert properties["title"]["fields"] == {
+        "raw": {"type": "keyword"},
+        "ngram": {"type": "text", "analyzer": "dangke_ngram"},
+    }
     assert properties["pinyin"] == {
         "type": "text",
         "analyzer": "dangke_pinyin_index",
@@ -99,10 +103,14 @@ def test_search_body_text_filters_facets_highlights_and_page():
         "fields": ["title^4", "summary^2", "context^1.5", "body"],
         "operator": "and",
         "boost": 2,
+        "_name": "all",
     }
     assert should[1]["multi_match"]["minimum_should_match"] == "60%"
     assert should[1]["multi_match"]["boost"] == 1
-    assert should[2] == {"match": {"pinyin": {"query": '党史 or "*"', "boost": 3}}}
+    # The pinyin fields get the query's letter words only.
+    assert should[3] == {
+        "match": {"pinyin": {"query": "or", "boost": 3, "_name": "all"}}
+    }
     assert body["query"]["bool"]["filter"] == [
         {"term": {"kind": "lesson"}},
         {"term": {"topics": "party-history-education"}},
@@ -125,6 +133,7 @@ def test_suggest_body():
     body = suggest_body("dsxx", alias="dangke", limit=5).to_dict()
     assert body["query"]["bool"]["should"] == [
         {"match_phrase_prefix": {"title": {"query": "dsxx"}}},
+        {"match_phrase": {"title.ngram": {"query": "dsxx"}}},
         {"match": {"pinyin": {"query": "dsxx"}}},
     ]
     assert body["size"] == 5
@@ -145,3 +154,90 @@ def test_unreachable_cluster_fails_the_start_up_check(settings):
     assert error.id == "search.E001" and "ELASTICSEARCH_URL" in error.msg
     settings.SEARCH_BACKEND = "database"
     assert elasticsearch_reachable() == []
+
+
+def test_every_analyzer_converts_traditional_to_simplified_like_opencc():
+    for kind in ("cjk", "smartcn", "ik"):
+        analysis = _analysis(kind)
+        for name in ("dangke_text", "dangke_search"):
+            assert analysis["analyzer"][name]["char_filter"] == ["dangke_script"]
+    script = _analysis("cjk")["char_filter"]["dangke_script"]
+    assert script["type"] == "mapping"
+    rules = set(script["mappings"])
+    # Characters, Hong Kong variants and OpenCC's phrases (乾隆 stays 乾隆).
+    assert {"黨=>党", "廣=>广", "義=>义", "綫=>线", "乾=>干", "乾隆=>乾隆"} <= rules
+    assert len(rules) > 4000
+    assert all(rule.count("=>") == 1 for rule in rules)
+
+
+def test_query_analyzer_applies_the_synonym_groups():
+    definition = index_definition(
+        "dangke-x", "cjk", [["农讲所", "农民运动讲习所"], ["三大", "中共三大"]]
+    ).to_dict()
+    analysis = definition["settings"]["analysis"]
+    assert analysis["filter"]["dangke_synonyms"] == {
+        "type": "synonym_graph",
+        "synonyms": ["农讲所, 农民运动讲习所", "三大, 中共三大"],
+        "lenient": True,
+    }
+    assert analysis["analyzer"]["dangke_search"]["filter"] == [
+        "cjk_width",
+        "lowercase",
+        "dangke_query_bigram",
+        "dangke_synonyms",
+    ]
+    # Index-time analysis never expands (synonyms change without a reindex).
+    assert "dangke_synonyms" not in analysis["analyzer"]["dangke_text"]["filter"]
+    assert analysis["filter"]["dangke_query_bigram"] == {"type": "cjk_bigram"}
+    for kind in ("smartcn", "ik"):
+        search = _analysis(kind)["analyzer"]["dangke_search"]
+        assert search["filter"][-1] == "dangke_synonyms"
+
+
+def test_ngram_and_pinyin_fields_for_partial_words_and_names():
+    definition = index_definition("dangke-x", "cjk").to_dict()
+    analysis = definition["settings"]["analysis"]
+    assert analysis["tokenizer"]["dangke_bigrams"] == {
+        "type": "ngram",
+        "min_gram": 2,
+        "max_gram": 2,
+        "token_chars": ["letter", "digit"],
+    }
+    assert analysis["analyzer"]["dangke_ngram"]["char_filter"] == ["dangke_script"]
+    properties = definition["mappings"]["properties"]
+    assert properties["context"]["fields"]["ngram"]["analyzer"] == "dangke_ngram"
+    assert properties["context_pinyin"]["analyzer"] == "dangke_pinyin_index"
+    entry = SearchEntry.from_document(
+        IndexDocument(
+            key="page:1",
+            kind="lesson",
+            ref="lesson:x",
+            object_id=1,
+            title="红色家书",
+            lecturers=("赵丽",),
+            tags=("理想信念",),
+        )
+    )
+    assert {"zhaoli", "zl", "lixiangxinnian", "lxxn"} <= set(
+        entry.context_pinyin.split()
+    )
+
+
+def test_search_body_joins_spaced_pinyin_and_names_its_clauses():
+    body = search_body(SearchQuery(text="Dǎng Shǐ"), alias="dangke").to_dict()
+    should = body["query"]["bool"]["should"]
+    assert should[3] == {
+        "match": {"pinyin": {"query": "dangshi", "boost": 3, "_name": "all"}}
+    }
+    assert should[4] == {
+        "match": {"context_pinyin": {"query": "dangshi", "_name": "all"}}
+    }
+    assert should[0]["multi_match"]["_name"] == "all"
+    assert should[1]["multi_match"]["_name"] == "any"
+    assert should[2]["multi_match"]["fields"] == [
+        "title.ngram^0.8",
+        "context.ngram^0.4",
+    ]
+    assert should[2]["multi_match"]["type"] == "phrase"
+    body = search_body(SearchQuery(text="黨史"), alias="dangke").to_dict()
+    assert body["query"]["bool"]["should"][0]["multi_match"]["query"] == "党史"

@@ -163,3 +163,61 @@ def test_paging(client, home_page):
 )
 def test_only_marks_survive_in_highlights(raw, html):
     assert marked_html(raw) == html
+
+
+# --- issue 11: never a blank page, and nothing private through the help ---------
+
+
+def test_traditional_query_finds_and_marks_the_stored_text(client, content):
+    body = client.get("/search/", {"q": "黨史學習教育"}).content.decode()
+    assert content["lesson"].url in body
+    assert "<mark>党史学习教育</mark>" in body
+
+
+def test_did_you_mean_is_labelled_with_its_results(client, content):
+    response = client.get("/search/", {"q": "党使"})
+    body = response.content.decode()
+    assert "没有找到与“党使”相关的内容" in body
+    assert "您是不是要找：" in body and "data-did-you-mean" in body
+    assert "/search/?q=%E5%85%9A%E5%8F%B2" in body  # 党史
+    assert content["lesson"].url in body
+
+
+def test_closest_results_by_any_word_are_labelled(client, content):
+    body = client.get("/search/", {"q": "党史 火星探测"}).content.decode()
+    assert "没有同时包含“党史 火星探测”全部词语的内容" in body
+    assert "包含其中任一词语的最接近结果" in body and "data-closest" in body
+    assert content["lesson"].url in body
+    body = client.get("/search/", {"q": "党使学习教育"}).content.decode()
+    assert "您是不是要找：" in body and "党史 学习教育" in body
+
+
+def test_nothing_near_still_offers_a_way_on(client, content):
+    body = client.get("/search/", {"q": "量子计算机"}).content.decode()
+    assert "没有找到与“量子计算机”相关的内容" in body
+    assert "浏览全部专题和课程" in body
+
+
+@pytest.mark.parametrize("query", ["草稿课", "党史草搞课", "内部课", "党史内布课"])
+def test_drafts_and_restricted_pages_never_leak_through_search_help(
+    client, content, query
+):
+    page = client.get("/search/", {"q": query}).content.decode()
+    assert "草稿" not in page.replace(query, "") and "内部课" not in page.replace(
+        query, ""
+    )
+    api = client.get("/api/v3/search/", {"q": query}).json()
+    shown = [api["did_you_mean"]] + [item["title"] for item in api["items"]]
+    assert not any("草稿" in s or "内部" in s for s in shown), shown
+    for prefix in ("党史", "dangshi", query[:2]):
+        items = client.get("/api/v3/search/suggest", {"q": prefix}).json()["items"]
+        assert not any("草稿" in i["title"] or "内部" in i["title"] for i in items)
+
+
+def test_a_page_search_is_logged_once_without_who(client, content, django_user_model):
+    from search.models import SearchQueryLog
+
+    client.force_login(django_user_model.objects.create_user("reader", password="x"))
+    client.get("/search/", {"q": "党史"})
+    client.get("/search/", {"q": "党史", "page": 2})
+    assert list(SearchQueryLog.objects.values_list("query", "results")) == [("党史", 2)]

@@ -9,6 +9,15 @@ function debounce(fn, ms) {
   };
 }
 
+const KIND_LABELS = {
+  lesson: "微党课",
+  course: "课程",
+  topic: "专题",
+  lecturer: "讲师",
+  vr: "VR 课件",
+  site: "现场教学点",
+};
+
 function wireSuggestions(input) {
   const list = document.getElementById(input.getAttribute("aria-controls"));
   if (!list) return;
@@ -26,6 +35,12 @@ function wireSuggestions(input) {
         const a = document.createElement("a");
         a.href = `/search/?q=${encodeURIComponent(item.title)}`;
         a.textContent = item.title;
+        if (KIND_LABELS[item.type]) {
+          const kind = document.createElement("span");
+          kind.className = "suggestion-kind";
+          kind.textContent = ` · ${KIND_LABELS[item.type]}`;
+          a.append(kind);
+        }
         a.id = `${list.id}-${index}`;
         a.setAttribute("role", "option");
         li.append(a);
