@@ -155,13 +155,7 @@ ROWS: list[Row] = [
     api("snippets_detail", "GET", "/snippets/cms.Lecturer/{lecturer_profile}/", but(403, anonymous=401, lecturer=200, editor=200, superuser=200)),
     api("snippets_update", "PATCH", "/snippets/cms.Lecturer/{lecturer_profile}/", but(403, anonymous=401, lecturer=200, editor=200, superuser=200), body={"name": "改名"}),
     api("snippets_delete", "DELETE", "/snippets/cms.Lecturer/{lecturer_profile}/", but(403, anonymous=401, editor=204, superuser=204)),
-    api("snippets_revisions_list", "GET", "/snippets/cms.Lecturer/{lecturer_profile}/revisions/", but(422, anonymous=401)),
-    api("snippets_revisions_detail", "GET", "/snippets/cms.Lecturer/{lecturer_profile}/revisions/1/", but(422, anonymous=401)),
     api("snippets_actions_delete", "DELETE", "/snippets/cms.Lecturer/{lecturer_profile}/actions/delete/", but(403, anonymous=401, editor=204, superuser=204)),
-    api("snippets_actions_publish", "POST", "/snippets/cms.Lecturer/{lecturer_profile}/actions/publish/", but(422, anonymous=401)),
-    api("snippets_actions_unpublish", "POST", "/snippets/cms.Lecturer/{lecturer_profile}/actions/unpublish/", but(422, anonymous=401)),
-    api("snippets_actions_revert", "POST", "/snippets/cms.Lecturer/{lecturer_profile}/actions/revert/", but(422, anonymous=401), body={"revision_id": 1}),
-    api("snippets_actions_copy_for_translation", "POST", "/snippets/cms.Lecturer/{lecturer_profile}/actions/copy_for_translation/", but(422, anonymous=401), body={"locale": "en"}),
     # --- lecturers -----------------------------------------------------------------------
     api("lecturers_list", "GET", "/lecturers/", every(200)),
     api("lecturers_detail", "GET", "/lecturers/{lecturer_profile}/", every(200)),
@@ -174,6 +168,10 @@ ROWS: list[Row] = [
         HTTP_TUS_RESUMABLE="1.0.0"),
     api("media_assets_detail", "GET", "/media/assets/{public_asset}/", but(404, anonymous=401, editor=200, superuser=200)),
     api("media_assets_detail", "GET", "/media/assets/{lecturer_asset}/", but(404, anonymous=401, lecturer=200, editor=200, superuser=200)),
+    # Published assets have no transcode in progress: nobody gets a preview (who may
+    # see one while it runs is tested in tests/media_pipeline/test_preview.py).
+    api("media_assets_preview", "GET", "/media/assets/{public_asset}/preview/", but(404, anonymous=401)),
+    api("media_assets_preview", "GET", "/media/assets/{lecturer_asset}/preview/", but(404, anonymous=401)),
     Row("api", "media_subtitles_create", "POST", "/api/v3/media/assets/{lecturer_asset}/subtitles/",
         but(404, anonymous=401, lecturer=201, editor=201, superuser=201), form={"file": "{vtt}"}),
     # --- learning ------------------------------------------------------------------------
