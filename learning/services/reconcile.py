@@ -138,10 +138,11 @@ def _year_credit_differences() -> list[RollupDifference]:
 
 def rollups_differences() -> list[RollupDifference]:
     """What the stored roll-ups get wrong, against a recomputation from the member
-    records, read in one snapshot (REPEATABLE READ on PostgreSQL) so concurrent
-    completions never show as differences. Raises nothing."""
+    records, read in one snapshot (REPEATABLE READ on PostgreSQL, unless called
+    inside a transaction) so concurrent completions never show as differences. Raises nothing."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         expected = rollups_recompute()
