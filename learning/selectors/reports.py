@@ -18,11 +18,13 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    F,
     FilteredRelation,
     OuterRef,
     Q,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
@@ -36,6 +38,7 @@ from learning.models import (
     CourseCompletion,
     CreditRecord,
     Member,
+    MemberYearCredit,
     Organisation,
     OrganisationTally,
     TopicCompletion,
@@ -315,7 +318,7 @@ def _record_figures(
     return counts, done, hours
 
 
-def _laggard_rows(queryset, window: slice) -> list[dict[str, Any]]:
+def _laggard_dicts(rows) -> list[dict[str, Any]]:
     return [
         {
             "member_id": row["pk"],
@@ -324,19 +327,26 @@ def _laggard_rows(queryset, window: slice) -> list[dict[str, Any]]:
             "member_type": row["member_type"],
             "credit_hours": row["hours"],
         }
-        for row in queryset.order_by(
-            "hours", "organisation__path", "name", "pk"
-        ).values("pk", "name", "organisation__name", "member_type", "hours")[window]
+        for row in rows
     ]
 
 
-def _laggards(*, members, course, topic, year: int, window: slice):
-    """The laggards page, with each member's 学时 from the yearly roll-up."""
-    members = members.annotate(
-        this_year=FilteredRelation("year_credits", condition=Q(year_credits__year=year))
-    ).annotate(
-        hours=Coalesce("this_year__hours", Decimal("0"), output_field=HOURS_FIELD)
+LAGGARD_ORDER = ("hours", "organisation__path", "name", "pk")
+LAGGARD_FIELDS = ("pk", "name", "organisation__name", "member_type", "hours")
+
+
+def _laggard_rows(queryset, window: slice) -> list[dict[str, Any]]:
+    return _laggard_dicts(
+        queryset.order_by(*LAGGARD_ORDER).values(*LAGGARD_FIELDS)[window]
     )
+
+
+def _laggards(*, members, course, topic, year: int, window: slice):
+    """The laggards page, with each member's 学时 from the yearly roll-up.
+
+    Fewest 学时 first means those with none first: they are read in tree order
+    (which an index walk yields without sorting the whole subtree), and only when
+    the page reaches past them are the others read, by their hours."""
     if course is not None:
         members = members.exclude(
             Exists(
@@ -347,13 +357,38 @@ def _laggards(*, members, course, topic, year: int, window: slice):
         members = members.exclude(
             Exists(TopicCompletion.objects.filter(member=OuterRef("pk"), topic=topic))
         )
-    else:
+    short = Q()
+    if course is None and topic is None:
         rule = credit_rule()
         short = Q(pk__in=[])
         for member_type in MemberType.values:
             short |= Q(member_type=member_type, hours__lt=rule.target_for(member_type))
-        members = members.filter(short)
-    return _laggard_rows(members, window)
+    positive = MemberYearCredit.objects.filter(
+        member=OuterRef("pk"), year=year, hours__gt=0
+    )
+    none_yet = (
+        members.exclude(Exists(positive))
+        .annotate(hours=Value(Decimal("0"), output_field=HOURS_FIELD))
+        .filter(short)
+        .order_by("organisation__path", "name", "pk")
+        .values(*LAGGARD_FIELDS)
+    )
+    rows = list(none_yet[: window.stop])
+    if len(rows) >= window.stop:
+        return _laggard_dicts(rows[window.start :])
+    some = (
+        members.annotate(
+            this_year=FilteredRelation(
+                "year_credits", condition=Q(year_credits__year=year)
+            )
+        )
+        .filter(this_year__hours__gt=0)
+        .annotate(hours=F("this_year__hours"))
+        .filter(short)
+    )
+    skip = len(rows)
+    rest = slice(max(0, window.start - skip), window.stop - skip)
+    return _laggard_dicts(rows[window.start :]) + _laggard_rows(some, rest)
 
 
 def _laggards_from_records(*, members, course, topic, year: int, window: slice):

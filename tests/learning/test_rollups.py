@@ -146,6 +146,21 @@ def test_reports_from_rollups_equal_reports_from_records(world, tree):
     pairs = _all_reports(world)
     for from_rollups, from_records in pairs:
         assert from_rollups == from_records
+    # Laggards paged across those without 学时 and those with some.
+    for kwargs in ({"course": world["course"]}, {"year": NOW.year}):
+        for offset, limit in ((0, 2), (3, 4), (6, 9), (1, 30)):
+            pages = [
+                selectors.report_build(
+                    organisation=tree["district"], laggards_offset=offset,
+                    laggards_limit=limit, from_records=raw, **kwargs,
+                ).laggards
+                for raw in (False, True)
+            ]  # fmt: skip
+            assert pages[0] == pages[1]
+    laggards = selectors.report_build(
+        organisation=tree["district"], laggards_limit=1000
+    ).laggards
+    assert {row["credit_hours"] > 0 for row in laggards} == {True, False}
     district = {
         kind: selectors.report_build(organisation=tree["district"], **kwargs).total
         for kind, kwargs in (("course", {"course": world["course"]}), ("year", {}))
