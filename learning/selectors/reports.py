@@ -341,28 +341,40 @@ def _laggard_rows(queryset, window: slice) -> list[dict[str, Any]]:
     )
 
 
+def _not_completed(members, *, course, topic):
+    """Members in scope who have not completed the course or topic (an anti-join)."""
+    if course is not None:
+        return members.exclude(
+            Exists(
+                CourseCompletion.objects.filter(member=OuterRef("pk"), course=course)
+            )
+        )
+    if topic is not None:
+        return members.exclude(
+            Exists(TopicCompletion.objects.filter(member=OuterRef("pk"), topic=topic))
+        )
+    return members
+
+
+def _short_of_target_q(*, course, topic) -> Q:
+    """For the year report: the annotated ``hours`` are below the type's target."""
+    if course is not None or topic is not None:
+        return Q()
+    rule = credit_rule()
+    short = Q(pk__in=[])
+    for member_type in MemberType.values:
+        short |= Q(member_type=member_type, hours__lt=rule.target_for(member_type))
+    return short
+
+
 def _laggards(*, members, course, topic, year: int, window: slice):
     """The laggards page, with each member's 学时 from the yearly roll-up.
 
     Fewest 学时 first means those with none first: they are read in tree order
     (which an index walk yields without sorting the whole subtree), and only when
     the page reaches past them are the others read, by their hours."""
-    if course is not None:
-        members = members.exclude(
-            Exists(
-                CourseCompletion.objects.filter(member=OuterRef("pk"), course=course)
-            )
-        )
-    elif topic is not None:
-        members = members.exclude(
-            Exists(TopicCompletion.objects.filter(member=OuterRef("pk"), topic=topic))
-        )
-    short = Q()
-    if course is None and topic is None:
-        rule = credit_rule()
-        short = Q(pk__in=[])
-        for member_type in MemberType.values:
-            short |= Q(member_type=member_type, hours__lt=rule.target_for(member_type))
+    members = _not_completed(members, course=course, topic=topic)
+    short = _short_of_target_q(course=course, topic=topic)
     positive = MemberYearCredit.objects.filter(
         member=OuterRef("pk"), year=year, hours__gt=0
     )
@@ -393,16 +405,17 @@ def _laggards(*, members, course, topic, year: int, window: slice):
 
 def _laggards_from_records(*, members, course, topic, year: int, window: slice):
     """The laggards page, with each member's 学时 summed from the credit records."""
-    laggard_qs = members.exclude(_completed_q(course=course, topic=topic, year=year))
     year_hours = (
         CreditRecord.objects.filter(year=year, member_id=OuterRef("pk"))
         .values("member_id")
         .annotate(total=Sum("hours"))
         .values("total")
     )
-    return _laggard_rows(
-        laggard_qs.annotate(
+    laggards = (
+        _not_completed(members, course=course, topic=topic)
+        .annotate(
             hours=Coalesce(Subquery(year_hours, output_field=HOURS_FIELD), Decimal("0"))
-        ),
-        window,
+        )
+        .filter(_short_of_target_q(course=course, topic=topic))
     )
+    return _laggard_rows(laggards, window)
