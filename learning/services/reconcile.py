@@ -201,6 +201,10 @@ def rollups_rebuild() -> None:
             ),
             batch_size=5000,
         )
+        if connection.vendor == "postgresql":
+            # Fresh statistics, so the planner knows the rebuilt tables' sizes.
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {tally}, {t['myc']}")
 
 
 def rollups_targets_refresh() -> None:
