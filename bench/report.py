@@ -1,17 +1,29 @@
-"""Coverage report at district scale: 73,000 members in 3,000 organisations with
-1,000,000 lesson progress rows in PostgreSQL.
+"""Coverage reports at district or city scale in PostgreSQL.
 
-Creates a database of its own, migrates it, builds the data with set-based SQL, then
-times the district-level course coverage report with its drill-down per sub-district
-(``learning.selectors.report_build``), a drill-down one level lower, and the year
-report. The baseline for the ratio is a plain full count of the progress rows in the
-same database. Prints one JSON line last:
+SCALE=district (default): 73,000 members in 3,000 organisations (district → 18
+sub-districts → 222 communities → branches), 1,000,000 lesson progress rows.
+SCALE=city: 730,000 members in 30,000 organisations (city → 11 districts → 198
+sub-districts → 2,442 communities → branches), 10,000,000 progress rows.
 
-    {"bench":"report","seconds":..,"drilldown_seconds":..,"year_seconds":..,
-     "baseline_seconds":..,"ratio":..,"members":..,"organisations":..,"progress_rows":..}
+Creates a database of its own, migrates it, builds the data in the database
+(``INSERT … SELECT`` over ``generate_series``, in chunks under a progress bar on
+standard error), builds the report roll-ups from the records
+(``learning.services.rollups_rebuild``, timed), then times the top-level course
+coverage report with its per-child figures and laggards
+(``learning.selectors.report_build``), a drill-down one level lower and the year
+report, all from the roll-ups. The baseline is the same top-level report computed from
+the member records (``from_records=True``); the bench checks both give the same
+report. Prints one JSON line last:
 
-Environment: BENCH_DATABASE_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/
-postgres), BENCH_REPEAT (3: the median of that many runs is reported).
+    {"bench":"report","scale":..,"seconds":..,"drilldown_seconds":..,"year_seconds":..,
+     "baseline_seconds":..,"ratio":..,"members":..,"organisations":..,
+     "progress_rows":..,...}
+
+Environment: SCALE (district | city), BENCH_DATABASE_ADMIN_URL (default
+postgres://postgres@127.0.0.1:5432/postgres), BENCH_REPEAT (3: the median of that
+many runs is reported), BENCH_KEEP=1 (keep the database, named
+BENCH_DATABASE_NAME or bench_report_<scale>, and reuse it on the next run instead of
+building it again), BENCH_DATABASE_NAME.
 """
 
 from __future__ import annotations
@@ -23,34 +35,38 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SUBDISTRICTS = 18
-COMMUNITIES = 222
-ORGANISATIONS = 3000
-MEMBERS = 73_000
+sys.path.insert(0, str(ROOT))
+
+from bench.common import admin_execute, progress  # noqa: E402 (after the path is set)
+
 LESSONS = 14
+STEPS = 10
 
 
-def progress(label: str, done: int, total: int) -> None:
-    width = 30
-    filled = int(width * done / total)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {label:<40}")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+@dataclass(frozen=True)
+class Scale:
+    top_kind: str
+    top_name: str
+    districts: int  # children of the top node that are districts (0: top is one)
+    subdistricts: int
+    communities: int
+    organisations: int
+    members: int
+    chunks: int  # progress rows are inserted in this many chunks
 
 
-def admin_execute(admin_url: str, sql: str) -> None:
-    import psycopg
+SCALES = {
+    "district": Scale("district", "区委", 0, 18, 222, 3_000, 73_000, 10),
+    "city": Scale("district", "市委", 11, 198, 2_442, 30_000, 730_000, 40),
+}
 
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql)
 
-
-def build_organisations() -> None:
+def build_organisations(scale: Scale) -> None:
     from learning.models import Organisation, path_segment
 
     rows = []
@@ -62,7 +78,7 @@ def build_organisations() -> None:
         rows.append(
             Organisation(
                 pk=pk,
-                code=f"O{pk:05d}",
+                code=f"O{pk:06d}",
                 name=name,
                 kind=kind,
                 parent_id=parent,
@@ -71,29 +87,49 @@ def build_organisations() -> None:
             )  # fmt: skip
         )
 
-    add(1, None, "district", "区委")
-    for s in range(SUBDISTRICTS):
-        add(2 + s, 1, "subdistrict", f"街道 {s + 1}")
-    first_community = 2 + SUBDISTRICTS
-    for c in range(COMMUNITIES):
-        add(first_community + c, 2 + c % SUBDISTRICTS, "community", f"社区 {c + 1}")
-    first_branch = first_community + COMMUNITIES
-    for b in range(ORGANISATIONS - first_branch + 1):
-        add(first_branch + b, first_community + b % COMMUNITIES, "branch", f"支部 {b}")
-    Organisation.objects.bulk_create(rows, batch_size=1000)
+    add(1, None, scale.top_kind, scale.top_name)
+    next_pk = 2
+    parents = [1]
+    if scale.districts:
+        parents = list(range(next_pk, next_pk + scale.districts))
+        for n, pk in enumerate(parents):
+            add(pk, 1, "district", f"区 {n + 1}")
+        next_pk += scale.districts
+    level = [
+        (scale.subdistricts, "subdistrict", "街道"),
+        (scale.communities, "community", "社区"),
+    ]
+    for count, kind, label in level:
+        first = next_pk
+        for n in range(count):
+            add(first + n, parents[n % len(parents)], kind, f"{label} {n + 1}")
+        parents = list(range(first, first + count))
+        next_pk += count
+    for n in range(scale.organisations - next_pk + 1):
+        add(next_pk + n, parents[n % len(parents)], "branch", f"支部 {n + 1}")
+    Organisation.objects.bulk_create(rows, batch_size=2000)
 
 
-def build_people_and_progress(lesson_ids: list[int], course_id: int) -> int:
+def build_people_and_progress(
+    scale: Scale, lesson_ids: list[int], course_id: int, step: int
+) -> int:
     from django.db import connection
+    from django.db.models import Count, Min
     from django.utils import timezone
 
+    from learning.models import Organisation
+
     year = timezone.localdate().year
-    first_branch = 2 + SUBDISTRICTS + COMMUNITIES
-    branches = ORGANISATIONS - first_branch + 1
+    # Branches have consecutive ids (build_organisations); members go round them.
+    branches = Organisation.objects.filter(kind="branch").aggregate(
+        first=Min("pk"), count=Count("pk")
+    )
+    first_branch, count = branches["first"], branches["count"]
     with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('learning_organisation', 'id'), %s)",
-            [ORGANISATIONS],
+            [scale.organisations],
         )
         cursor.execute(
             """
@@ -102,7 +138,7 @@ def build_people_and_progress(lesson_ids: list[int], course_id: int) -> int:
             SELECT '!', false, 'm' || g, '', '', '', false, true, now()
             FROM generate_series(1, %s) AS g
             """,
-            [MEMBERS],
+            [scale.members],
         )
         cursor.execute(
             """
@@ -113,26 +149,33 @@ def build_people_and_progress(lesson_ids: list[int], course_id: int) -> int:
                      WHEN u.id %% 11 = 0 THEN 'mobile' ELSE 'regular' END
             FROM auth_user u WHERE u.username LIKE 'm%%'
             """,
-            [first_branch, branches],
+            [first_branch, count],
         )
-        progress("1,000,000 progress rows", 4, 8)
-        cursor.execute(
-            """
-            INSERT INTO learning_lessonprogress (member_id, lesson_id, intervals,
-                watched_seconds, duration, position, completed_at, completed_via,
-                playbacks, credit_allowance, allowance_stamp, version, updated_at)
-            SELECT m.id, l.id, '[[0, 600]]', 600, 600, 600,
-                CASE WHEN m.id %% 10 < 7 OR (m.id + l.n) %% 3 = 0 THEN now() END,
-                CASE WHEN m.id %% 10 < 7 OR (m.id + l.n) %% 3 = 0 THEN 'online'
-                     ELSE '' END,
-                '{}', 0, NULL, 1, now()
-            FROM learning_member m
-            CROSS JOIN unnest(%s::bigint[]) WITH ORDINALITY AS l(id, n)
-            WHERE (m.id * 7 + l.n) %% 100 < 98
-            """,
-            [lesson_ids],
-        )
-        progress("completions and 学时", 5, 8)
+        cursor.execute("SELECT min(id), max(id) FROM learning_member")
+        low, high = cursor.fetchone()
+        size = (high - low) // scale.chunks + 1
+        label = f"{scale.members * LESSONS * 98 // 100:,} progress rows"
+        for chunk in range(scale.chunks):
+            progress(label, chunk, scale.chunks)
+            start = low + chunk * size
+            cursor.execute(
+                """
+                INSERT INTO learning_lessonprogress (member_id, lesson_id, intervals,
+                    watched_seconds, duration, position, completed_at, completed_via,
+                    playbacks, credit_allowance, allowance_stamp, version, updated_at)
+                SELECT m.id, l.id, '[[0, 600]]', 600, 600, 600,
+                    CASE WHEN m.id %% 10 < 7 OR (m.id + l.n) %% 3 = 0 THEN now() END,
+                    CASE WHEN m.id %% 10 < 7 OR (m.id + l.n) %% 3 = 0 THEN 'online'
+                         ELSE '' END,
+                    '{}', 0, NULL, 1, now()
+                FROM generate_series(%s, %s) AS m(id)
+                CROSS JOIN unnest(%s::bigint[]) WITH ORDINALITY AS l(id, n)
+                WHERE (m.id * 7 + l.n) %% 100 < 98
+                """,
+                [start, min(start + size - 1, high), lesson_ids],
+            )
+        progress(label, scale.chunks, scale.chunks)
+        progress("completions and 学时", step, STEPS)
         cursor.execute(
             """
             INSERT INTO learning_coursecompletion (member_id, course_id, completed_at)
@@ -158,7 +201,7 @@ def build_people_and_progress(lesson_ids: list[int], course_id: int) -> int:
         return cursor.fetchone()[0]
 
 
-def build_content() -> tuple[list[int], object]:
+def build_content(top) -> tuple[list[int], object]:
     from django.utils import timezone
 
     from cms.models import (
@@ -168,7 +211,7 @@ def build_content() -> tuple[list[int], object]:
         MicroLessonPage,
         SectionPage,
     )
-    from learning.models import Assignment, Organisation
+    from learning.models import Assignment
 
     home = HomePage.objects.get(depth=2)
     section = SectionPage(title="基准", slug="bench")
@@ -186,9 +229,7 @@ def build_content() -> tuple[list[int], object]:
     section.add_child(instance=course)
     course.save_revision().publish()
     Assignment.objects.create(
-        content=course,
-        organisation=Organisation.objects.get(pk=1),
-        deadline=timezone.localdate(),
+        content=course, organisation=top, deadline=timezone.localdate()
     )
     return [lesson.pk for lesson in lessons], course
 
@@ -202,12 +243,52 @@ def timed(repeat: int, call) -> float:
     return statistics.median(runs)
 
 
+def database_exists(admin_url: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return found.fetchone() is not None
+
+
+def build(scale: Scale, env: dict[str, str]) -> float:
+    """Migrate and fill the database; returns the seconds the roll-ups took."""
+    progress("migrating", 0, STEPS)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT, env=env, check=True, timeout=900,
+    )  # fmt: skip
+    import django
+
+    django.setup()
+    from learning import services
+    from learning.models import Organisation
+
+    progress(f"{scale.organisations:,} organisations", 1, STEPS)
+    build_organisations(scale)
+    progress("lessons and course", 2, STEPS)
+    lesson_ids, course = build_content(Organisation.objects.get(pk=1))
+    progress(f"{scale.members:,} members", 3, STEPS)
+    build_people_and_progress(scale, lesson_ids, course.pk, 5)
+    progress("roll-ups from the records", 6, STEPS)
+    started = time.perf_counter()
+    services.rollups_rebuild()
+    return time.perf_counter() - started
+
+
 def main() -> None:
+    scale_name = os.environ.get("SCALE", "district")
+    if scale_name not in SCALES:
+        sys.exit(f"SCALE must be one of {', '.join(SCALES)}, not {scale_name!r}")
+    scale = SCALES[scale_name]
     repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+    keep = os.environ.get("BENCH_KEEP") == "1"
     admin_url = os.environ.get(
         "BENCH_DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"
     )
-    db_name = f"bench_report_{os.getpid()}"
+    db_name = os.environ.get("BENCH_DATABASE_NAME") or (
+        f"bench_report_{scale_name}" if keep else f"bench_report_{os.getpid()}"
+    )
     database_url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{db_name}"))
     env = {
         **os.environ,
@@ -219,72 +300,81 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "dangke.settings",
     }
     os.environ.update(env)
-    admin_execute(admin_url, f'CREATE DATABASE "{db_name}"')
+    reused = keep and database_exists(admin_url, db_name)
+    if not reused:
+        admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{db_name}"')
+        admin_execute(admin_url, f'CREATE DATABASE "{db_name}"')
     try:
-        progress("migrating", 0, 8)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=600,
-        )
-        sys.path.insert(0, str(ROOT))
+        rollup_seconds = None if reused else build(scale, env)
         import django
 
         django.setup()
         from django.db import connection
 
-        from learning.models import Member, Organisation
+        from cms.models import CoursePage
+        from learning.models import LessonProgress, Member, Organisation
         from learning.selectors import report_build
 
-        progress("3,000 organisations", 1, 8)
-        build_organisations()
-        progress("lessons and course", 2, 8)
-        lesson_ids, course = build_content()
-        progress("73,000 members", 3, 8)
-        rows = build_people_and_progress(lesson_ids, course.pk)
-        district = Organisation.objects.get(pk=1)
-        subdistrict = Organisation.objects.get(pk=2)
-        progress("timing the reports", 6, 8)
+        top = Organisation.objects.get(pk=1)
+        child = Organisation.objects.filter(parent=top).order_by("path").first()
+        course = CoursePage.objects.get(slug="bench-course")
+        progress("timing the reports", 7, STEPS)
 
-        def district_report():
-            report = report_build(organisation=district, course=course)
-            assert len(report.children) == SUBDISTRICTS
+        def top_report(**kwargs):
+            return report_build(organisation=top, course=course, **kwargs)
 
-        seconds = timed(repeat, district_report)
-        drill = timed(
-            repeat, lambda: report_build(organisation=subdistrict, course=course)
+        seconds = timed(repeat, top_report)
+        drill = timed(repeat, lambda: report_build(organisation=child, course=course))
+        year = timed(repeat, lambda: report_build(organisation=top))
+        progress("baseline: the same reports from the records", 8, STEPS)
+        base = timed(repeat, lambda: top_report(from_records=True))
+        base_drill = timed(
+            repeat,
+            lambda: report_build(organisation=child, course=course, from_records=True),
         )
-        year = timed(repeat, lambda: report_build(organisation=district))
-        progress("baseline", 7, 8)
-
-        def baseline():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM learning_lessonprogress")
-                cursor.fetchone()
-
-        base = timed(repeat, baseline)
-        report = report_build(organisation=district, course=course)
-        members = Member.objects.count()
-        organisations = Organisation.objects.count()
-        progress("done", 8, 8)
+        base_year = timed(
+            repeat, lambda: report_build(organisation=top, from_records=True)
+        )
+        for kwargs in ({"course": course}, {}):
+            for node in (top, child):
+                pair = [
+                    report_build(
+                        organisation=node, from_records=raw, **kwargs
+                    ).as_dict()
+                    for raw in (False, True)
+                ]
+                if pair[0] != pair[1]:
+                    raise SystemExit(f"roll-up and record reports differ for {node}")
+        report = top_report()
+        figures = {
+            "members": Member.objects.count(),
+            "organisations": Organisation.objects.count(),
+            "progress_rows": LessonProgress.objects.count(),
+            "coverage": report.total.coverage,
+        }
+        progress("done", STEPS, STEPS)
         connection.close()
     finally:
-        admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        if not keep:
+            admin_execute(
+                admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'
+            )
     print(
         json.dumps(
             {
                 "bench": "report",
+                "scale": scale_name,
                 "seconds": round(seconds, 3),
                 "drilldown_seconds": round(drill, 3),
                 "year_seconds": round(year, 3),
                 "baseline_seconds": round(base, 3),
-                "ratio": round(seconds / base, 2) if base else 0,
-                "members": members,
-                "organisations": organisations,
-                "progress_rows": rows,
-                "coverage": report.total.coverage,
+                "ratio": round(seconds / base, 3) if base else 0,
+                "baseline_drilldown_seconds": round(base_drill, 3),
+                "baseline_year_seconds": round(base_year, 3),
+                "rollup_build_seconds": (
+                    round(rollup_seconds, 1) if rollup_seconds is not None else None
+                ),
+                **figures,
             }
         )
     )

@@ -157,6 +157,12 @@ class Member(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        # The report roll-ups follow a member's move in the same transaction
+        # (learning.signal_handlers).
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+
 
 class OrganisationAdministrator(models.Model):
     """Ties an account to the organisation whose subtree it administers (书记/管理员).
@@ -586,3 +592,58 @@ class Attendance(models.Model):
                 fields=["member", "session"], name="unique_attendance"
             )
         ]
+
+
+class MemberYearCredit(models.Model):
+    """年度学时汇总: a member's 学时 in a year, the sum of the member's credit records
+    of that year, kept by ``learning.services.rollups`` in the same transaction as the
+    records (``manage.py learning_reconcile`` checks it against them)."""
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name="党员",
+        on_delete=models.CASCADE,
+        related_name="year_credits",
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    hours = models.DecimalField("学时", max_digits=10, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = "年度学时汇总"
+        verbose_name_plural = "年度学时汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "year"], name="unique_member_year_credit"
+            )
+        ]
+
+
+class OrganisationTally(models.Model):
+    """组织学习汇总: one figure of an organisation's own members (not its subtree's) of
+    one member type, kept by ``learning.services.rollups`` in the same transaction as
+    the member records it sums, so reports add up a few rows per organisation instead
+    of every member.
+
+    ``subject`` says what is counted: ``members`` (count = members),
+    ``year:<year>`` (count = members who reached their type's yearly target,
+    hours = their 学时 that year), ``course:<id>`` / ``topic:<id>`` (count = members
+    who completed it)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    member_type = models.CharField(max_length=16, choices=MemberType.choices)
+    subject = models.CharField(max_length=32)
+    count = models.IntegerField(default=0)
+    hours = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = "组织学习汇总"
+        verbose_name_plural = "组织学习汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "member_type", "subject"],
+                name="unique_organisation_tally",
+            )
+        ]
+        indexes = [models.Index(fields=["subject", "organisation"])]

@@ -2,6 +2,10 @@
 
 Reports aggregate in SQL along the materialised organisation path: one GROUP BY per
 figure over the first characters of the path, never a Python loop over members.
+The figures come from the roll-ups (``OrganisationTally``: a few rows per
+organisation, kept exact by ``learning.services.rollups``); ``from_records=True``
+computes them from the member records instead (the reconciliation's and the
+benchmark's baseline; both give the same report).
 """
 
 from __future__ import annotations
@@ -10,7 +14,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from wagtail.models import Page
@@ -23,7 +38,9 @@ from learning.models import (
     CourseCompletion,
     CreditRecord,
     Member,
+    MemberYearCredit,
     Organisation,
+    OrganisationTally,
     TopicCompletion,
 )
 from learning.selectors.credit import credit_rule
@@ -132,6 +149,7 @@ def report_build(
     year: int | None = None,
     laggards_offset: int = 0,
     laggards_limit: int = 20,
+    from_records: bool = False,
 ) -> Report:
     """Coverage of a course, a topic or a year's 学时 target for ``organisation``'s
     subtree, with the same figures per child organisation and the laggards paged.
@@ -139,50 +157,30 @@ def report_build(
     Members in scope: for a course or topic, the members its assignments target (or
     its intended member types when unassigned); for a year, every member. Completed:
     finished the course/topic, or reached the year's target. 学时 are the year's.
+    Laggards: members in scope not completed, fewest 学时 first.
     ``course`` and ``topic`` are taken as given (the caller checks they are live and
-    public, and that only one is given). Raises nothing.
+    public, and that only one is given). ``from_records`` sums the member records
+    instead of the roll-ups (same answer, slower). Raises nothing.
     """
     year = year or timezone.localdate().year
-    members = Member.objects.filter(organisation__path__startswith=organisation.path)
     if course is not None:
-        members = members.filter(
-            _content_scope_q(course, course.intended_member_types or [])
-        )
-        completed_q = Q(
-            pk__in=CourseCompletion.objects.filter(course=course).values("member_id")
-        )
+        scope_q = _content_scope_q(course, course.intended_member_types or [])
         subject = f"课程：{course.title}"
     elif topic is not None:
-        members = members.filter(_content_scope_q(topic, []))
-        completed_q = Q(
-            pk__in=TopicCompletion.objects.filter(topic=topic).values("member_id")
-        )
+        scope_q = _content_scope_q(topic, [])
         subject = f"专题：{topic.title}"
     else:
-        completed_q = _year_completed_q(year)
+        scope_q = Q()
         subject = f"{year} 年度学时"
-
     width = len(organisation.path) + PATH_STEP
-    prefix = Substr("organisation__path", 1, width)
-    counts = dict(
-        members.annotate(prefix=prefix)
-        .values("prefix")
-        .annotate(n=Count("pk"))
-        .values_list("prefix", "n")
-    )
-    done = dict(
-        members.filter(completed_q)
-        .annotate(prefix=prefix)
-        .values("prefix")
-        .annotate(n=Count("pk"))
-        .values_list("prefix", "n")
-    )
-    hours = dict(
-        CreditRecord.objects.filter(year=year, member__in=members.values("pk"))
-        .annotate(prefix=Substr("member__organisation__path", 1, width))
-        .values("prefix")
-        .annotate(total=Sum("hours"))
-        .values_list("prefix", "total")
+    figures = _tally_figures if not from_records else _record_figures
+    counts, done, hours = figures(
+        organisation=organisation,
+        scope_q=scope_q,
+        course=course,
+        topic=topic,
+        year=year,
+        width=width,
     )
 
     children = []
@@ -218,30 +216,17 @@ def report_build(
         completed=sum(done.values()),
         hours_total=sum((h or Decimal("0") for h in hours.values()), Decimal("0")),
     )
-
-    laggard_qs = members.exclude(completed_q)
-    year_hours = (
-        CreditRecord.objects.filter(year=year, member_id=OuterRef("pk"))
-        .values("member_id")
-        .annotate(total=Sum("hours"))
-        .values("total")
+    members = Member.objects.filter(
+        scope_q, organisation__path__startswith=organisation.path
     )
-    laggards = [
-        {
-            "member_id": row["pk"],
-            "name": row["name"],
-            "organisation": row["organisation__name"],
-            "member_type": row["member_type"],
-            "credit_hours": row["hours"],
-        }
-        for row in laggard_qs.annotate(
-            hours=Coalesce(Subquery(year_hours, output_field=HOURS_FIELD), Decimal("0"))
-        )
-        .order_by("hours", "organisation__path", "name", "pk")
-        .values("pk", "name", "organisation__name", "member_type", "hours")[
-            laggards_offset : laggards_offset + laggards_limit
-        ]
-    ]
+    laggards_page = _laggards_from_records if from_records else _laggards
+    laggards = laggards_page(
+        members=members,
+        course=course,
+        topic=topic,
+        year=year,
+        window=slice(laggards_offset, laggards_offset + laggards_limit),
+    )
     return Report(
         organisation=organisation,
         subject=subject,
@@ -251,3 +236,186 @@ def report_build(
         laggards=laggards,
         laggards_count=total.members - total.completed,
     )
+
+
+Figures = tuple[dict[str, int], dict[str, int], dict[str, Decimal]]
+
+
+def _tally_figures(
+    *, organisation, scope_q, course, topic, year: int, width: int
+) -> Figures:
+    """Members, completed and 学时 per child prefix, from the roll-ups."""
+    if course is not None:
+        done_subject = f"course:{course.pk}"
+    elif topic is not None:
+        done_subject = f"topic:{topic.pk}"
+    else:
+        done_subject = f"year:{year}"
+    year_subject = f"year:{year}"
+    rows = (
+        OrganisationTally.objects.filter(
+            scope_q,
+            organisation__path__startswith=organisation.path,
+            subject__in={"members", done_subject, year_subject},
+        )
+        .annotate(prefix=Substr("organisation__path", 1, width))
+        .values("prefix", "subject")
+        .annotate(n=Sum("count"), h=Sum("hours"))
+        .values_list("prefix", "subject", "n", "h")
+    )
+    counts: dict[str, int] = {}
+    done: dict[str, int] = {}
+    hours: dict[str, Decimal] = {}
+    for prefix, subject, n, h in rows:
+        if subject == "members":
+            counts[prefix] = n
+        if subject == done_subject:
+            done[prefix] = n
+        if subject == year_subject:
+            hours[prefix] = h
+    return counts, done, hours
+
+
+def _completed_q(*, course, topic, year: int) -> Q:
+    if course is not None:
+        return Q(
+            pk__in=CourseCompletion.objects.filter(course=course).values("member_id")
+        )
+    if topic is not None:
+        return Q(pk__in=TopicCompletion.objects.filter(topic=topic).values("member_id"))
+    return _year_completed_q(year)
+
+
+def _record_figures(
+    *, organisation, scope_q, course, topic, year: int, width: int
+) -> Figures:
+    """Members, completed and 学时 per child prefix, from the member records."""
+    members = Member.objects.filter(
+        scope_q, organisation__path__startswith=organisation.path
+    )
+    completed_q = _completed_q(course=course, topic=topic, year=year)
+    prefix = Substr("organisation__path", 1, width)
+    counts = dict(
+        members.annotate(prefix=prefix)
+        .values("prefix")
+        .annotate(n=Count("pk"))
+        .values_list("prefix", "n")
+    )
+    done = dict(
+        members.filter(completed_q)
+        .annotate(prefix=prefix)
+        .values("prefix")
+        .annotate(n=Count("pk"))
+        .values_list("prefix", "n")
+    )
+    hours = dict(
+        CreditRecord.objects.filter(year=year, member__in=members.values("pk"))
+        .annotate(prefix=Substr("member__organisation__path", 1, width))
+        .values("prefix")
+        .annotate(total=Sum("hours"))
+        .values_list("prefix", "total")
+    )
+    return counts, done, hours
+
+
+def _laggard_dicts(rows) -> list[dict[str, Any]]:
+    return [
+        {
+            "member_id": row["pk"],
+            "name": row["name"],
+            "organisation": row["organisation__name"],
+            "member_type": row["member_type"],
+            "credit_hours": row["hours"],
+        }
+        for row in rows
+    ]
+
+
+LAGGARD_ORDER = ("hours", "organisation__path", "name", "pk")
+LAGGARD_FIELDS = ("pk", "name", "organisation__name", "member_type", "hours")
+
+
+def _laggard_rows(queryset, window: slice) -> list[dict[str, Any]]:
+    return _laggard_dicts(
+        queryset.order_by(*LAGGARD_ORDER).values(*LAGGARD_FIELDS)[window]
+    )
+
+
+def _not_completed(members, *, course, topic):
+    """Members in scope who have not completed the course or topic (an anti-join)."""
+    if course is not None:
+        return members.exclude(
+            Exists(
+                CourseCompletion.objects.filter(member=OuterRef("pk"), course=course)
+            )
+        )
+    if topic is not None:
+        return members.exclude(
+            Exists(TopicCompletion.objects.filter(member=OuterRef("pk"), topic=topic))
+        )
+    return members
+
+
+def _short_of_target_q(*, course, topic) -> Q:
+    """For the year report: the annotated ``hours`` are below the type's target."""
+    if course is not None or topic is not None:
+        return Q()
+    rule = credit_rule()
+    short = Q(pk__in=[])
+    for member_type in MemberType.values:
+        short |= Q(member_type=member_type, hours__lt=rule.target_for(member_type))
+    return short
+
+
+def _laggards(*, members, course, topic, year: int, window: slice):
+    """The laggards page, with each member's 学时 from the yearly roll-up.
+
+    Fewest 学时 first means those with none first: they are read in tree order
+    (which an index walk yields without sorting the whole subtree), and only when
+    the page reaches past them are the others read, by their hours."""
+    members = _not_completed(members, course=course, topic=topic)
+    short = _short_of_target_q(course=course, topic=topic)
+    positive = MemberYearCredit.objects.filter(
+        member=OuterRef("pk"), year=year, hours__gt=0
+    )
+    none_yet = (
+        members.exclude(Exists(positive))
+        .annotate(hours=Value(Decimal("0"), output_field=HOURS_FIELD))
+        .filter(short)
+        .order_by("organisation__path", "name", "pk")
+        .values(*LAGGARD_FIELDS)
+    )
+    rows = list(none_yet[: window.stop])
+    if len(rows) >= window.stop:
+        return _laggard_dicts(rows[window.start :])
+    some = (
+        members.annotate(
+            this_year=FilteredRelation(
+                "year_credits", condition=Q(year_credits__year=year)
+            )
+        )
+        .filter(this_year__hours__gt=0)
+        .annotate(hours=F("this_year__hours"))
+        .filter(short)
+    )
+    skip = len(rows)
+    rest = slice(max(0, window.start - skip), window.stop - skip)
+    return _laggard_dicts(rows[window.start :]) + _laggard_rows(some, rest)
+
+
+def _laggards_from_records(*, members, course, topic, year: int, window: slice):
+    """The laggards page, with each member's 学时 summed from the credit records."""
+    year_hours = (
+        CreditRecord.objects.filter(year=year, member_id=OuterRef("pk"))
+        .values("member_id")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    laggards = (
+        _not_completed(members, course=course, topic=topic)
+        .annotate(
+            hours=Coalesce(Subquery(year_hours, output_field=HOURS_FIELD), Decimal("0"))
+        )
+        .filter(_short_of_target_q(course=course, topic=topic))
+    )
+    return _laggard_rows(laggards, window)

@@ -55,6 +55,12 @@ from learning.services.progress import (
     MAX_PLAYBACK_RATE,
     lesson_progress_record,
 )
+from learning.services.reconcile import (
+    RollupDifference,
+    rollups_differences,
+    rollups_rebuild,
+)
+from learning.services.rollups import rollup_batch
 
 __all__ = [
     "CHECKIN_EARLY",
@@ -77,6 +83,7 @@ __all__ = [
     "PlaybackState",
     "ProgressAnswer",
     "ProgressConflict",
+    "RollupDifference",
     "attendance_record",
     "checkin_code",
     "checkin_code_expires_at",
@@ -93,6 +100,9 @@ __all__ = [
     "member_upsert",
     "members_import",
     "organisations_import",
+    "rollup_batch",
+    "rollups_differences",
+    "rollups_rebuild",
     "rows_from_table",
     "session_check_in",
     "session_check_in_allowed",

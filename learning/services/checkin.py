@@ -7,7 +7,6 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from learning.errors import CheckinRefused, NotInvited
@@ -25,6 +24,7 @@ from learning.selectors.checkin import (
 )
 from learning.services.completion import lesson_mark_completed
 from learning.services.credit import credit_record_add
+from learning.services.rollups import rollup_batch
 
 CHECKIN_STEP_SECONDS = 30
 CHECKIN_GRACE_SECONDS = 5  # a code just replaced on the screen still works briefly
@@ -105,7 +105,7 @@ def attendance_record(
 ) -> Attendance:
     """Record attendance (once): the session's 学时 and completion of the lessons it
     covers, in the same records as online learning. Raises nothing."""
-    with transaction.atomic():
+    with rollup_batch():
         attendance, created = Attendance.objects.get_or_create(
             member=member, session=session, defaults={"checked_in_at": now}
         )

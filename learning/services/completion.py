@@ -25,6 +25,7 @@ from learning.models import (
 )
 from learning.selectors import LessonInfo
 from learning.services.credit import course_credit_hours, credit_record_add
+from learning.services.rollups import rollup_batch
 
 
 def _locked_progress(
@@ -59,7 +60,7 @@ def lesson_mark_completed(
     info = selectors.lesson_info(lesson_id=lesson_id)
     if info is None:
         return False
-    with transaction.atomic():
+    with rollup_batch():
         progress = _locked_progress(member=member, lesson_id=lesson_id, info=info)
         if progress.completed_at is not None:
             return False
@@ -81,11 +82,17 @@ def completion_roll_up(
     topics whose required courses are all complete. Call inside the transaction that
     completed a lesson or recorded an exam pass.
 
+    The roll-ups of the reports change in the same transaction (one batch).
     Returns the ids of the courses completed now. Raises nothing.
     """
     course_ids = list(course_ids)
     if not course_ids:
         return []
+    with rollup_batch():
+        return _roll_up(member=member, course_ids=course_ids, now=now)
+
+
+def _roll_up(*, member: Member, course_ids: list[int], now: datetime) -> list[int]:
     done_lessons = set(
         LessonProgress.objects.filter(
             member=member, completed_at__isnull=False

@@ -16,6 +16,7 @@ from learning.errors import CourseNotFound
 from learning.models import CreditRecord, ExamPass, Member
 from learning.services.completion import completion_roll_up
 from learning.services.credit import credit_record_add
+from learning.services.rollups import rollup_batch
 
 
 def course_exam_pass_record(
@@ -35,7 +36,7 @@ def course_exam_pass_record(
     if course is None:
         raise CourseNotFound(f"课程 {course_id} 不存在")
     score = Decimal(str(score)).quantize(Decimal("0.01"))
-    with transaction.atomic():
+    with rollup_batch():
         try:
             with transaction.atomic():
                 _, created = ExamPass.objects.get_or_create(

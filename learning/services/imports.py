@@ -14,6 +14,7 @@ from django.db import transaction
 from learning.choices import MemberType
 from learning.errors import ImportFailed
 from learning.models import Member, Organisation
+from learning.services.rollups import rollup_batch
 
 ORGANISATION_COLUMNS = ("code", "name", "kind", "parent_code")
 MEMBER_COLUMNS = ("username", "name", "organisation_code", "member_type", "join_date")
@@ -151,7 +152,8 @@ def members_import(
     saved: list[Member] = []
     group = Group.objects.filter(name="党员").first()
     organisations: dict[str, Organisation | None] = {}
-    with transaction.atomic():
+    # One roll-up batch: the moved members' figures follow them at the end.
+    with rollup_batch():
         for index, row in enumerate(rows, start=2):
             username, name = _text(row, "username"), _text(row, "name")
             org_code = _text(row, "organisation_code")
