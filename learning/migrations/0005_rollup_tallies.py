@@ -13,7 +13,7 @@ def rebuild_rollups(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("learning", "0003_exam_pass"),
+        ("learning", "0004_trainingclass_attendance"),
     ]
 
     operations = [
