@@ -197,7 +197,9 @@ def _apply_beat(
     row.playbacks[key] = state
     _prune_playbacks(row.playbacks, stamp)
     row.credit_allowance = allowance - credited
-    row.allowance_stamp = stamp
+    # Never back: a beat stamped before the last write (requests do not finish in
+    # the order they started) must not make the next one refill that time again.
+    row.allowance_stamp = max(stamp, row.allowance_stamp or stamp)
     if not newly_completed:
         return answer, progress_row_write(row, duration=info.duration, now=now)
     with transaction.atomic():

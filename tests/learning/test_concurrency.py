@@ -64,12 +64,17 @@ def test_concurrent_beats_lose_nothing(home_page):
             ranges=[], position=0, rate=1, now=t0,
         )  # fmt: skip
 
+    # Beats arriving together carry the same server time. 90 s after the first
+    # beat the member may have earned 90 × 2 + 10 = 190 s, so the 180 s sent below
+    # are all due, whichever beat writes first: anything missing was lost.
+    at = t0 + timedelta(seconds=90)
+
     def separate(index: int):
         # Six playbacks (e.g. a phone and a PC) each adding their own 20 s.
         return lambda: services.lesson_progress_record(
             member=member, lesson_id=lesson.pk, playback_id=playbacks[index],
             seq=1, ranges=[[index * 20, index * 20 + 20]], position=index * 20 + 20,
-            rate=1, now=t0 + timedelta(seconds=20),
+            rate=1, now=at,
         )  # fmt: skip
 
     def same_playback(index: int):
@@ -77,8 +82,7 @@ def test_concurrent_beats_lose_nothing(home_page):
         start = 200 + index * 10
         return lambda: services.lesson_progress_record(
             member=member, lesson_id=lesson.pk, playback_id=shared, seq=index + 1,
-            ranges=[[start, start + 10]], position=start + 10, rate=1,
-            now=t0 + timedelta(seconds=60),
+            ranges=[[start, start + 10]], position=start + 10, rate=1, now=at,
         )  # fmt: skip
 
     errors = _run_in_threads(
