@@ -100,13 +100,17 @@ def make_members(count: int) -> tuple[int, list[str]]:
     return lesson.pk, tokens
 
 
-def server_env(*, database_url: str, cache_url: str | None) -> dict[str, str]:
-    """The environment of the served project: production-like, no rate limit."""
+def server_env(
+    *, database_url: str, cache_url: str | None, secret_key: str
+) -> dict[str, str]:
+    """The environment of the served project: production-like, no rate limit.
+    ``secret_key`` must be the one the tokens were made with (it keys their
+    digests)."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(40),
+        "SECRET_KEY": secret_key,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "LEARNING_HEARTBEATS_PER_MINUTE": "1000000",
@@ -357,7 +361,11 @@ def main() -> None:
     db_name = f"bench_heartbeat_{os.getpid()}"
     parts = urlsplit(admin_url)
     database_url = urlunsplit(parts._replace(path=f"/{db_name}"))
-    env = server_env(database_url=database_url, cache_url=redis_url)
+    env = server_env(
+        database_url=database_url,
+        cache_url=redis_url,
+        secret_key=secrets.token_urlsafe(40),
+    )
     os.environ.update(env)
     steps = ROUNDS + 4
     admin_execute(admin_url, f'CREATE DATABASE "{db_name}"')
