@@ -8,8 +8,12 @@ import http.client
 import json
 import os
 import socket
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from dangke.progress import progress_line
 
@@ -40,6 +44,32 @@ def wait_until_up(
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"the server did not answer on port {port} within {timeout} s")
+
+
+@contextmanager
+def gunicorn_served(
+    app: str, *, env: dict[str, str], workers: int = 2, extra: tuple[str, ...] = ()
+) -> Iterator[int]:
+    """gunicorn serving ``app`` (``module:name``, built with
+    ``application_with_bare_view``) on a free loopback port until the block ends."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
+            *("--log-level", "warning", *extra, app),
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+    )
+    try:
+        # The bare view answers a GET at once (the OpenAPI document may take
+        # longer to build than a probe waits on a busy machine).
+        wait_until_up(port, path=BARE_PATH, timeout=300)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def admin_execute(admin_url: str, sql: str) -> None:
@@ -74,6 +104,8 @@ def application_with_bare_view():
 
     @csrf_exempt
     def bare_view(request):
+        if request.method == "GET":  # the probe of ``gunicorn_served``
+            return JsonResponse({"ok": True})
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip()
         if not token or auth.authenticate(request, token) is None:

@@ -162,12 +162,12 @@ def build_people_and_progress(
                 """
                 INSERT INTO learning_lessonprogress (member_id, lesson_id, intervals,
                     watched_seconds, duration, position, completed_at, completed_via,
-                    playbacks, credit_allowance, allowance_stamp, version, updated_at)
+                    playbacks, version, updated_at)
                 SELECT m.id, l.id, '[[0, 600]]', 600, 600, 600,
                     CASE WHEN m.id %% 10 < 7 OR (m.id + l.n) %% 3 = 0 THEN now() END,
                     CASE WHEN m.id %% 10 < 7 OR (m.id + l.n) %% 3 = 0 THEN 'online'
                          ELSE '' END,
-                    '{}', 0, NULL, 1, now()
+                    '{}', 1, now()
                 FROM generate_series(%s, %s) AS m(id)
                 CROSS JOIN unnest(%s::bigint[]) WITH ORDINALITY AS l(id, n)
                 WHERE (m.id * 7 + l.n) %% 100 < 98

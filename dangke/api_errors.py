@@ -181,6 +181,20 @@ def _validation_errors(exc: Exception) -> list[dict[str, Any]]:
     ]
 
 
+def _validation_detail(found: list[dict[str, Any]]) -> str:
+    """ "Validation failed" naming the first few fields and what is wrong with them,
+    e.g. ``Validation failed: body.payload.mode: Input should be 'video' or 'audio'``.
+    """
+    named = [
+        f"{'.'.join(map(str, error['loc']))}: {error.get('msg', '')}".strip()
+        if error.get("loc")
+        else str(error.get("msg", ""))
+        for error in found[:3]
+    ]
+    more = f" (+{len(found) - 3} more)" if len(found) > 3 else ""
+    return "Validation failed" + (f": {'; '.join(named)}{more}" if named else "")
+
+
 def register_error_handlers(api: NinjaAPI) -> None:
     """Answer every error ``api`` raises with the one problem shape.
 
@@ -198,8 +212,9 @@ def register_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     @api.exception_handler(DjangoValidationError)
     def validation_error(request: HttpRequest, exc: Exception):
+        found = _validation_errors(exc)
         return problem_response(
-            status=422, detail="Validation failed", errors=_validation_errors(exc)
+            status=422, detail=_validation_detail(found), errors=found
         )
 
     @api.exception_handler(PermissionDenied)

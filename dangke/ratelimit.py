@@ -19,10 +19,19 @@ def rate_limit_exceeded(*, bucket: str, who: int | str, limit: int) -> bool:
 
     A fixed-window counter in Django's cache, so every worker process (and every
     client of the same account: the API and the portal alike) shares one budget.
-    Raises nothing.
+    On Redis it is one round trip (INCR and EXPIRE together), since every heartbeat
+    counts. Raises nothing.
     """
     window = int(timezone.now().timestamp()) // RATE_WINDOW_SECONDS
     key = f"rate:{bucket}:{who}:{window}"
+    client = _redis_client()
+    if client is not None:
+        full_key = cache.make_and_validate_key(key)
+        pipeline = client.pipeline(transaction=False)
+        pipeline.incr(full_key)
+        pipeline.expire(full_key, RATE_WINDOW_SECONDS * 2)
+        count, _ = pipeline.execute()
+        return count > limit
     try:
         count = cache.incr(key)
     except ValueError:  # the window's first attempt
@@ -80,3 +89,17 @@ def signin_failed(*, address: str, username: str) -> None:
 def signin_succeeded(*, username: str) -> None:
     """Forget the account's wrong passwords (not the address's)."""
     cache.delete(_signin_keys("", username)[0])
+
+
+def _redis_client():
+    """The redis-py client behind Django's Redis cache, or None for other caches.
+
+    Django's ``RedisCache.incr`` asks whether the key exists first (two round
+    trips); its client (``_cache.get_client``) answers both commands at once."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    return backend._cache.get_client(write=True)

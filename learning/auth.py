@@ -7,10 +7,15 @@ from __future__ import annotations
 import time
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from wagtail.api.v3.auth import BearerTokenAuth
+from wagtail.models import APIToken
+
+from learning.selectors import remember_member
 
 TOKEN_MEMO_SECONDS = 10.0  # a revoked token stops working within this time
-_memo: dict[str, tuple[float, int, str]] = {}
+_memo: dict[str, tuple[float, int, str, bool, bool]] = {}
 
 
 class RememberedBearerTokenAuth(BearerTokenAuth):
@@ -18,6 +23,8 @@ class RememberedBearerTokenAuth(BearerTokenAuth):
 
     Only valid tokens of active users are remembered; anything else goes to the
     database every time. ``request.user`` is a lightweight user with the right id.
+    A token the memo does not hold is looked up with its user and the user's member
+    profile in one query (a heartbeat needs all three), which fills the member memo.
     """
 
     def authenticate(self, request, token: str):
@@ -35,18 +42,38 @@ class RememberedBearerTokenAuth(BearerTokenAuth):
             user._state.adding = False
             request.user = user
             return memo
-        api_token = super().authenticate(request, token)
-        if api_token is not None:
-            if len(_memo) > 50_000:
-                _memo.clear()
-            _memo[token] = (
-                now + TOKEN_MEMO_SECONDS,
-                request.user.pk,
-                request.user.get_username(),
-                request.user.is_superuser,
-                request.user.is_staff,
-            )
+        api_token = self._token_with_member(token)
+        if api_token is None or not api_token.user.is_active:
+            request.user = AnonymousUser()  # as Wagtail's BearerTokenAuth does
+            return None
+        user = api_token.user
+        request.user = user
+        self._touch_last_used(api_token)
+        try:
+            remember_member(user_id=user.pk, member=user.party_member)
+        except ObjectDoesNotExist:
+            remember_member(user_id=user.pk, member=None)
+        if len(_memo) > 50_000:
+            _memo.clear()
+        _memo[token] = (
+            now + TOKEN_MEMO_SECONDS,
+            user.pk,
+            user.get_username(),
+            user.is_superuser,
+            user.is_staff,
+        )
         return api_token
+
+    @staticmethod
+    def _token_with_member(token: str) -> APIToken | None:
+        return (
+            APIToken.objects.select_related("user", "user__party_member")
+            .filter(
+                key_hash__in=APIToken.candidate_key_hashes(token),
+                revoked_at__isnull=True,
+            )
+            .first()
+        )
 
 
 def token_memo_forget(**kwargs) -> None:

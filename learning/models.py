@@ -294,10 +294,6 @@ class LessonProgress(models.Model):
     # Per playback (client uuid): its first beat, credit so far, the seqs seen and
     # the latest answers, so a replayed beat gets the same answer (services).
     playbacks = models.JSONField(default=dict, editable=False)
-    # Wall-clock credit allowance shared by all playbacks of this member and lesson,
-    # so opening many playbacks at once cannot multiply the slack.
-    credit_allowance = models.FloatField(default=0, editable=False)
-    allowance_stamp = models.FloatField(null=True, editable=False)  # Unix time
     # Bumped on every write; heartbeats update only the version they read and retry
     # otherwise, so concurrent beats never overwrite each other.
     version = models.PositiveIntegerField(default=0, editable=False)
@@ -311,6 +307,27 @@ class LessonProgress(models.Model):
                 fields=["member", "lesson"], name="unique_lesson_progress"
             )
         ]
+
+
+class MemberCreditClock(models.Model):
+    """How far a member's watching credit has used up wall-clock time, across every
+    lesson and VR courseware: each credited second moves ``clock`` on by
+    1 / the maximum playback rate, and it may run at most the slack ahead of now, so
+    a member who plays many lessons at once earns no more than one wall clock
+    (``learning.services.progress``)."""
+
+    member = models.OneToOneField(
+        Member,
+        verbose_name="党员",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="credit_clock",
+    )
+    clock = models.FloatField(null=True, editable=False)  # Unix time; None: unused
+
+    class Meta:
+        verbose_name = "学时计时"
+        verbose_name_plural = "学时计时"
 
 
 class CourseCompletion(models.Model):

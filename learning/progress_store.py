@@ -1,6 +1,8 @@
-"""The heartbeat's hot path to ``LessonProgress``: one read and one conditional write
-in plain SQL (the ORM's query building costs more than the queries themselves at
-heartbeat rates). Rare paths (creating a row, completing a lesson) use the ORM.
+"""The heartbeat's hot path to ``LessonProgress`` and the member's
+``MemberCreditClock``: one read (both rows, joined) and one conditional write (both
+rows when credit is granted) in plain SQL (the ORM's query building costs more than
+the queries themselves at heartbeat rates). Rare paths (creating the rows,
+completing a lesson) use the ORM.
 
 The row's ``playbacks`` JSON holds one ``PlaybackState`` per playback id; they are
 read into dataclasses and written back to the same JSON shape.
@@ -13,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
-from learning.models import LessonProgress
+from learning.models import LessonProgress, MemberCreditClock
 
 TABLE = LessonProgress._meta.db_table
+CLOCK_TABLE = MemberCreditClock._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -95,15 +98,20 @@ class PlaybackState:
 
 @dataclass
 class ProgressRow:
+    """A member's progress row for a lesson as read, with the member's credit clock
+    (``MemberCreditClock.clock``; ``has_clock`` is False while that row is missing).
+    """
+
     id: int
+    member_id: int
     version: int
     intervals: list[list[float]]
     watched_seconds: float
     position: float
     playbacks: dict[str, PlaybackState]
-    credit_allowance: float
-    allowance_stamp: float | None
     completed: bool
+    credit_clock: float | None
+    has_clock: bool
 
 
 def _loaded(value: Any) -> Any:
@@ -122,10 +130,12 @@ def progress_row_read(*, member_id: int, lesson_id: int) -> ProgressRow | None:
     """The member's progress row for the lesson as stored, or None."""
     # Only constants are formatted in; values go as parameters.
     sql = (
-        f"SELECT id, version, {_json_column('intervals')}, "  # noqa: S608
-        "watched_seconds, position, "
-        f"{_json_column('playbacks')}, credit_allowance, allowance_stamp, "
-        f"completed_at IS NOT NULL FROM {TABLE} WHERE member_id = %s AND lesson_id = %s"
+        f"SELECT p.id, p.version, {_json_column('p.intervals')}, "  # noqa: S608
+        "p.watched_seconds, p.position, "
+        f"{_json_column('p.playbacks')}, p.completed_at IS NOT NULL, "
+        f"c.clock, c.member_id IS NOT NULL FROM {TABLE} p "
+        f"LEFT JOIN {CLOCK_TABLE} c ON c.member_id = p.member_id "
+        "WHERE p.member_id = %s AND p.lesson_id = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [member_id, lesson_id])
@@ -134,6 +144,7 @@ def progress_row_read(*, member_id: int, lesson_id: int) -> ProgressRow | None:
         return None
     return ProgressRow(
         id=row[0],
+        member_id=member_id,
         version=row[1],
         intervals=_loaded(row[2]),
         watched_seconds=row[3],
@@ -142,16 +153,35 @@ def progress_row_read(*, member_id: int, lesson_id: int) -> ProgressRow | None:
             key: PlaybackState.from_json(state)
             for key, state in (_loaded(row[5]) or {}).items()
         },
-        credit_allowance=row[6],
-        allowance_stamp=row[7],
-        completed=bool(row[8]),
+        completed=bool(row[6]),
+        credit_clock=row[7],
+        has_clock=bool(row[8]),
+    )
+
+
+def progress_row_create(*, member_id: int, lesson_id: int, duration: int) -> None:
+    """Make the member's progress row for the lesson and the member's credit clock
+    where they are missing (a concurrent beat may have made them first)."""
+    LessonProgress.objects.bulk_create(
+        [LessonProgress(member_id=member_id, lesson_id=lesson_id, duration=duration)],
+        ignore_conflicts=True,
+    )
+    MemberCreditClock.objects.bulk_create(
+        [MemberCreditClock(member_id=member_id)], ignore_conflicts=True
     )
 
 
 def progress_row_write(
-    row: ProgressRow, *, duration: int, now: datetime, durable: bool = False
+    row: ProgressRow,
+    *,
+    duration: int,
+    now: datetime,
+    durable: bool = False,
+    credit_clock: float | None = None,
 ) -> bool:
-    """Write ``row`` if nobody wrote since it was read (same version); True if so.
+    """Write ``row`` if nobody wrote since it was read (same version) and, given a
+    ``credit_clock``, move the member's clock from the value read to it if nobody
+    moved it meanwhile: both or neither. True if written.
 
     On PostgreSQL an ordinary beat is one autocommitted statement that does not wait
     for the WAL flush (``synchronous_commit`` off for its own transaction only, set
@@ -160,20 +190,12 @@ def progress_row_write(
     consistency. Completions pass ``durable=True`` and commit normally.
     """
     json_param = _json_param()
-    relaxed = not durable and connection.vendor == "postgresql"
-    sql = (
-        f"UPDATE {TABLE} SET intervals = {json_param}, "  # noqa: S608
-        "watched_seconds = %s, position = %s, duration = %s, "
-        f"playbacks = {json_param}, credit_allowance = %s, allowance_stamp = %s, "
-        "version = %s, updated_at = %s "
-        + (
-            "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed "
-            if relaxed
-            else ""
-        )
-        + "WHERE id = %s AND version = %s"
+    postgres = connection.vendor == "postgresql"
+    assignments = (
+        f"intervals = {json_param}, watched_seconds = %s, position = %s, "
+        f"duration = %s, playbacks = {json_param}, version = %s, updated_at = %s"
     )
-    params = [
+    values = [
         json.dumps(row.intervals),
         row.watched_seconds,
         row.position,
@@ -182,13 +204,52 @@ def progress_row_write(
             {key: state.as_json() for key, state in row.playbacks.items()},
             separators=(",", ":"),
         ),
-        row.credit_allowance,
-        row.allowance_stamp,
         row.version + 1,
         connection.ops.adapt_datetimefield_value(now),
-        row.id,
-        row.version,
     ]
+    sources = []
+    if not durable and postgres:
+        sources.append("(SELECT set_config('synchronous_commit', 'off', true)) AS r")
+    if credit_clock is None:
+        return _execute_one(
+            f"UPDATE {TABLE} SET {assignments}"  # noqa: S608
+            + (f" FROM {', '.join(sources)}" if sources else "")
+            + f" WHERE {TABLE}.id = %s AND {TABLE}.version = %s",
+            [*values, row.id, row.version],
+        )
+    if postgres:
+        # The progress row is locked (and its version checked) before the clock is
+        # moved; the row is then updated only if the clock moved: one statement, so
+        # both or neither. Every writer locks the progress row before the clock.
+        return _execute_one(
+            f"WITH moved AS (UPDATE {CLOCK_TABLE} SET clock = %s "  # noqa: S608
+            "WHERE member_id = %s AND clock IS NOT DISTINCT FROM %s AND EXISTS "
+            f"(SELECT 1 FROM {TABLE} WHERE id = %s AND version = %s FOR UPDATE) "
+            f"RETURNING 1) UPDATE {TABLE} SET {assignments} "
+            f"FROM {', '.join([*sources, 'moved'])} "
+            f"WHERE {TABLE}.id = %s AND {TABLE}.version = %s",
+            [
+                credit_clock, row.member_id, row.credit_clock, row.id, row.version,
+                *values, row.id, row.version,
+            ],
+        )  # fmt: skip
+    # SQLite lets one writer at a time in: two statements in one transaction.
+    with transaction.atomic():
+        written = _execute_one(
+            f"UPDATE {CLOCK_TABLE} SET clock = %s "  # noqa: S608
+            "WHERE member_id = %s AND clock IS %s",
+            [credit_clock, row.member_id, row.credit_clock],
+        ) and _execute_one(
+            f"UPDATE {TABLE} SET {assignments} WHERE id = %s AND version = %s",  # noqa: S608
+            [*values, row.id, row.version],
+        )
+        if not written:
+            transaction.set_rollback(True)
+    return written
+
+
+def _execute_one(sql: str, params: list[Any]) -> bool:
+    """Run an UPDATE; True if it changed exactly one row."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount == 1

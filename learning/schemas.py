@@ -5,21 +5,36 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator
+
+
+def _not_boolean(value: Any) -> Any:
+    # JSON true/false would otherwise pass as 1 and 0.
+    if isinstance(value, bool):
+        raise ValueError(f"布尔值 {str(value).lower()} 不是数字")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_boolean)]
+Count = Annotated[int, BeforeValidator(_not_boolean)]
 
 
 class HeartbeatIn(Schema):
-    lesson: int = Field(description="微党课或 VR 课件的页面 id")
+    lesson: Count = Field(description="微党课或 VR 课件的页面 id")
     playback_id: uuid.UUID = Field(description="每次播放生成一个新的 uuid")
-    seq: int = Field(ge=0, description="本次播放内的心跳序号，从 0 开始")
-    ranges: list[list[float]] = Field(
+    seq: Count = Field(ge=0, description="本次播放内的心跳序号，从 0 开始")
+    ranges: list[list[Number]] = Field(
         default_factory=list,
         description="自上次心跳以来播放过的区间 [[start, end], ...]（秒）",
     )
-    position: float = Field(description="当前播放位置（秒）")
-    rate: float = Field(default=1.0, description="播放倍速")
-    mode: str = Field(default="video", description="video 或 audio（仅音频同样计入）")
+    position: Number = Field(description="当前播放位置（秒）")
+    rate: Number = Field(default=1.0, description="播放倍速")
+    mode: Literal["video", "audio"] = Field(
+        default="video", description="video 或 audio（仅音频同样计入）"
+    )
 
 
 class ProgressOut(Schema):

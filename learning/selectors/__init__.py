@@ -36,6 +36,7 @@ from learning.selectors.scoping import (
     organisation_prefixes,
     organisation_scope_q,
     organisations_administered,
+    remember_member,
     user_can_report_on,
     user_sees_all_organisations,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "member_can_learn",
     "member_for_user",
     "member_may_attend",
+    "remember_member",
     "member_is_enrolled",
     "member_lessons_in_progress",
     "member_lessons_progress",

@@ -16,7 +16,7 @@ MEMBER_TTL = 300  # seconds; saving or deleting a member forgets it (signal_hand
 
 # Every heartbeat asks for the member: a short per-process memo in front of the
 # shared cache. Forgotten by ``learning.services.member_forget``.
-member_memo = LocalMemo(ttl=5.0)
+member_memo = LocalMemo(ttl=10.0)
 
 UserLike = AbstractBaseUser | AnonymousUser
 
@@ -45,15 +45,23 @@ def member_for_user(*, user: UserLike | None) -> Member | None:
     return member
 
 
+MEMBER_FIELDS = ("pk", "name", "member_type", "organisation_id", "join_date")
+
+
+def remember_member(*, user_id: int, member: Member | None) -> None:
+    """Keep an account's member profile, just read from the database (or that it
+    has none), in this process's memo for ``member_for_user``. Raises nothing."""
+    member_memo.set(
+        user_id,
+        {name: getattr(member, name) for name in MEMBER_FIELDS} if member else False,
+    )
+
+
 def _member_fields(user_id: int) -> dict[str, Any] | bool:
     key = member_cache_key(user_id=user_id)
     cached = cache.get(key)
     if cached is None:
-        row = (
-            Member.objects.filter(user_id=user_id)
-            .values("pk", "name", "member_type", "organisation_id", "join_date")
-            .first()
-        )
+        row = Member.objects.filter(user_id=user_id).values(*MEMBER_FIELDS).first()
         cached = row or False
         cache.set(key, cached, MEMBER_TTL)
     return cached

@@ -30,6 +30,7 @@ from learning.progress_store import (
     PlaybackState,
     ProgressAnswer,
     ProgressRow,
+    progress_row_create,
     progress_row_read,
     progress_row_write,
 )
@@ -46,10 +47,11 @@ KEPT_ANSWERS = 16  # older replays still earn nothing; they get the current stat
 KEPT_PLAYBACKS = 20
 PLAYBACK_KEPT_SECONDS = 24 * 3600
 MAX_BEAT_GAP_SECONDS = 300  # clients beat every 10–30 s; a gap beyond this loses
-ALLOWANCE_CAP_SECONDS = MAX_BEAT_GAP_SECONDS * MAX_PLAYBACK_RATE + CREDIT_SLACK_SECONDS
 
 
 def _finite(value: float, name: str) -> float:
+    if isinstance(value, bool):
+        raise InvalidHeartbeat(f"{name} 必须是数字，不接受布尔值 {str(value).lower()}")
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -93,11 +95,12 @@ def lesson_progress_record(
 
     New unique watching is bounded twice: by this playback's wall-clock time since its
     first beat × ``MAX_PLAYBACK_RATE`` + slack (minus what it already earned), and by
-    an allowance shared by all playbacks of the member and lesson (refilled at
-    ``MAX_PLAYBACK_RATE`` per wall-clock second, capped), so fresh playback ids cannot
-    multiply the slack. Only new unique seconds count. A replayed ``(playback_id,
-    seq)`` gets the same answer and no credit. Completion is decided here only and
-    never regresses.
+    the member's credit clock, shared by every playback of the member on every
+    lesson and VR courseware (a person watches one thing at a time; see
+    ``_member_budget``), so neither fresh playback ids nor many lessons at once
+    multiply wall-clock time. Only new unique seconds count. A replayed
+    ``(playback_id, seq)`` gets the same answer and no credit. Completion is decided
+    here only and never regresses.
 
     Raises LessonNotFound (unknown, unpublished or restricted page), OutOfReach,
     InvalidHeartbeat (bad numbers, ranges beyond the duration), ProgressConflict (a
@@ -113,6 +116,8 @@ def lesson_progress_record(
         raise ProgressConflict(
             f"「{info.title}」还没有时长，暂不能记录进度", code="no_duration"
         )
+    if isinstance(seq, bool) or not isinstance(seq, int):
+        raise InvalidHeartbeat("seq 必须是整数")
     if seq < 0:
         raise InvalidHeartbeat("seq 不能为负数")
     position = _finite(position, "position")
@@ -126,12 +131,10 @@ def lesson_progress_record(
     claimed = intervals_merge(_validated_ranges(ranges, info.duration))
     for _attempt in range(MAX_WRITE_ATTEMPTS):
         row = progress_row_read(member_id=member.pk, lesson_id=info.id)
-        if row is None:
-            LessonProgress.objects.bulk_create(
-                [LessonProgress(member_id=member.pk, lesson_id=info.id,
-                                duration=info.duration)],
-                ignore_conflicts=True,
-            )  # fmt: skip
+        if row is None or not row.has_clock:
+            progress_row_create(
+                member_id=member.pk, lesson_id=info.id, duration=info.duration
+            )
             continue
         answer, written = _apply_beat(
             row, info, member, str(playback_id), seq, claimed, position, now
@@ -161,11 +164,11 @@ def _apply_beat(
         return _answer(row, info, credited=0.0), True
     if state is None:
         state = PlaybackState(first=stamp, last=stamp)
-    allowance = _allowance(row, stamp)
+    member_budget, clock_base = _member_budget(row, state, stamp)
     budget = max(
         0.0,
         min(
-            allowance,
+            member_budget,
             max(0.0, stamp - state.first) * MAX_PLAYBACK_RATE
             + CREDIT_SLACK_SECONDS
             - state.credited,
@@ -196,12 +199,16 @@ def _apply_beat(
         del state.answers[old]
     row.playbacks[key] = state
     _prune_playbacks(row.playbacks, stamp)
-    row.credit_allowance = allowance - credited
-    row.allowance_stamp = stamp
+    # The clock moves only forward, whatever order concurrent beats write in.
+    clock = clock_base + credited / MAX_PLAYBACK_RATE if credited > 0 else None
     if not newly_completed:
-        return answer, progress_row_write(row, duration=info.duration, now=now)
+        return answer, progress_row_write(
+            row, duration=info.duration, now=now, credit_clock=clock
+        )
     with transaction.atomic():
-        if not progress_row_write(row, duration=info.duration, now=now, durable=True):
+        if not progress_row_write(
+            row, duration=info.duration, now=now, durable=True, credit_clock=clock
+        ):
             return answer, False
         LessonProgress.objects.filter(pk=row.id).update(
             completed_at=now, completed_via=LessonProgress.Via.ONLINE
@@ -210,13 +217,25 @@ def _apply_beat(
     return answer, True
 
 
-def _allowance(row: ProgressRow, stamp: float) -> float:
-    """The member-and-lesson allowance now: refilled at the maximum playback rate
-    since its last use, capped at ``MAX_BEAT_GAP_SECONDS``' worth + slack."""
-    if row.allowance_stamp is None:
-        return CREDIT_SLACK_SECONDS
-    refill = max(0.0, stamp - row.allowance_stamp) * MAX_PLAYBACK_RATE
-    return min(ALLOWANCE_CAP_SECONDS, row.credit_allowance + refill)
+def _member_budget(
+    row: ProgressRow, state: PlaybackState, stamp: float
+) -> tuple[float, float]:
+    """What the member may still be credited now, and the clock it counts from.
+
+    The member's credit clock stands where their credit so far has used up
+    wall-clock time at ``MAX_PLAYBACK_RATE`` (each credited second moves it on by
+    1 / the rate); what lies between it and now, × the rate, + the slack, is still
+    to be had. It counts from no earlier than this playback's first beat, so time
+    when nothing was playing (a member idle for a day who then opens twelve lessons)
+    earns nothing, and from no earlier than ``MAX_BEAT_GAP_SECONDS`` ago, so unused
+    time does not pile up. Hence over any span of wall clock in which playbacks
+    started, a member earns at most span × rate + slack, across all lessons and VR
+    courseware; a late beat of a running playback still gets up to the gap's worth.
+    """
+    base = max(state.first, stamp - MAX_BEAT_GAP_SECONDS)
+    if row.credit_clock is not None:
+        base = max(base, row.credit_clock)
+    return (stamp - base) * MAX_PLAYBACK_RATE + CREDIT_SLACK_SECONDS, base
 
 
 def _answer(row: ProgressRow, info: LessonInfo, *, credited: float) -> ProgressAnswer:

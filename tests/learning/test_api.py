@@ -172,6 +172,49 @@ def test_nan_is_400(member, lesson, token_for):
     assert not LessonProgress.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ({"ranges": [[False, True]]}, ["ranges.0.0", "ranges.0.1"]),
+        ({"ranges": [[0, True]]}, ["ranges.0.1"]),
+        ({"position": True}, ["position"]),
+        ({"rate": False}, ["rate"]),
+        ({"seq": True}, ["seq"]),
+        ({"mode": "hologram"}, ["mode"]),
+        ({"mode": ""}, ["mode"]),
+    ],
+)
+def test_booleans_and_unknown_modes_are_refused(
+    member, lesson, token_for, change, fields
+):
+    token = token_for(member.user)
+    playback = uuid.uuid4()
+    post(Client(), PROGRESS, heartbeat(lesson, playback, 0, [[0, 5]], 5), token)
+    before = LessonProgress.objects.values("intervals", "position").get()
+    body = {**heartbeat(lesson, playback, 1, [[5, 6]], 6), **change}
+    response = post(Client(), PROGRESS, body, token)
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "validation_error"
+    named = [".".join(map(str, error["loc"][2:])) for error in problem["errors"]]
+    assert named == fields
+    for where in fields:
+        assert f"body.payload.{where}: " in problem["detail"]
+    assert LessonProgress.objects.values("intervals", "position").get() == before
+
+
+def test_audio_mode_is_accepted(member, lesson, token_for, clock):
+    token = token_for(member.user)
+    playback = uuid.uuid4()
+    post(Client(), PROGRESS, heartbeat(lesson, playback, 0, [], 0), token)
+    clock(10)
+    body = heartbeat(lesson, playback, 1, [[0, 10]], 10, mode="audio")
+    response = post(Client(), PROGRESS, body, token)
+    assert response.status_code == 200, response.content
+    assert response.json()["credited_seconds"] == 10
+
+
 def test_replayed_seq_over_http(member, lesson, token_for, clock):
     token = token_for(member.user)
     playback = uuid.uuid4()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from learning import services
@@ -66,3 +68,34 @@ def test_an_existing_row_reads_writes_back_and_answers_replays(member, lesson):
     assert replay == ProgressAnswer(**STORED["answers"]["3"])
     progress.refresh_from_db()
     assert progress.watched_seconds == 20.5
+
+
+def test_a_beat_reads_once_and_writes_once(member, lesson):
+    """The hot path's cost: the progress row and the member's credit clock are read
+    in one query and written in one statement (SQLite: two, in one transaction)."""
+    playback = uuid.uuid4()
+    start = timezone.now()
+
+    def beat(seq: int, ranges: list[list[float]]):
+        return services.lesson_progress_record(
+            member=member, lesson_id=lesson.pk, playback_id=playback, seq=seq,
+            ranges=ranges, position=ranges[-1][1] if ranges else 0, rate=1,
+            now=start + timedelta(seconds=10 * seq),
+        )  # fmt: skip
+
+    beat(0, [])  # makes the rows and remembers the lesson
+    with CaptureQueriesContext(connection) as credited:
+        assert beat(1, [[0, 10]]).credited_seconds == 10
+    with CaptureQueriesContext(connection) as nothing_new:
+        assert beat(2, [[0, 10]]).credited_seconds == 0
+    writes = ["UPDATE"] if connection.vendor == "postgresql" else ["UPDATE", "UPDATE"]
+    assert _statements(credited) == ["SELECT", *writes]
+    assert _statements(nothing_new) == ["SELECT", "UPDATE"]
+
+
+def _statements(context: CaptureQueriesContext) -> list[str]:
+    """The statements' verbs, leaving out transaction control; a write to both rows
+    is one ``WITH … UPDATE`` on PostgreSQL."""
+    verbs = [query["sql"].split()[0].upper() for query in context.captured_queries]
+    verbs = ["UPDATE" if verb == "WITH" else verb for verb in verbs]
+    return [v for v in verbs if v not in {"BEGIN", "SAVEPOINT", "RELEASE", "COMMIT"}]

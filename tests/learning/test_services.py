@@ -101,6 +101,23 @@ def test_fresh_playback_ids_cannot_multiply_the_slack(member, section):
     )
 
 
+def test_a_late_beat_does_not_refill_the_allowance_twice(member, section):
+    # Concurrent requests can write in another order than their server times: the
+    # beat stamped 20 s lands after the one stamped 60 s. Refilling again from 20 s
+    # to 60 s would count those 40 s of wall clock twice.
+    long_lesson = factories.lesson(section, duration=3600)
+    first, second, third = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for playback in (first, second, third):
+        beat(member, long_lesson, playback, 0, [], at=0)
+    beat(member, long_lesson, first, 1, [[0, 10]], at=60)
+    beat(member, long_lesson, second, 1, [[100, 120]], at=20)
+    beat(member, long_lesson, third, 1, [[200, 400]], at=60)
+    progress = LessonProgress.objects.get()
+    assert progress.watched_seconds <= 60 * services.MAX_PLAYBACK_RATE + (
+        services.CREDIT_SLACK_SECONDS
+    )
+
+
 def test_overlaps_and_rewatching_count_once(member, lesson):
     watch(member, lesson, 0, 100)
     watch(member, lesson, 50, 150, at=500)
