@@ -120,8 +120,9 @@ ROWS: list[Row] = [
     api("pages_detail", "GET", "/pages/{draft}/", but(404, editor=200, superuser=200)),
     api("pages_detail", "GET", "/pages/{restricted}/", but(404, editor=200, superuser=200)),
     api("pages_detail", "GET", "/pages/{submission}/", but(404, other_lecturer=200, editor=200, superuser=200)),
-    # Bodies Wagtail's write schemas refuse (422) still show no caller gets further.
-    api("pages_create", "POST", "/pages/", but(422, anonymous=401),
+    # Permission comes before the body: callers without it get 403; bodies Wagtail's
+    # write schemas refuse (422) show that those with it get no further.
+    api("pages_create", "POST", "/pages/", but(422, anonymous=401, member=403, other_member=403, other_admin=403),
         body={"type": "cms.MicroLessonPage", "parent": "{section}", "title": "新微党课", "slug": "new-lesson"}),
     api("pages_update", "PATCH", "/pages/{draft}/", but(403, anonymous=401, editor=200, superuser=200),
         body={"title": "改名"}),
@@ -132,7 +133,7 @@ ROWS: list[Row] = [
     api("pages_actions_unpublish", "POST", "/pages/{public}/actions/unpublish/", but(403, anonymous=401, editor=200, superuser=200)),
     api("pages_actions_copy", "POST", "/pages/{draft}/actions/copy/", but(403, anonymous=401, editor=201, superuser=201),
         body={"slug": "copied"}),
-    api("pages_actions_move", "POST", "/pages/{draft}/actions/move/", but(422, anonymous=401),
+    api("pages_actions_move", "POST", "/pages/{draft}/actions/move/", but(422, anonymous=401, member=403, other_member=403, other_admin=403),
         body={"destination_page_id": "{section}"}),
     api("pages_actions_delete", "DELETE", "/pages/{draft}/actions/delete/", but(403, anonymous=401, editor=204, superuser=204)),
     api("pages_actions_revert", "POST", "/pages/{draft}/actions/revert/", but(403, anonymous=401, editor=200, superuser=200),
@@ -145,9 +146,9 @@ ROWS: list[Row] = [
     api("schema_list", "GET", "/schema/", SIGNED_IN),
     api("schema_detail", "GET", "/schema/cms.MicroLessonPage/", SIGNED_IN),
     api("sites_list", "GET", "/sites/", but(403, anonymous=401, superuser=200)),
-    api("sites_create", "POST", "/sites/", but(422, anonymous=401), body={"hostname": "evil.example", "root_page": "{section}"}),
+    api("sites_create", "POST", "/sites/", but(403, anonymous=401, superuser=422), body={"hostname": "evil.example", "root_page": "{section}"}),
     api("sites_detail", "GET", "/sites/{site}/", but(403, anonymous=401, superuser=200)),
-    api("sites_update", "PUT", "/sites/{site}/", but(422, anonymous=401), body={"hostname": "evil.example", "root_page": "{section}"}),
+    api("sites_update", "PUT", "/sites/{site}/", but(403, anonymous=401, superuser=422), body={"hostname": "evil.example", "root_page": "{section}"}),
     api("sites_delete", "DELETE", "/sites/{site}/", but(403, anonymous=401, superuser=204)),
     api("whoami", "GET", "/whoami/", SIGNED_IN),
     api("snippets_list", "GET", "/snippets/cms.Lecturer/", but(403, anonymous=401, lecturer=200, editor=200, superuser=200)),
