@@ -89,7 +89,8 @@ ALLOWED_HOSTS = env_list(
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-INSTALLED_APPS = [
+# The project's own apps: installed first, and logged at LOG_LEVEL (INFO by default).
+PROJECT_APPS = (
     "dangke",
     "cms",
     "learning",
@@ -97,6 +98,10 @@ INSTALLED_APPS = [
     "media_pipeline",
     "search",
     "themes",
+)
+
+INSTALLED_APPS = [
+    *PROJECT_APPS,
     "wagtail.api.v3",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -550,19 +555,7 @@ LOGGING = {
             }
             for name in ("django", "django.server")
         },
-        **{
-            name: {"level": LOG_LEVEL or "INFO"}
-            for name in (
-                "dangke",
-                "cms",
-                "learning",
-                "assessment",
-                "media_pipeline",
-                "search",
-                "themes",
-                "celery",
-            )
-        },
+        **{name: {"level": LOG_LEVEL or "INFO"} for name in (*PROJECT_APPS, "celery")},
     },
 }
 # The worker logs through LOGGING too (JSON lines), not Celery's own format.

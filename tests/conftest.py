@@ -40,6 +40,13 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_UPLOAD_DIR = tmp_path / "uploads"
 
 
+@pytest.fixture
+def small_ladder(settings):
+    """Two tiny rungs encoded at x264's fastest preset: real transcodes, quickly."""
+    settings.MEDIA_LADDER = [(120, 150), (180, 300)]
+    settings.MEDIA_X264_PRESET = "ultrafast"
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and cached facts (lessons, members, tokens) never leak

@@ -52,6 +52,20 @@ def postgres_problem(url: str | None = None) -> str | None:
     return None
 
 
+def postgres_only(reason: str, *, ci_fails: bool = False) -> None:
+    """Skip the calling test, saying ``reason``, unless the test database is
+    PostgreSQL. With ``ci_fails`` (heavy tests, which run only in PostgreSQL passes)
+    a CI run fails instead of skipping."""
+    import pytest
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    if ci_fails and in_ci():
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
 def redis_problem(url: str | None = None) -> str | None:
     """None when Redis answers PING at ``url``, else a sentence saying why not."""
     url = url or test_redis_url()
@@ -74,9 +88,9 @@ def gunicorn_start(
     """Serve the project with gunicorn (one sync worker) on a free loopback port,
     with ``env`` (its database, media root, secret key); return the process and the
     port without waiting (``gunicorn_wait``)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    from bench.common import free_port
+
+    port = free_port()
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),

@@ -19,6 +19,7 @@ from assessment.models import (
     QuizAttempt,
 )
 from tests.assessment.conftest import fixed_quiz, right_answer, single, wrong_answer
+from tests.services import postgres_only
 
 pytestmark = [
     pytest.mark.postgres,
@@ -28,11 +29,10 @@ pytestmark = [
 
 @pytest.fixture(autouse=True)
 def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "row locks under real concurrency need PostgreSQL; SQLite serialises "
-            "writers anyway (test_live covers the constraint there)"
-        )
+    postgres_only(
+        "row locks under real concurrency need PostgreSQL; SQLite serialises "
+        "writers anyway (test_live covers the constraint there)"
+    )
 
 
 def _run_in_threads(targets) -> tuple[list, list[BaseException]]:

@@ -15,8 +15,9 @@ import time
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from wagtail.models import APIToken
+
+from tests.services import postgres_only
 
 CALLERS = ("anonymous", "member", "lecturer", "editor")
 # Examples per operation and caller: valid requests (with the demo's ids in the path)
@@ -27,8 +28,7 @@ EXAMPLES = {"positive": 3, "negative": 1}
 @pytest.fixture
 def demo(transactional_db):
     # Skipped before the demo loads: the SQLite pass spends nothing on it.
-    if connection.vendor != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass only (make test-postgres)")
+    postgres_only("runs in the PostgreSQL pass only (make test-postgres)")
     return demo_prepare()
 
 

@@ -28,7 +28,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver
 from django.utils import timezone
@@ -36,6 +36,7 @@ from wagtail.documents.models import Document
 from wagtail.models import APIToken, PageViewRestriction
 
 from tests import factories
+from tests.services import postgres_only
 
 pytestmark = [pytest.mark.django_db]
 
@@ -580,11 +581,10 @@ def test_every_operation_and_portal_page_has_a_row(client, db):
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_authorisation_matrix(tmp_path, ffmpeg_binaries, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "about a thousand requests and a transcode: the matrix runs once, in "
-            "the PostgreSQL pass"
-        )
+    postgres_only(
+        "about a thousand requests and a transcode: the matrix runs once, in the "
+        "PostgreSQL pass"
+    )
     settings.MEDIA_LADDER = [(120, 150)]
     settings.MEDIA_X264_PRESET = "ultrafast"
     ids, world = _build_world(tmp_path)

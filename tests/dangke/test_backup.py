@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from dangke.backup import BackupError, backup_restore
 from tests import factories
-from tests.services import gunicorn_start, gunicorn_wait, in_ci
+from tests.services import gunicorn_start, gunicorn_wait, postgres_only
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 
@@ -99,11 +99,7 @@ def _play(get, lesson_id: int) -> tuple[str, str, bytes]:
 @pytest.fixture
 def demo(section, member, member_user, tmp_path, settings):
     """A lesson with a ready video in a course, and a member who completed it."""
-    if connection.vendor != "postgresql":
-        message = "backup and restore are tested on PostgreSQL"
-        if in_ci():
-            pytest.fail(f"CI=true but {message}")
-        pytest.skip(message)
+    postgres_only("backup and restore are tested on PostgreSQL", ci_fails=True)
     from learning.models import CourseCompletion, Enrolment, LessonProgress
     from media_pipeline.models import VideoAsset
     from media_pipeline.services import video_asset_process

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.media_pipeline.conftest import Clips
 from tests.services import in_ci
 
 CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
@@ -36,6 +37,12 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory) -> Clips:
+    """Tiny real media files for one module's players."""
+    return Clips(tmp_path_factory.mktemp("player-clips"))
 
 
 @pytest.fixture(scope="session")

@@ -19,25 +19,13 @@ from media_pipeline.models import VideoAsset
 from media_pipeline.services import subtitle_attach, video_asset_process
 from tests import factories
 from tests.e2e.conftest import axe_violations, screenshot, sign_in
-from tests.media_pipeline.conftest import Clips
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("small_ladder")]
 
 SUBTITLES = "WEBVTT\n\n00:00:00.000 --> 00:00:03.000\n不忘初心，牢记使命\n".encode()
 VIDEO = "document.querySelector('[data-player] video')"
 STATUS = "document.querySelector('[data-player] [data-status]').textContent"
 KEPT_BEATS = "Object.keys(localStorage).filter((key) => key.startsWith('dangke:beat:'))"
-
-
-@pytest.fixture(autouse=True)
-def _small_ladder(settings):
-    settings.MEDIA_LADDER = [(120, 150), (180, 300)]
-    settings.MEDIA_X264_PRESET = "ultrafast"
-
-
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory) -> Clips:
-    return Clips(tmp_path_factory.mktemp("player-clips"))
 
 
 def processed(path, *, title: str = "党课视频") -> VideoAsset:

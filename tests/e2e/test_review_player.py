@@ -17,23 +17,11 @@ from media_pipeline import storage as media_storage
 from media_pipeline.models import VideoAsset
 from media_pipeline.services import video_asset_process
 from tests.e2e.conftest import screenshot, sign_in
-from tests.media_pipeline.conftest import Clips
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("small_ladder")]
 
 PLAYER = "document.querySelector('[data-review-player]')"
 VIDEO = f"{PLAYER}.querySelector('video')"
-
-
-@pytest.fixture(autouse=True)
-def _small_ladder(settings):
-    settings.MEDIA_LADDER = [(120, 150), (180, 300)]
-    settings.MEDIA_X264_PRESET = "ultrafast"
-
-
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory) -> Clips:
-    return Clips(tmp_path_factory.mktemp("review-clips"))
 
 
 def test_lecturer_plays_the_preview_while_transcoding(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from learning import services
 from learning.models import LessonProgress
 from tests import factories
+from tests.services import postgres_only
 
 pytestmark = [
     pytest.mark.postgres,
@@ -22,11 +23,10 @@ pytestmark = [
 
 @pytest.fixture(autouse=True)
 def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "row locks under real concurrency need PostgreSQL; "
-            "SQLite serialises writers anyway (runs in the PostgreSQL pass)"
-        )
+    postgres_only(
+        "row locks under real concurrency need PostgreSQL; "
+        "SQLite serialises writers anyway (runs in the PostgreSQL pass)"
+    )
 
 
 def _run_in_threads(targets) -> list[BaseException]:

@@ -14,7 +14,7 @@ from django.db import connection
 
 from bench import heartbeat
 from learning.intervals import intervals_merge
-from tests.services import in_ci
+from tests.services import postgres_only
 
 pytestmark = [
     pytest.mark.heavy,
@@ -30,11 +30,9 @@ CLIENT_PROCESSES = 8
 @pytest.fixture
 def database_url() -> str:
     """The test database as a URL the served project can use."""
-    if connection.vendor != "postgresql":
-        problem = "the heartbeat load test needs PostgreSQL (make test-heavy)"
-        if in_ci():
-            pytest.fail(f"CI=true but {problem}")
-        pytest.skip(problem)
+    postgres_only(
+        "the heartbeat load test needs PostgreSQL (make test-heavy)", ci_fails=True
+    )
     conf = connection.settings_dict
     user = quote(conf["USER"] or "postgres", safe="")
     password = f":{quote(conf['PASSWORD'], safe='')}" if conf["PASSWORD"] else ""

@@ -9,13 +9,13 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from learning import selectors, services
 from learning.models import CourseCompletion, Member, TrainingClass, TrainingSession
 from tests import factories
 from tests.learning.test_concurrency import _run_in_threads
+from tests.services import postgres_only
 
 pytestmark = [
     pytest.mark.postgres,
@@ -25,11 +25,10 @@ pytestmark = [
 
 @pytest.fixture(autouse=True)
 def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "row locks under real concurrency need PostgreSQL; "
-            "SQLite serialises writers anyway (runs in the PostgreSQL pass)"
-        )
+    postgres_only(
+        "row locks under real concurrency need PostgreSQL; "
+        "SQLite serialises writers anyway (runs in the PostgreSQL pass)"
+    )
 
 
 def test_concurrent_learning_and_moves_keep_rollups_exact(home_page, capsys):

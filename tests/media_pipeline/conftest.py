@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import struct
 import subprocess
 from pathlib import Path
@@ -10,15 +9,12 @@ from pathlib import Path
 import pytest
 from django.core.files.base import File
 
+from bench.common import free_port
 from tests import factories
-
-SMALL_LADDER = [(120, 150), (180, 300)]
 
 
 @pytest.fixture(autouse=True)
-def _media_settings(settings, tmp_path):
-    settings.MEDIA_LADDER = SMALL_LADDER
-    settings.MEDIA_X264_PRESET = "ultrafast"
+def _media_settings(small_ladder, settings, tmp_path):
     settings.MEDIA_UPLOAD_DIR = tmp_path / "uploads"
     settings.MEDIA_WORK_DIR = tmp_path / "work"
     settings.MEDIA_RETRY_BACKOFF = 1
@@ -149,18 +145,12 @@ def ready_asset(asset_from, clips):
     return video_asset_process(asset_id=asset.pk)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def s3_server():
     """moto's S3 server over loopback for the session; yields its endpoint URL."""
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import connection
 
 from media_pipeline.models import VideoAsset
-from tests.services import gunicorn_start, gunicorn_wait, in_ci
+from tests.services import gunicorn_start, gunicorn_wait, postgres_only
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 
@@ -157,11 +157,9 @@ class TusClient:
 
 @pytest.fixture
 def upload_server(tmp_path, lecturer_user, token_for):
-    if connection.vendor != "postgresql":
-        message = "the 2 GiB tus test serves the project from PostgreSQL"
-        if in_ci():
-            pytest.fail(f"CI=true but {message}")
-        pytest.skip(message)
+    postgres_only(
+        "the 2 GiB tus test serves the project from PostgreSQL", ci_fails=True
+    )
     free = shutil.disk_usage(tmp_path).free
     if free < 6 * 1024 * MIB:
         pytest.fail(f"needs 6 GiB free under {tmp_path}, has {free // MIB} MiB")

@@ -14,15 +14,13 @@ from media_pipeline.models import VideoAsset
 from media_pipeline.services import subtitle_attach, video_asset_process
 from tests import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.slow,
+    pytest.mark.usefixtures("small_ladder"),
+]
 
 SUBTITLES = b"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n\xe5\x85\x9a\xe7\xab\xa0\n"
-
-
-@pytest.fixture(autouse=True)
-def _small_ladder(settings):
-    settings.MEDIA_LADDER = [(120, 150), (180, 300)]
-    settings.MEDIA_X264_PRESET = "ultrafast"
 
 
 @pytest.fixture(scope="module")
