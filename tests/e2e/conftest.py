@@ -110,7 +110,23 @@ def sign_in(page, username: str, password: str = "pass-12345") -> None:
     page.goto(f"{page.base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("form.signin button[type=submit]")
+    follow(page, "form.signin button[type=submit]")
+    if password == "pass-12345":
+        main = page.inner_text("main") if "/login/" in page.url else ""
+        assert "/login/" not in page.url, f"sign-in as {username} failed: {main}"
+
+
+def follow(page, target) -> None:
+    """Click ``target`` (a selector or a locator) that navigates, and wait until the
+    new page has loaded. ``wait_for_load_state`` alone returns at once (the old page
+    is loaded), so the next step could read the old page or, by navigating on, abort
+    the click's request: the sign-in POST then never sets its cookie, a race that a
+    loaded machine loses."""
+    with page.expect_navigation():
+        if isinstance(target, str):
+            page.click(target)
+        else:
+            target.click()
     page.wait_for_load_state()
 
 

@@ -17,7 +17,7 @@ from tests.assessment.conftest import (  # noqa: F401
     make_question,
     quiz,
 )
-from tests.e2e.conftest import PHONE, axe_violations, screenshot, sign_in
+from tests.e2e.conftest import PHONE, axe_violations, follow, screenshot, sign_in
 
 SAVED = "已保存"
 
@@ -54,8 +54,7 @@ def test_a_member_takes_a_lesson_quiz_and_passes(page, member, quiz, bank, lesso
     attempt = QuizAttempt.objects.get(member=member)
     assert attempt.questions.filter(answer__isnull=False).count() == 4
 
-    page.click("[data-submit]")
-    page.wait_for_load_state()
+    follow(page, "[data-submit]")
     result = page.locator(".result")
     expect(result).to_contain_text("100.00")
     expect(result).to_contain_text("及格")
@@ -75,8 +74,7 @@ def test_a_member_takes_a_lesson_quiz_and_passes(page, member, quiz, bank, lesso
     page.goto(f"{page.base}/me/practice/")
     true_false = bank["true_false"]
     page.check(f"#q{true_false.pk}-t")
-    page.locator(f"form.practice-form:has(#q{true_false.pk}-t) button").click()
-    page.wait_for_load_state()
+    follow(page, page.locator(f"form.practice-form:has(#q{true_false.pk}-t) button"))
     expect(page.locator(f"#q{true_false.pk}")).to_contain_text("回答正确")
     assert axe_violations(page) == []
     screenshot(page, "practice")

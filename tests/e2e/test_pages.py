@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from tests import factories
-from tests.e2e.conftest import axe_violations, screenshot, sign_in
+from tests.e2e.conftest import axe_violations, follow, screenshot, sign_in
 
 
 def _fresh_code(services, session) -> str:
@@ -55,8 +55,7 @@ def test_search_finds_a_lesson_by_pinyin_initials(page, home_page):
     page.goto(f"{page.base}/search/")
     assert "请输入要查找的内容" in page.inner_text("main")
     page.fill("#search-q", "dsxx")
-    page.click("form.search-form button[type=submit]")
-    page.wait_for_load_state()
+    follow(page, "form.search-form button[type=submit]")
     assert "q=dsxx" in page.url
     hit = page.locator(".hits a", has_text="党史学习教育").first
     assert hit.get_attribute("href") == lesson.url
@@ -65,8 +64,7 @@ def test_search_finds_a_lesson_by_pinyin_initials(page, home_page):
     assert axe_violations(page) == []
     screenshot(page, "search")
 
-    hit.click()
-    page.wait_for_load_state()
+    follow(page, hit)
     assert page.inner_text("h1") == "党史学习教育"
     assert page.problems == []
 
@@ -95,8 +93,7 @@ def test_a_member_checks_in_with_the_current_code(page, member_user, home_page):
     assert axe_violations(page) == []
 
     page.fill("#checkin-code", _fresh_code(services, session))
-    page.click("form.checkin-form button[type=submit]")
-    page.wait_for_load_state()
+    follow(page, "form.checkin-form button[type=submit]")
     done = page.locator(".checkin-done")
     assert "签到成功" in done.inner_text()
     assert "第一讲：党章学习" in done.inner_text()
@@ -183,15 +180,13 @@ def test_the_sites_page_draws_the_map(page, home_page):
     assert axe_violations(page) == []
     screenshot(page, "sites")
 
-    page.click(f"a[href='/sites/routes/{route.pk}/']")
-    page.wait_for_load_state()
+    follow(page, f"a[href='/sites/routes/{route.pk}/']")
     assert page.inner_text("h1") == "越秀红色足迹精品线路"
     assert page.locator(".route-stops > li").count() == 4
     assert axe_violations(page) == []
     screenshot(page, "route")
 
-    page.click(".stop-title:has-text('中共三大会址纪念馆')")
-    page.wait_for_load_state()
+    follow(page, ".stop-title:has-text('中共三大会址纪念馆')")
     assert page.inner_text("h1") == "中共三大会址纪念馆"
     assert page.locator("svg.map-svg").is_visible()
     assert page.locator("a[href^='https://uri.amap.com/marker']").count() == 1

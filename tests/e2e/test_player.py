@@ -319,3 +319,67 @@ def test_360_courseware_plays_in_a_canvas(
     assert progress_of(member, courseware).completed_at is not None
     screenshot(page, "lesson-360")
     assert page.problems == []
+
+
+# A stand-in <video> (an EventTarget with the fields the tracker reads) driven by a
+# script, so the order and lateness of media events is exact; the tracker itself is
+# the portal's module, in Chromium.
+TRACKER_SCRIPT = """async (steps) => {
+  const { WatchTracker } = await import("/static/themes/js/heartbeats.js");
+  const video = new EventTarget();
+  Object.assign(video, {
+    currentTime: 0, paused: true, seeking: false, readyState: 4, playbackRate: 1,
+  });
+  const tracker = new WatchTracker(video, { limit: () => 600 });
+  for (const [what, value] of steps) {
+    if (what === "wait") await new Promise((done) => setTimeout(done, value));
+    else if (what === "at") video.currentTime = value;
+    else if (what === "paused") video.paused = value;
+    else video.dispatchEvent(new Event(what));
+  }
+  return tracker.take();
+}"""
+
+
+def _played(page, steps) -> list[list[float]]:
+    return page.evaluate(TRACKER_SCRIPT, steps)
+
+
+def _playing_to(end: float, *, start: float) -> list:
+    """timeupdates every 0.25 s of media time, in real time, from start to end."""
+    steps, t = [], start
+    while t < end - 1e-9:
+        t = min(end, round(t + 0.25, 3))
+        steps += [["wait", 250], ["at", t], ["timeupdate", None]]
+    return steps
+
+
+def test_watch_tracker_starts_where_the_video_stood(page, home_page):
+    """On a busy page the `play` event runs after the clock has moved on (0.1 s here,
+    as seen under load): what was played still starts where the video stood, so a
+    one-second courseware played through is credited in full. Playing never starts
+    before a jump the tracker could not have played, nor before a seek."""
+    page.goto(page.base + "/")
+    late_play = [["paused", False], ["at", 0.12], ["play", None], ["at", 0.2]]
+    played = _played(
+        page,
+        [*late_play, ["playing", None], *_playing_to(1.0, start=0.2), ["ended", None]],
+    )
+    assert played == [[0, 1]]
+
+    # seeked to 30 while paused, then played (late): from 30, not from 0
+    seek = [["seeking", None], ["at", 30], ["seeked", None]]
+    played = _played(
+        page,
+        [*seek, ["paused", False], ["at", 30.1], ["play", None], ["playing", None],
+         *_playing_to(31, start=30.1), ["pause", None]],
+    )  # fmt: skip
+    assert played == [[30, 31]]
+
+    # the clock jumped 20 s without a seek before the player heard of it: no credit
+    played = _played(
+        page,
+        [["paused", False], ["at", 20], ["play", None], ["playing", None],
+         *_playing_to(21, start=20), ["pause", None]],
+    )  # fmt: skip
+    assert played == [[20, 21]]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cms.models import TopicCourse, TopicPage
 from learning.models import Assignment, Enrolment
 from tests import factories
-from tests.e2e.conftest import axe_violations, screenshot, sign_in
+from tests.e2e.conftest import axe_violations, follow, screenshot, sign_in
 
 
 @pytest.fixture
@@ -76,8 +76,7 @@ def test_a_member_walks_the_portal(page, programme):
 
     elective = visit(page, programme["elective"].url, "course-elective")
     assert "选修本课程" in elective
-    page.click("text=选修本课程")
-    page.wait_for_load_state()
+    follow(page, "text=选修本课程")
     assert "已选修" in page.inner_text("main")
     assert Enrolment.objects.filter(
         member=programme["member"], course=programme["elective"]
@@ -93,8 +92,7 @@ def test_elder_mode_survives_a_reload(page, programme):
     page.goto(page.base + "/")
     body_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert body_size >= 18
-    page.click("button[aria-pressed=false]:has-text('长辈模式')")
-    page.wait_for_load_state()
+    follow(page, "button[aria-pressed=false]:has-text('长辈模式')")
     page.reload()
     assert page.evaluate("document.documentElement.classList.contains('elder')")
     elder_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")

@@ -50,8 +50,15 @@ export class WatchTracker {
     this.open = null; // {start, end} being extended while playing
     this.wall = 0;
     const on = (type, fn) => video.addEventListener(type, fn);
-    // `playing` comes a moment after the picture moves: start from where `play` was
-    on("play", () => (this.startedAt = { t: video.currentTime, wall: performance.now() }));
+    // Where the video stood while not playing. On a busy page the `play` event runs
+    // a moment after the clock has started moving, and `playing` later still: playing
+    // starts from where the video stood, if no faster than playing can have moved.
+    this.rest = video.currentTime;
+    const rest = () => video.paused && (this.rest = video.currentTime);
+    for (const type of ["pause", "seeked", "loadedmetadata", "emptied"]) on(type, rest);
+    on("play", () => {
+      this.startedAt = { t: Math.min(this.rest, video.currentTime), wall: performance.now() };
+    });
     on("playing", () => this.resume());
     on("timeupdate", () => this.sample());
     on("ratechange", () => this.sample());
