@@ -22,8 +22,7 @@ def rate_limit_exceeded(*, bucket: str, who: int | str, limit: int) -> bool:
     On Redis it is one round trip (INCR and EXPIRE together), since every heartbeat
     counts. Raises nothing.
     """
-    window = int(timezone.now().timestamp()) // RATE_WINDOW_SECONDS
-    key = f"rate:{bucket}:{who}:{window}"
+    key = rate_limit_key(bucket=bucket, who=who)
     client = _redis_client()
     if client is not None:
         full_key = cache.make_and_validate_key(key)
@@ -41,11 +40,10 @@ def rate_limit_exceeded(*, bucket: str, who: int | str, limit: int) -> bool:
     return count > limit
 
 
-def rate_limit_count(*, bucket: str, who: int | str) -> int:
-    """How many attempts ``who`` made in ``bucket`` in the current minute, without
-    counting one. Raises nothing."""
+def rate_limit_key(*, bucket: str, who: int | str) -> str:
+    """The cache key counting ``who``'s attempts in ``bucket`` this minute."""
     window = int(timezone.now().timestamp()) // RATE_WINDOW_SECONDS
-    return cache.get(f"rate:{bucket}:{who}:{window}", 0)
+    return f"rate:{bucket}:{who}:{window}"
 
 
 # --- sign-in ------------------------------------------------------------------------

@@ -449,7 +449,7 @@ _cache_scheme = urlsplit(CACHE_URL).scheme
 if _cache_scheme in ("redis", "rediss"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dangke.cache.KeptClientRedisCache",
             "LOCATION": CACHE_URL,
         }
     }

@@ -18,7 +18,10 @@ from dangke.api_errors import error_responses
 from dangke.exports import export_openapi_extra
 from dangke.ratelimit import rate_limit_exceeded
 from learning import selectors, services
-from learning.auth import RememberedBearerTokenAuth
+from learning.auth import (
+    RememberedBearerTokenAuth,
+    heartbeat_reauthenticate,
+)
 from learning.errors import (
     CourseNotFound,
     InvalidReportQuery,
@@ -27,11 +30,13 @@ from learning.errors import (
     OrganisationNotFound,
     OutOfScope,
     SessionNotFound,
+    TokenNoLongerValid,
     TooFrequent,
     TopicNotFound,
 )
 from learning.exports import report_response
 from learning.models import Member, Organisation, TrainingSession
+from learning.progress_store import CredentialsChanged
 from learning.schemas import (
     ArchiveOut,
     CheckinIn,
@@ -57,6 +62,7 @@ def _member(request: HttpRequest) -> Member:
     "/progress",
     response={200: ProgressOut, **error_responses(400, 403, 404, 409, 429)},
     operation_id="learning_progress_record",
+    auth=[RememberedBearerTokenAuth(heartbeat=True), django_auth],
     summary="Record a playback heartbeat",
     description=(
         "Send every few seconds while playing (video or audio only): the ranges played "
@@ -66,13 +72,18 @@ def _member(request: HttpRequest) -> Member:
     ),
 )
 def progress_record(request: HttpRequest, payload: HeartbeatIn):
-    if rate_limit_exceeded(
-        bucket="progress",
-        who=request.user.pk,
-        limit=settings.LEARNING_HEARTBEATS_PER_MINUTE,
-    ):
-        raise TooFrequent("心跳过于频繁，请稍后再试")
-    answer = services.lesson_progress_record(
+    credentials = getattr(request, "heartbeat_credentials", None)
+    try:
+        answer = _heartbeat(request, payload, credentials)
+    except CredentialsChanged:
+        if not heartbeat_reauthenticate(request):
+            raise TokenNoLongerValid("令牌已失效，请重新登录") from None
+        answer = _heartbeat(request, payload, None)
+    return Status(200, answer.as_dict())
+
+
+def _heartbeat(request: HttpRequest, payload: HeartbeatIn, credentials):
+    return services.lesson_progress_record(
         member=_member(request),
         lesson_id=payload.lesson,
         playback_id=payload.playback_id,
@@ -80,8 +91,8 @@ def progress_record(request: HttpRequest, payload: HeartbeatIn):
         ranges=payload.ranges,
         position=payload.position,
         rate=payload.rate,
+        credentials=credentials,
     )
-    return Status(200, answer.as_dict())
 
 
 @router.get(

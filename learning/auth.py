@@ -1,72 +1,73 @@
-"""Authentication for the learning API: bearer tokens (remembered for a few seconds
-per process, since a playing client sends a beat every few seconds) or the portal's
-Django session."""
+"""Authentication for the learning API: bearer tokens (answered from the shared cache,
+``dangke.tokens``, since a playing client sends a beat every few seconds) or the
+portal's Django session."""
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.models import APIToken
 
+from dangke.tokens import (
+    token_cache_key,
+    token_digest,
+    token_entry_keep,
+    token_memo_forget,
+    token_memo_get,
+    token_memo_keep,
+)
+from learning.progress_store import Credentials
 from learning.selectors import remember_member
+from learning.selectors.scoping import MEMBER_FIELDS
 
-TOKEN_MEMO_SECONDS = 10.0  # a revoked token stops working within this time
-_memo: dict[str, tuple[float, int, str, bool, bool]] = {}
+NOT_LOOKED_UP = object()  # ``request.bearer_entry`` when the middleware did not look
 
 
 class RememberedBearerTokenAuth(BearerTokenAuth):
-    """Wagtail's bearer tokens, with a short per-process memo of valid tokens.
+    """Wagtail's bearer tokens, answered from the shared cache when it has the token.
 
-    Only valid tokens of active users are remembered; anything else goes to the
-    database every time. ``request.user`` is a lightweight user with the right id.
-    A token the memo does not hold is looked up with its user and the user's member
-    profile in one query (a heartbeat needs all three), which fills the member memo.
+    A token it does not have is looked up with its account and the account's member
+    profile in one query (a heartbeat needs all three) and kept for a minute
+    (``dangke.tokens``); changes to any of the three forget it at once.
+    ``request.user`` is then a lightweight user with the right id and roles, and the
+    member profile is remembered for ``member_for_user``. Only valid tokens of
+    active accounts are kept; anything else goes to the database every time, and a
+    string that cannot be a token (format and checksum) never does.
     """
 
+    def __init__(self, *, heartbeat: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.heartbeat = heartbeat
+
     def authenticate(self, request, token: str):
-        now = time.monotonic()
-        memo = _memo.get(token)
-        if memo is not None and memo[0] > now:
-            User = get_user_model()
-            user = User(
-                pk=memo[1],
-                username=memo[2],
-                is_active=True,
-                is_superuser=memo[3],
-                is_staff=memo[4],
-            )
-            user._state.adding = False
-            request.user = user
-            return memo
-        api_token = self._token_with_member(token)
-        if api_token is None or not api_token.user.is_active:
+        if not APIToken.validate_token_format(token):
             request.user = AnonymousUser()  # as Wagtail's BearerTokenAuth does
             return None
-        user = api_token.user
-        request.user = user
-        self._touch_last_used(api_token)
-        try:
-            remember_member(user_id=user.pk, member=user.party_member)
-        except ObjectDoesNotExist:
-            remember_member(user_id=user.pk, member=None)
-        if len(_memo) > 50_000:
-            _memo.clear()
-        _memo[token] = (
-            now + TOKEN_MEMO_SECONDS,
-            user.pk,
-            user.get_username(),
-            user.is_superuser,
-            user.is_staff,
-        )
-        return api_token
+        if self.heartbeat:
+            entry = token_memo_get(token_digest(token))
+            if entry is not None and entry["member"] is not None:
+                return _heartbeat_signed_in(request, token, entry)
+        # SignInThrottleMiddleware fetched it with the invalid-token count.
+        entry = getattr(request, "bearer_entry", NOT_LOOKED_UP)
+        if entry is NOT_LOOKED_UP:
+            entry = cache.get(token_cache_key(token))
+        if not entry:
+            entry = self._entry_from_database(token)
+            if entry is None:
+                request.user = AnonymousUser()
+                return None
+            token_entry_keep(token, entry["key_hash"], entry)
+        if entry["key_hash"] == token_digest(token):
+            token_memo_keep(entry["key_hash"], entry)
+        return _signed_in(request, entry)
 
-    @staticmethod
-    def _token_with_member(token: str) -> APIToken | None:
-        return (
+    def _entry_from_database(self, token: str) -> dict[str, Any] | None:
+        api_token = (
             APIToken.objects.select_related("user", "user__party_member")
             .filter(
                 key_hash__in=APIToken.candidate_key_hashes(token),
@@ -74,9 +75,65 @@ class RememberedBearerTokenAuth(BearerTokenAuth):
             )
             .first()
         )
+        if api_token is None or not api_token.user.is_active:
+            return None
+        self._touch_last_used(api_token)
+        user = api_token.user
+        try:
+            member = user.party_member
+        except ObjectDoesNotExist:
+            member = None
+        return {
+            "key_hash": api_token.key_hash,
+            "user": (user.pk, user.get_username(), user.is_superuser, user.is_staff),
+            "member": (
+                {name: getattr(member, name) for name in MEMBER_FIELDS}
+                if member is not None
+                else None
+            ),
+        }
 
 
-def token_memo_forget(**kwargs) -> None:
-    """Forget every remembered token (the memo is keyed by plaintext, so a revoked
-    token cannot be picked out); connected to saves and deletes of APIToken."""
-    _memo.clear()
+def _heartbeat_signed_in(request, token: str, entry: dict[str, Any]):
+    """For the heartbeat only (``heartbeat=True``): a token this process already
+    knows is taken from its own memory with no round trip, as
+    ``request.heartbeat_credentials``, which the heartbeat's read checks against the
+    database in the same query (``learning.progress_store.Credentials``);
+    ``heartbeat_reauthenticate`` then handles a token that changed meanwhile."""
+    member = entry["member"]
+    request.heartbeat_credentials = Credentials(
+        token_hash=entry["key_hash"],
+        organisation_id=member["organisation_id"],
+        member_type=member["member_type"],
+    )
+    request.heartbeat_token = token
+    return _signed_in(request, entry)
+
+
+def heartbeat_reauthenticate(request) -> bool:
+    """After the heartbeat's read found ``request.heartbeat_credentials`` no longer
+    hold: forget this process's copy and authenticate afresh (shared cache, then
+    database). False if the token is no longer valid."""
+    credentials = request.heartbeat_credentials
+    token_memo_forget(credentials.token_hash)
+    del request.heartbeat_credentials
+    request.bearer_entry = NOT_LOOKED_UP
+    return (
+        RememberedBearerTokenAuth().authenticate(request, request.heartbeat_token)
+        is not None
+    )
+
+
+def _signed_in(request, entry: dict[str, Any]) -> dict[str, Any]:
+    user_id, username, is_superuser, is_staff = entry["user"]
+    user = get_user_model()(
+        pk=user_id,
+        username=username,
+        is_active=True,
+        is_superuser=is_superuser,
+        is_staff=is_staff,
+    )
+    user._state.adding = False
+    request.user = user
+    remember_member(user_id=user_id, fields=entry["member"])
+    return entry

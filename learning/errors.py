@@ -7,7 +7,14 @@ the kind it also subclasses (``dangke.errors``) decides the status, once, in
 
 from __future__ import annotations
 
-from dangke.errors import Conflict, DomainError, NotFound, NotPermitted, RateLimited
+from dangke.errors import (
+    Conflict,
+    DomainError,
+    NotAuthenticated,
+    NotFound,
+    NotPermitted,
+    RateLimited,
+)
 
 
 class LearningError(DomainError):
@@ -131,3 +138,9 @@ class TooFrequent(LearningError, RateLimited):
     """Too many heartbeats or check-in attempts in a short time."""
 
     code = "rate_limited"
+
+
+class TokenNoLongerValid(LearningError, NotAuthenticated):
+    """The bearer token was revoked, or its account deactivated, while in use."""
+
+    code = "not_authenticated"

@@ -314,7 +314,8 @@ class MemberCreditClock(models.Model):
     lesson and VR courseware: each credited second moves ``clock`` on by
     1 / the maximum playback rate, and it may run at most the slack ahead of now, so
     a member who plays many lessons at once earns no more than one wall clock
-    (``learning.services.progress``)."""
+    (``learning.services.progress``). It also counts the member's heartbeats in
+    the current minute (Unix time // 60), for their rate limit."""
 
     member = models.OneToOneField(
         Member,
@@ -324,6 +325,9 @@ class MemberCreditClock(models.Model):
         related_name="credit_clock",
     )
     clock = models.FloatField(null=True, editable=False)  # Unix time; None: unused
+    # Heartbeats this minute (the rate limit, counted with the beat's own write).
+    beat_minute = models.BigIntegerField(null=True, editable=False)
+    beats = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = "学时计时"

@@ -1,8 +1,9 @@
 """The heartbeat's hot path to ``LessonProgress`` and the member's
-``MemberCreditClock``: one read (both rows, joined) and one conditional write (both
-rows when credit is granted) in plain SQL (the ORM's query building costs more than
-the queries themselves at heartbeat rates). Rare paths (creating the rows,
-completing a lesson) use the ORM.
+``MemberCreditClock``: one read (both rows, joined, with a check of cached
+credentials) and one conditional write (both rows: the clock row counts the beat) in
+plain SQL, prepared once per connection on PostgreSQL (the ORM's query building, and
+PostgreSQL's planning, cost more than the queries themselves at heartbeat rates).
+Rare paths (creating the rows, completing a lesson) use the ORM.
 
 The row's ``playbacks`` JSON holds one ``PlaybackState`` per playback id; they are
 read into dataclasses and written back to the same JSON shape.
@@ -15,12 +16,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from wagtail.models import APIToken
 
-from learning.models import LessonProgress, MemberCreditClock
+from learning.models import LessonProgress, Member, MemberCreditClock
 
 TABLE = LessonProgress._meta.db_table
 CLOCK_TABLE = MemberCreditClock._meta.db_table
+MEMBER_TABLE = Member._meta.db_table
+USER_TABLE = get_user_model()._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,22 @@ class ProgressAnswer:
             "credited_seconds": self.credited_seconds,
         }
 
+    def as_stored(self) -> list[Any]:
+        """Compact: ``[watched_ratio, completed, resume_position, credited]``."""
+        return [
+            self.watched_ratio,
+            self.completed,
+            self.resume_position,
+            self.credited_seconds,
+        ]
+
+    @classmethod
+    def from_stored(cls, value: list[Any] | dict[str, Any]) -> ProgressAnswer:
+        if isinstance(value, dict):  # rows written before answers were compact
+            return cls(**value)
+        ratio, completed, position, credited = value
+        return cls(ratio, completed, position, credited)
+
 
 @dataclass
 class PlaybackState:
@@ -48,7 +70,9 @@ class PlaybackState:
     answers, so a replayed beat gets the same answer and no credit.
 
     Stored as ``{"first", "last", "credited", "max_seq", "seqs": [[low, high], …],
-    "answers": {"<seq>": {…}}}`` in ``LessonProgress.playbacks``.
+    "answers": {"<seq>": [watched_ratio, completed, resume_position, credited]}}`` in
+    ``LessonProgress.playbacks``: compact, so a row's JSON stays small enough for
+    PostgreSQL to keep in the row uncompressed (no TOAST work on every beat).
     """
 
     first: float
@@ -67,7 +91,7 @@ class PlaybackState:
             max_seq=data.get("max_seq", -1),
             seqs=[list(span) for span in data.get("seqs", [])],
             answers={
-                int(seq): ProgressAnswer(**answer)
+                int(seq): ProgressAnswer.from_stored(answer)
                 for seq, answer in data.get("answers", {}).items()
             },
         )
@@ -79,7 +103,7 @@ class PlaybackState:
             "credited": self.credited,
             "max_seq": self.max_seq,
             "seqs": self.seqs,
-            "answers": {str(seq): a.as_dict() for seq, a in self.answers.items()},
+            "answers": {str(seq): a.as_stored() for seq, a in self.answers.items()},
         }
 
     def has_seen(self, seq: int) -> bool:
@@ -99,8 +123,8 @@ class PlaybackState:
 @dataclass
 class ProgressRow:
     """A member's progress row for a lesson as read, with the member's credit clock
-    (``MemberCreditClock.clock``; ``has_clock`` is False while that row is missing).
-    """
+    (``MemberCreditClock.clock``; ``has_clock`` is False while that row is missing)
+    and its heartbeat count for ``beat_minute``."""
 
     id: int
     member_id: int
@@ -112,6 +136,24 @@ class ProgressRow:
     completed: bool
     credit_clock: float | None
     has_clock: bool
+    beat_minute: int | None = None
+    beats: int = 0
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a heartbeat was authenticated with, from a cache: the token's digest and
+    the member's fields the beat relies on. ``progress_row_read`` checks them
+    against the database in the same query."""
+
+    token_hash: str
+    organisation_id: int
+    member_type: str
+
+
+class CredentialsChanged(Exception):
+    """The token is no longer valid, or the member's organisation or type changed,
+    since the credentials were cached."""
 
 
 def _loaded(value: Any) -> Any:
@@ -126,36 +168,66 @@ def _json_param() -> str:
     return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
 
 
-def progress_row_read(*, member_id: int, lesson_id: int) -> ProgressRow | None:
-    """The member's progress row for the lesson as stored, or None."""
+# Still valid: the token unrevoked, its account active, and the account's member
+# profile the one (and in the organisation and of the type) the cache said.
+_CREDENTIALS_SQL = (
+    f"SELECT 1 FROM {APIToken._meta.db_table} t "  # noqa: S608
+    f"JOIN {USER_TABLE} u ON u.id = t.user_id "
+    f"JOIN {MEMBER_TABLE} m ON m.user_id = u.id "
+    "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active "
+    "AND m.id = %s AND m.organisation_id = %s AND m.member_type = %s"
+)
+
+
+def progress_row_read(
+    *, member_id: int, lesson_id: int, credentials: Credentials | None = None
+) -> ProgressRow | None:
+    """The member's progress row for the lesson as stored, or None. Given cached
+    ``credentials``, checks them in the same query and raises CredentialsChanged
+    when they no longer hold."""
     # Only constants are formatted in; values go as parameters.
+    check = f"EXISTS ({_CREDENTIALS_SQL})" if credentials else "TRUE"
     sql = (
-        f"SELECT p.id, p.version, {_json_column('p.intervals')}, "  # noqa: S608
-        "p.watched_seconds, p.position, "
+        f"SELECT {check}, p.id, p.version, "  # noqa: S608
+        f"{_json_column('p.intervals')}, p.watched_seconds, p.position, "
         f"{_json_column('p.playbacks')}, p.completed_at IS NOT NULL, "
-        f"c.clock, c.member_id IS NOT NULL FROM {TABLE} p "
-        f"LEFT JOIN {CLOCK_TABLE} c ON c.member_id = p.member_id "
-        "WHERE p.member_id = %s AND p.lesson_id = %s"
+        "c.clock, c.member_id IS NOT NULL, c.beat_minute, c.beats "
+        f"FROM (SELECT 1 AS one) AS v LEFT JOIN {TABLE} p "
+        "ON p.member_id = %s AND p.lesson_id = %s "
+        f"LEFT JOIN {CLOCK_TABLE} c ON c.member_id = p.member_id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [member_id, lesson_id])
+    if credentials:
+        params = [
+            credentials.token_hash,
+            member_id,
+            credentials.organisation_id,
+            credentials.member_type,
+        ]
+    else:
+        params = []
+    with _hot_cursor() as cursor:
+        cursor.execute(sql, [*params, member_id, lesson_id])
         row = cursor.fetchone()
-    if row is None:
+    if not row[0]:
+        raise CredentialsChanged
+    if row[1] is None:
         return None
     return ProgressRow(
-        id=row[0],
+        id=row[1],
         member_id=member_id,
-        version=row[1],
-        intervals=_loaded(row[2]),
-        watched_seconds=row[3],
-        position=row[4],
+        version=row[2],
+        intervals=_loaded(row[3]),
+        watched_seconds=row[4],
+        position=row[5],
         playbacks={
             key: PlaybackState.from_json(state)
-            for key, state in (_loaded(row[5]) or {}).items()
+            for key, state in (_loaded(row[6]) or {}).items()
         },
-        completed=bool(row[6]),
-        credit_clock=row[7],
-        has_clock=bool(row[8]),
+        completed=bool(row[7]),
+        credit_clock=row[8],
+        has_clock=bool(row[9]),
+        beat_minute=row[10],
+        beats=row[11] or 0,
     )
 
 
@@ -179,9 +251,10 @@ def progress_row_write(
     durable: bool = False,
     credit_clock: float | None = None,
 ) -> bool:
-    """Write ``row`` if nobody wrote since it was read (same version) and, given a
+    """Write ``row`` if nobody wrote since it was read (same version), count the beat
+    on the member's clock row (``beats`` in the minute of ``now``) and, given a
     ``credit_clock``, move the member's clock from the value read to it if nobody
-    moved it meanwhile: both or neither. True if written.
+    moved it meanwhile: all or nothing. True if written.
 
     On PostgreSQL an ordinary beat is one autocommitted statement that does not wait
     for the WAL flush (``synchronous_commit`` off for its own transaction only, set
@@ -191,6 +264,8 @@ def progress_row_write(
     """
     json_param = _json_param()
     postgres = connection.vendor == "postgresql"
+    minute = int(now.timestamp()) // 60
+    moving = credit_clock is not None
     assignments = (
         f"intervals = {json_param}, watched_seconds = %s, position = %s, "
         f"duration = %s, playbacks = {json_param}, version = %s, updated_at = %s"
@@ -207,38 +282,45 @@ def progress_row_write(
         row.version + 1,
         connection.ops.adapt_datetimefield_value(now),
     ]
-    sources = []
-    if not durable and postgres:
-        sources.append("(SELECT set_config('synchronous_commit', 'off', true)) AS r")
-    if credit_clock is None:
-        return _execute_one(
-            f"UPDATE {TABLE} SET {assignments}"  # noqa: S608
-            + (f" FROM {', '.join(sources)}" if sources else "")
-            + f" WHERE {TABLE}.id = %s AND {TABLE}.version = %s",
-            [*values, row.id, row.version],
-        )
+    # The clock row: counted, and moved only from the value read.
+    clock_update = (
+        f"UPDATE {CLOCK_TABLE} SET clock = %s, beat_minute = %s, "  # noqa: S608
+        "beats = CASE WHEN beat_minute = %s THEN beats + 1 ELSE 1 END "
+        "WHERE member_id = %s"
+        + (" AND clock IS NOT DISTINCT FROM %s" if moving else "")
+    )
+    clock_values = [
+        credit_clock if moving else row.credit_clock,
+        minute,
+        minute,
+        row.member_id,
+        *([row.credit_clock] if moving else []),
+    ]
+    if not moving:
+        # Not moving it: keep whatever a concurrent beat moved it to.
+        clock_update = clock_update.replace("clock = %s, ", "", 1)
+        clock_values = clock_values[1:]
     if postgres:
-        # The progress row is locked (and its version checked) before the clock is
-        # moved; the row is then updated only if the clock moved: one statement, so
-        # both or neither. Every writer locks the progress row before the clock.
+        # The progress row is locked (and its version checked) before the clock row
+        # is written; the row is then updated only if the clock row was: one
+        # statement, so all or nothing. Every writer locks the progress row first.
+        sources = ["counted"]
+        if not durable:
+            sources.insert(
+                0, "(SELECT set_config('synchronous_commit', 'off', true)) AS r"
+            )
         return _execute_one(
-            f"WITH moved AS (UPDATE {CLOCK_TABLE} SET clock = %s "  # noqa: S608
-            "WHERE member_id = %s AND clock IS NOT DISTINCT FROM %s AND EXISTS "
+            f"WITH counted AS ({clock_update} AND EXISTS "  # noqa: S608
             f"(SELECT 1 FROM {TABLE} WHERE id = %s AND version = %s FOR UPDATE) "
             f"RETURNING 1) UPDATE {TABLE} SET {assignments} "
-            f"FROM {', '.join([*sources, 'moved'])} "
+            f"FROM {', '.join(sources)} "
             f"WHERE {TABLE}.id = %s AND {TABLE}.version = %s",
-            [
-                credit_clock, row.member_id, row.credit_clock, row.id, row.version,
-                *values, row.id, row.version,
-            ],
-        )  # fmt: skip
+            [*clock_values, row.id, row.version, *values, row.id, row.version],
+        )
     # SQLite lets one writer at a time in: two statements in one transaction.
     with transaction.atomic():
         written = _execute_one(
-            f"UPDATE {CLOCK_TABLE} SET clock = %s "  # noqa: S608
-            "WHERE member_id = %s AND clock IS %s",
-            [credit_clock, row.member_id, row.credit_clock],
+            clock_update.replace("IS NOT DISTINCT FROM", "IS"), clock_values
         ) and _execute_one(
             f"UPDATE {TABLE} SET {assignments} WHERE id = %s AND version = %s",  # noqa: S608
             [*values, row.id, row.version],
@@ -250,6 +332,48 @@ def progress_row_write(
 
 def _execute_one(sql: str, params: list[Any]) -> bool:
     """Run an UPDATE; True if it changed exactly one row."""
-    with connection.cursor() as cursor:
+    with _hot_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount == 1
+
+
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1  # psycopg's count before it prepares on its own
+
+
+def _hot_cursor():
+    """A cursor for the heartbeat's statements. On PostgreSQL they are prepared once
+    per connection (server-side parameters; Django binds on the client and prepares
+    nothing), so each beat skips parsing and planning them: the write's planning
+    cost as much as running it. Through Django's cursor wrapper, so query logging
+    and database error translation still apply."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        # Django turns preparing off (None) for connection poolers' sake; only these
+        # cursors ask for it (Django's bind on the client, which never prepares).
+        connection.connection.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
+    raw = _PreparedCursor(connection.connection)
+    if connection.queries_logged:
+        return _LoggedCursor(raw, connection)
+    return connection.make_cursor(raw)
+
+
+class _LoggedCursor(CursorDebugWrapper):
+    """Logs the statement as written: Django's PostgreSQL backend asks psycopg for
+    the query it sent, which it does not keep for prepared statements."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params, use_last_executed_query=False):
+            return CursorWrapper.execute(self, sql, params)
+
+
+try:
+    import psycopg
+
+    class _PreparedCursor(psycopg.Cursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+except ImportError:  # SQLite-only installs
+    _PreparedCursor = None

@@ -11,12 +11,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
-from wagtail.models import APIToken
 from wagtail.signals import page_published, page_unpublished
 
 from cms.models import CoursePage
 from cms.selectors import course_lesson_links
-from learning.auth import token_memo_forget
+from dangke.tokens import token_entries_forget_for_user
 from learning.models import (
     CourseCompletion,
     CreditHourRule,
@@ -42,6 +41,7 @@ def _forget(instance: Any, **kwargs: Any) -> None:
 def _forget_member(instance: Member, **kwargs: Any) -> None:
     user_id = instance.user_id
     member_forget(user_id=user_id)
+    token_entries_forget_for_user(user_id)  # cached tokens carry the profile
     transaction.on_commit(lambda: member_forget(user_id=user_id))
 
 
@@ -125,10 +125,6 @@ def _register_rollups() -> None:
 
 def register() -> None:
     _register_rollups()
-    post_save.connect(token_memo_forget, sender=APIToken, dispatch_uid="learning_tok")
-    post_delete.connect(
-        token_memo_forget, sender=APIToken, dispatch_uid="learning_tok_deleted"
-    )
     post_save.connect(_forget_member, sender=Member, dispatch_uid="learning_member")
     post_delete.connect(
         _forget_member, sender=Member, dispatch_uid="learning_member_deleted"

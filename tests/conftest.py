@@ -53,7 +53,7 @@ def _fresh_cache():
     between tests: ids are reused once a test's rows are rolled back."""
     from django.core.cache import cache
 
-    from learning.auth import token_memo_forget
+    from dangke.tokens import token_memo_forget
     from learning.services import lesson_info_forget, member_forget
 
     def forget():

@@ -48,13 +48,11 @@ def member_for_user(*, user: UserLike | None) -> Member | None:
 MEMBER_FIELDS = ("pk", "name", "member_type", "organisation_id", "join_date")
 
 
-def remember_member(*, user_id: int, member: Member | None) -> None:
-    """Keep an account's member profile, just read from the database (or that it
-    has none), in this process's memo for ``member_for_user``. Raises nothing."""
-    member_memo.set(
-        user_id,
-        {name: getattr(member, name) for name in MEMBER_FIELDS} if member else False,
-    )
+def remember_member(*, user_id: int, fields: dict[str, Any] | None) -> None:
+    """Keep an account's member profile (its ``MEMBER_FIELDS``, just read from the
+    database or the token cache; None: it has none) in this process's memo for
+    ``member_for_user``. Raises nothing."""
+    member_memo.set(user_id, fields or False)
 
 
 def _member_fields(user_id: int) -> dict[str, Any] | bool:

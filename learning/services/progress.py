@@ -8,6 +8,7 @@ import math
 import uuid
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from learning.errors import (
     LessonNotFound,
     OutOfReach,
     ProgressConflict,
+    TooFrequent,
 )
 from learning.intervals import (
     Interval,
@@ -27,6 +29,7 @@ from learning.intervals import (
 )
 from learning.models import LessonProgress, Member
 from learning.progress_store import (
+    Credentials,
     PlaybackState,
     ProgressAnswer,
     ProgressRow,
@@ -90,6 +93,7 @@ def lesson_progress_record(
     position: float,
     rate: float,
     now: datetime | None = None,
+    credentials: Credentials | None = None,
 ) -> ProgressAnswer:
     """Merge one heartbeat into the member's watched intervals of a lesson.
 
@@ -102,9 +106,15 @@ def lesson_progress_record(
     ``(playback_id, seq)`` gets the same answer and no credit. Completion is decided
     here only and never regresses.
 
+    A member may send ``LEARNING_HEARTBEATS_PER_MINUTE`` beats a minute (counted on
+    the member's clock row by the beat's own write, so every client of the account
+    shares it); replays are not counted. ``credentials`` (from a cache: see
+    ``learning.auth``) are checked by the read.
+
     Raises LessonNotFound (unknown, unpublished or restricted page), OutOfReach,
     InvalidHeartbeat (bad numbers, ranges beyond the duration), ProgressConflict (a
-    lesson without a duration: ``no_duration``; the row too contended: ``busy``).
+    lesson without a duration: ``no_duration``; the row too contended: ``busy``),
+    TooFrequent, CredentialsChanged (``credentials`` no longer hold).
     """
     now = now or timezone.now()
     info = selectors.lesson_info(lesson_id=lesson_id)
@@ -129,13 +139,21 @@ def lesson_progress_record(
     if not (0 < rate <= MAX_CLIENT_RATE):
         raise InvalidHeartbeat(f"rate = {rate} 必须大于 0 且不超过 {MAX_CLIENT_RATE}")
     claimed = intervals_merge(_validated_ranges(ranges, info.duration))
+    minute = int(now.timestamp()) // 60
     for _attempt in range(MAX_WRITE_ATTEMPTS):
-        row = progress_row_read(member_id=member.pk, lesson_id=info.id)
+        row = progress_row_read(
+            member_id=member.pk, lesson_id=info.id, credentials=credentials
+        )
         if row is None or not row.has_clock:
             progress_row_create(
                 member_id=member.pk, lesson_id=info.id, duration=info.duration
             )
             continue
+        if (
+            row.beat_minute == minute
+            and row.beats >= settings.LEARNING_HEARTBEATS_PER_MINUTE
+        ):
+            raise TooFrequent("心跳过于频繁，请稍后再试")
         answer, written = _apply_beat(
             row, info, member, str(playback_id), seq, claimed, position, now
         )

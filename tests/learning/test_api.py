@@ -9,11 +9,19 @@ from datetime import timedelta
 from io import BytesIO
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
+from wagtail.models import APIToken
 
 from learning import services
-from learning.models import Assignment, LessonProgress, TrainingClass, TrainingSession
+from learning.models import (
+    Assignment,
+    LessonProgress,
+    Member,
+    TrainingClass,
+    TrainingSession,
+)
 from tests import factories
 
 PROGRESS = "/api/v3/learning/progress"
@@ -268,6 +276,71 @@ def test_floods_are_429(member, lesson, token_for, settings, clock):
     ]
     assert codes[:5] == [200] * 5
     assert codes[5:] == [429, 429]
+
+
+def test_the_heartbeat_limit_is_the_members_across_lessons_and_replays_are_free(
+    member, lesson, section, token_for, settings, clock
+):
+    settings.LEARNING_HEARTBEATS_PER_MINUTE = 4
+    other = factories.lesson(section, title="第二课", duration=600)
+    token = token_for(member.user)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    beats = [(lesson, first, 0), (other, second, 0), (lesson, first, 1)]
+    assert [
+        post(Client(), PROGRESS, heartbeat(page, p, seq, [], 0), token).status_code
+        for page, p, seq in beats
+    ] == [200, 200, 200]
+    replay = post(Client(), PROGRESS, heartbeat(lesson, first, 1, [], 0), token)
+    assert replay.status_code == 200  # a replay is answered and not counted
+    fourth = post(Client(), PROGRESS, heartbeat(other, second, 1, [], 0), token)
+    assert fourth.status_code == 200
+    refused = post(Client(), PROGRESS, heartbeat(lesson, first, 2, [], 0), token)
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    clock(60)  # a new minute
+    again = post(Client(), PROGRESS, heartbeat(lesson, first, 2, [], 0), token)
+    assert again.status_code == 200
+
+
+def test_a_token_revoked_elsewhere_stops_the_next_beat(member, lesson, token_for):
+    """Another server process revokes the token (here: an update that tells no one):
+    the beat's own read checks the token this process remembers."""
+    token = token_for(member.user)
+    playback = uuid.uuid4()
+    ok = post(Client(), PROGRESS, heartbeat(lesson, playback, 0, [], 0), token)
+    assert ok.status_code == 200
+    APIToken.objects.filter(user=member.user).update(revoked_at=timezone.now())
+    cache.clear()  # the shared cache forgets too (another process's tombstone)
+    refused = post(Client(), PROGRESS, heartbeat(lesson, playback, 1, [], 0), token)
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "not_authenticated"
+    assert (
+        LessonProgress.objects.get(member=member).playbacks[str(playback)]["max_seq"]
+        == 0
+    )
+
+
+def test_a_member_moved_elsewhere_is_checked_afresh(member, lesson, token_for, clock):
+    """The member's organisation changes behind this process's back: the beat's read
+    notices, the token is looked up again, and the beat counts for the member as
+    they are now."""
+    token = token_for(member.user)
+    playback = uuid.uuid4()
+    assert (
+        post(
+            Client(), PROGRESS, heartbeat(lesson, playback, 0, [], 0), token
+        ).status_code
+        == 200
+    )
+    moved_to = factories.organisation(name="第二党支部")
+    Member.objects.filter(pk=member.pk).update(organisation=moved_to)
+    cache.clear()
+    clock(10)
+    response = post(
+        Client(), PROGRESS, heartbeat(lesson, playback, 1, [[0, 10]], 10), token
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["credited_seconds"] == 10
 
 
 def test_enrolment_in_electives_only(member, section, token_for):
