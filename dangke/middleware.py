@@ -188,7 +188,8 @@ class SignInThrottleMiddleware:
         address = request.META.get("REMOTE_ADDR", "")
         limit = settings.API_BAD_TOKENS_PER_MINUTE
         token = request.headers["Authorization"][len("bearer ") :].strip()
-        if token_memo_get(token_digest(token)) is not None:
+        digest = token_digest(token)
+        if token_memo_get(digest) is not None:
             count = 0  # a token this process knows as valid is not a guess
         else:
             # One round trip for the count and the token's cached entry, which the
@@ -197,7 +198,7 @@ class SignInThrottleMiddleware:
                 bad_token_key=ratelimit.rate_limit_key(
                     bucket="api-bad-token", who=address
                 ),
-                token=token,
+                digest=digest,
             )
         if count >= limit:
             from dangke.api_errors import problem_response

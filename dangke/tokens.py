@@ -42,9 +42,9 @@ def token_digest(token: str) -> str:
     return APIToken.hash_token(token)
 
 
-def token_cache_key(token: str) -> str:
-    """The cache key of a presented token."""
-    return _key(token_digest(token))
+def token_cache_key(digest: str) -> str:
+    """The shared-cache key of a token, by its digest."""
+    return _key(digest)
 
 
 def _key(key_hash: str) -> str:
@@ -73,12 +73,10 @@ def token_memo_forget(key_hash: str | None = None) -> None:
         _memo.pop(key_hash, None)
 
 
-def token_entry_keep(token: str, key_hash: str, entry: dict[str, Any]) -> None:
-    """Keep ``entry`` for ``token`` unless a tombstone (or another entry) is there.
-    A token matched under a fallback secret is not kept (its stored digest is not
-    the key, so forgetting it could not find the entry)."""
-    if key_hash == token_digest(token):
-        cache.add(_key(key_hash), entry, TOKEN_CACHE_SECONDS)
+def token_entry_keep(digest: str, entry: dict[str, Any]) -> None:
+    """Keep ``entry`` for the token of ``digest`` unless a tombstone (or another
+    entry) is there."""
+    cache.add(_key(digest), entry, TOKEN_CACHE_SECONDS)
 
 
 def token_entries_forget(key_hashes: Iterable[str]) -> None:
@@ -103,10 +101,10 @@ def token_entries_forget_for_user(user_id: int) -> None:
     )
 
 
-def bearer_counts_and_entry(*, bad_token_key: str, token: str) -> tuple[int, Any]:
-    """The invalid-token count under ``bad_token_key`` and the cached entry of
-    ``token`` (None when not cached), in one round trip."""
-    entry_key = token_cache_key(token)
+def bearer_counts_and_entry(*, bad_token_key: str, digest: str) -> tuple[int, Any]:
+    """The invalid-token count under ``bad_token_key`` and the cached entry of the
+    token of ``digest`` (None when not cached), in one round trip."""
+    entry_key = _key(digest)
     found = cache.get_many([bad_token_key, entry_key])
     return found.get(bad_token_key, 0), found.get(entry_key)
 

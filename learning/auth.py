@@ -48,22 +48,27 @@ class RememberedBearerTokenAuth(BearerTokenAuth):
         if not APIToken.validate_token_format(token):
             request.user = AnonymousUser()  # as Wagtail's BearerTokenAuth does
             return None
+        digest = token_digest(token)
         if self.heartbeat:
-            entry = token_memo_get(token_digest(token))
+            entry = token_memo_get(digest)
             if entry is not None and entry["member"] is not None:
                 return _heartbeat_signed_in(request, token, entry)
         # SignInThrottleMiddleware fetched it with the invalid-token count.
         entry = getattr(request, "bearer_entry", NOT_LOOKED_UP)
         if entry is NOT_LOOKED_UP:
-            entry = cache.get(token_cache_key(token))
-        if not entry:
+            entry = cache.get(token_cache_key(digest))
+        from_database = not entry
+        if from_database:
             entry = self._entry_from_database(token)
             if entry is None:
                 request.user = AnonymousUser()
                 return None
-            token_entry_keep(token, entry["key_hash"], entry)
-        if entry["key_hash"] == token_digest(token):
-            token_memo_keep(entry["key_hash"], entry)
+        # A token matched under a fallback secret is not kept: its stored digest is
+        # not the key, so forgetting it could not find the entry.
+        if entry["key_hash"] == digest:
+            if from_database:
+                token_entry_keep(digest, entry)
+            token_memo_keep(digest, entry)
         return _signed_in(request, entry)
 
     def _entry_from_database(self, token: str) -> dict[str, Any] | None:

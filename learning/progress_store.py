@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
@@ -282,24 +283,19 @@ def progress_row_write(
         row.version + 1,
         connection.ops.adapt_datetimefield_value(now),
     ]
-    # The clock row: counted, and moved only from the value read.
+    # The clock row: counted, and moved only from the value read (not moving it
+    # keeps whatever a concurrent beat moved it to).
     clock_update = (
-        f"UPDATE {CLOCK_TABLE} SET clock = %s, beat_minute = %s, "  # noqa: S608
+        f"UPDATE {CLOCK_TABLE} SET "  # noqa: S608
+        + ("clock = %s, " if moving else "")
+        + "beat_minute = %s, "
         "beats = CASE WHEN beat_minute = %s THEN beats + 1 ELSE 1 END "
         "WHERE member_id = %s"
         + (" AND clock IS NOT DISTINCT FROM %s" if moving else "")
     )
-    clock_values = [
-        credit_clock if moving else row.credit_clock,
-        minute,
-        minute,
-        row.member_id,
-        *([row.credit_clock] if moving else []),
-    ]
-    if not moving:
-        # Not moving it: keep whatever a concurrent beat moved it to.
-        clock_update = clock_update.replace("clock = %s, ", "", 1)
-        clock_values = clock_values[1:]
+    clock_values = [minute, minute, row.member_id]
+    if moving:
+        clock_values = [credit_clock, *clock_values, row.credit_clock]
     if postgres:
         # The progress row is locked (and its version checked) before the clock row
         # is written; the row is then updated only if the clock row was: one
@@ -368,12 +364,6 @@ class _LoggedCursor(CursorDebugWrapper):
             return CursorWrapper.execute(self, sql, params)
 
 
-try:
-    import psycopg
-
-    class _PreparedCursor(psycopg.Cursor):
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
-
-except ImportError:  # SQLite-only installs
-    _PreparedCursor = None
+class _PreparedCursor(psycopg.Cursor):
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
