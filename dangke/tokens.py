@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from wagtail.models import APIToken
@@ -30,10 +31,12 @@ TOMBSTONE = 0  # an entry is a dict; anything falsy means "ask the database"
 # This process's own copy of entries, for callers that check the entry against the
 # database in a query they make anyway (the heartbeat's read does): no cache round
 # trip at all. Nothing else may trust it, since another process's change does not
-# reach it.
-TOKEN_MEMO_SECONDS = TOKEN_CACHE_SECONDS
+# reach it. Since every use is checked, its lifetime bounds memory, not staleness:
+# a playing member's beats never fall back to the database for the token. Each copy
+# also says when this process last stamped the token's ``last_used_at``.
+TOKEN_MEMO_SECONDS = 3600
 TOKEN_MEMO_MAX = 50_000
-_memo: dict[str, tuple[float, dict[str, Any]]] = {}
+_memo: dict[str, list[Any]] = {}  # digest: [expires, entry, stamped]
 
 
 def token_digest(token: str) -> str:
@@ -60,9 +63,28 @@ def token_memo_get(key_hash: str) -> dict[str, Any] | None:
 
 
 def token_memo_keep(key_hash: str, entry: dict[str, Any]) -> None:
+    """Keep a copy of an entry just read from the database or the shared cache
+    (either way, its ``last_used_at`` was stamped within the interval)."""
     if len(_memo) >= TOKEN_MEMO_MAX:
         _memo.clear()
-    _memo[key_hash] = (time.monotonic() + TOKEN_MEMO_SECONDS, entry)
+    now = time.monotonic()
+    _memo[key_hash] = [now + TOKEN_MEMO_SECONDS, entry, now]
+
+
+def token_memo_stamp_due(key_hash: str) -> bool:
+    """Whether the token's ``last_used_at`` is due to be stamped by this process (it
+    last stamped it, or read it fresh, ``WAGTAILAPI_TOKEN_LAST_USED_INTERVAL``
+    seconds ago or more); if so, counts it as stamped now. The caller stamps it in
+    a statement it makes anyway, only where the stored stamp is that old too."""
+    interval = getattr(settings, "WAGTAILAPI_TOKEN_LAST_USED_INTERVAL", 60)
+    kept = _memo.get(key_hash)
+    if interval is None or kept is None:
+        return False
+    now = time.monotonic()
+    if now - kept[2] < interval:
+        return False
+    kept[2] = now
+    return True
 
 
 def token_memo_forget(key_hash: str | None = None) -> None:

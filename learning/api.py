@@ -74,17 +74,21 @@ def _member(request: HttpRequest) -> Member:
 def progress_record(request: HttpRequest, payload: HeartbeatIn):
     credentials = getattr(request, "heartbeat_credentials", None)
     try:
-        answer = _heartbeat(request, payload, credentials)
+        answer = _heartbeat(
+            payload,
+            getattr(request, "heartbeat_member", None) or _member(request),
+            credentials,
+        )
     except CredentialsChanged:
         if not heartbeat_reauthenticate(request):
             raise TokenNoLongerValid("令牌已失效，请重新登录") from None
-        answer = _heartbeat(request, payload, None)
+        answer = _heartbeat(payload, _member(request), None)
     return Status(200, answer.as_dict())
 
 
-def _heartbeat(request: HttpRequest, payload: HeartbeatIn, credentials):
+def _heartbeat(payload: HeartbeatIn, member: Member, credentials):
     return services.lesson_progress_record(
-        member=_member(request),
+        member=member,
         lesson_id=payload.lesson,
         playback_id=payload.playback_id,
         seq=payload.seq,

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
 from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.models import APIToken
 
@@ -20,9 +20,10 @@ from dangke.tokens import (
     token_memo_forget,
     token_memo_get,
     token_memo_keep,
+    token_memo_stamp_due,
 )
-from learning.progress_store import Credentials
-from learning.selectors import remember_member
+from learning.progress_store import Credentials, bearer_entry_read
+from learning.selectors import member_from_fields, remember_member
 from learning.selectors.scoping import MEMBER_FIELDS
 
 NOT_LOOKED_UP = object()  # ``request.bearer_entry`` when the middleware did not look
@@ -32,8 +33,10 @@ class RememberedBearerTokenAuth(BearerTokenAuth):
     """Wagtail's bearer tokens, answered from the shared cache when it has the token.
 
     A token it does not have is looked up with its account and the account's member
-    profile in one query (a heartbeat needs all three) and kept for a minute
-    (``dangke.tokens``); changes to any of the three forget it at once.
+    profile in one query (a heartbeat needs all three) and kept in the shared cache
+    for a minute (``dangke.tokens``); changes to any of the three forget it at once.
+    This process keeps its own copy for the heartbeat, which checks it on every
+    beat (``_heartbeat_signed_in``).
     ``request.user`` is then a lightweight user with the right id and roles, and the
     member profile is remembered for ``member_for_user``. Only valid tokens of
     active accounts are kept; anything else goes to the database every time, and a
@@ -61,6 +64,7 @@ class RememberedBearerTokenAuth(BearerTokenAuth):
         if from_database:
             entry = self._entry_from_database(token)
             if entry is None:
+                token_memo_forget(digest)  # no longer valid, if it was here
                 request.user = AnonymousUser()
                 return None
         # A token matched under a fallback secret is not kept: its stored digest is
@@ -72,47 +76,36 @@ class RememberedBearerTokenAuth(BearerTokenAuth):
         return _signed_in(request, entry)
 
     def _entry_from_database(self, token: str) -> dict[str, Any] | None:
-        api_token = (
-            APIToken.objects.select_related("user", "user__party_member")
-            .filter(
-                key_hash__in=APIToken.candidate_key_hashes(token),
-                revoked_at__isnull=True,
-            )
-            .first()
+        return bearer_entry_read(
+            APIToken.candidate_key_hashes(token),
+            now=timezone.now(),
+            member_fields=MEMBER_FIELDS,
         )
-        if api_token is None or not api_token.user.is_active:
-            return None
-        self._touch_last_used(api_token)
-        user = api_token.user
-        try:
-            member = user.party_member
-        except ObjectDoesNotExist:
-            member = None
-        return {
-            "key_hash": api_token.key_hash,
-            "user": (user.pk, user.get_username(), user.is_superuser, user.is_staff),
-            "member": (
-                {name: getattr(member, name) for name in MEMBER_FIELDS}
-                if member is not None
-                else None
-            ),
-        }
 
 
 def _heartbeat_signed_in(request, token: str, entry: dict[str, Any]):
     """For the heartbeat only (``heartbeat=True``): a token this process already
     knows is taken from its own memory with no round trip, as
     ``request.heartbeat_credentials``, which the heartbeat's read checks against the
-    database in the same query (``learning.progress_store.Credentials``);
-    ``heartbeat_reauthenticate`` then handles a token that changed meanwhile."""
+    database in the same query (``learning.progress_store.Credentials``), and
+    ``request.heartbeat_member``, the member the beat is for;
+    ``heartbeat_reauthenticate`` then handles a token that changed meanwhile.
+
+    Only what the read checks (or the beat does not use) is taken from the copy, so
+    it is not passed on to the process's member memo, which other requests trust."""
     member = entry["member"]
     request.heartbeat_credentials = Credentials(
         token_hash=entry["key_hash"],
         organisation_id=member["organisation_id"],
         member_type=member["member_type"],
+        stamp_last_used=token_memo_stamp_due(entry["key_hash"]),
     )
     request.heartbeat_token = token
-    return _signed_in(request, entry)
+    request.heartbeat_member = member_from_fields(
+        user_id=entry["user"][0], fields=member
+    )
+    request.user = _user(entry)
+    return entry
 
 
 def heartbeat_reauthenticate(request) -> bool:
@@ -121,7 +114,7 @@ def heartbeat_reauthenticate(request) -> bool:
     database). False if the token is no longer valid."""
     credentials = request.heartbeat_credentials
     token_memo_forget(credentials.token_hash)
-    del request.heartbeat_credentials
+    del request.heartbeat_credentials, request.heartbeat_member
     request.bearer_entry = NOT_LOOKED_UP
     return (
         RememberedBearerTokenAuth().authenticate(request, request.heartbeat_token)
@@ -130,6 +123,13 @@ def heartbeat_reauthenticate(request) -> bool:
 
 
 def _signed_in(request, entry: dict[str, Any]) -> dict[str, Any]:
+    request.user = _user(entry)
+    remember_member(user_id=request.user.pk, fields=entry["member"])
+    return entry
+
+
+def _user(entry: dict[str, Any]):
+    """A lightweight user with the entry's id and roles."""
     user_id, username, is_superuser, is_staff = entry["user"]
     user = get_user_model()(
         pk=user_id,
@@ -139,6 +139,4 @@ def _signed_in(request, entry: dict[str, Any]) -> dict[str, Any]:
         is_staff=is_staff,
     )
     user._state.adding = False
-    request.user = user
-    remember_member(user_id=user_id, fields=entry["member"])
-    return entry
+    return user

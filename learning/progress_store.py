@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
@@ -28,6 +29,7 @@ TABLE = LessonProgress._meta.db_table
 CLOCK_TABLE = MemberCreditClock._meta.db_table
 MEMBER_TABLE = Member._meta.db_table
 USER_TABLE = get_user_model()._meta.db_table
+TOKEN_TABLE = APIToken._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,7 @@ class Credentials:
     token_hash: str
     organisation_id: int
     member_type: str
+    stamp_last_used: bool = False  # the beat's write stamps the token's last use
 
 
 class CredentialsChanged(Exception):
@@ -172,7 +175,7 @@ def _json_param() -> str:
 # Still valid: the token unrevoked, its account active, and the account's member
 # profile the one (and in the organisation and of the type) the cache said.
 _CREDENTIALS_SQL = (
-    f"SELECT 1 FROM {APIToken._meta.db_table} t "  # noqa: S608
+    f"SELECT 1 FROM {TOKEN_TABLE} t "  # noqa: S608
     f"JOIN {USER_TABLE} u ON u.id = t.user_id "
     f"JOIN {MEMBER_TABLE} m ON m.user_id = u.id "
     "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active "
@@ -232,9 +235,29 @@ def progress_row_read(
     )
 
 
-def progress_row_create(*, member_id: int, lesson_id: int, duration: int) -> None:
+def progress_row_create(
+    *, member_id: int, lesson_id: int, duration: int, now: datetime
+) -> None:
     """Make the member's progress row for the lesson and the member's credit clock
-    where they are missing (a concurrent beat may have made them first)."""
+    where they are missing (a concurrent beat may have made them first).
+
+    On PostgreSQL one statement that does not wait for the WAL flush (empty rows: a
+    database crash that lost them loses nothing, the next beat makes them again)."""
+    if connection.vendor == "postgresql":
+        with _hot_cursor() as cursor:
+            cursor.execute(
+                f"WITH clock AS (INSERT INTO {CLOCK_TABLE} "  # noqa: S608
+                "(member_id, clock, beat_minute, beats) VALUES (%s, NULL, NULL, 0) "
+                "ON CONFLICT DO NOTHING RETURNING 1) "
+                f"INSERT INTO {TABLE} (member_id, lesson_id, intervals, "
+                "watched_seconds, duration, position, completed_via, playbacks, "
+                "version, updated_at) "
+                "SELECT %s, %s, '[]', 0, %s, 0, '', '{}', 0, %s "
+                "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS r "
+                "ON CONFLICT DO NOTHING",
+                [member_id, member_id, lesson_id, duration, now],
+            )
+        return
     LessonProgress.objects.bulk_create(
         [LessonProgress(member_id=member_id, lesson_id=lesson_id, duration=duration)],
         ignore_conflicts=True,
@@ -251,11 +274,14 @@ def progress_row_write(
     now: datetime,
     durable: bool = False,
     credit_clock: float | None = None,
+    stamp_token: str | None = None,
 ) -> bool:
     """Write ``row`` if nobody wrote since it was read (same version), count the beat
     on the member's clock row (``beats`` in the minute of ``now``) and, given a
     ``credit_clock``, move the member's clock from the value read to it if nobody
-    moved it meanwhile: all or nothing. True if written.
+    moved it meanwhile: all or nothing. True if written. Given ``stamp_token`` (a
+    token's digest), also stamps that token's ``last_used_at`` with ``now`` unless
+    it was stamped within ``WAGTAILAPI_TOKEN_LAST_USED_INTERVAL``, written or not.
 
     On PostgreSQL an ordinary beat is one autocommitted statement that does not wait
     for the WAL flush (``synchronous_commit`` off for its own transaction only, set
@@ -296,6 +322,7 @@ def progress_row_write(
     clock_values = [minute, minute, row.member_id]
     if moving:
         clock_values = [credit_clock, *clock_values, row.credit_clock]
+    stamp, stamp_values = _token_stamp(stamp_token, now)
     if postgres:
         # The progress row is locked (and its version checked) before the clock row
         # is written; the row is then updated only if the clock row was: one
@@ -305,14 +332,25 @@ def progress_row_write(
             sources.insert(
                 0, "(SELECT set_config('synchronous_commit', 'off', true)) AS r"
             )
+        # A data-modifying WITH runs whether or not the main statement reads it.
+        stamped = f"stamped AS ({stamp} RETURNING 1), " if stamp else ""
         return _execute_one(
-            f"WITH counted AS ({clock_update} AND EXISTS "  # noqa: S608
+            f"WITH {stamped}counted AS ({clock_update} AND EXISTS "  # noqa: S608
             f"(SELECT 1 FROM {TABLE} WHERE id = %s AND version = %s FOR UPDATE) "
             f"RETURNING 1) UPDATE {TABLE} SET {assignments} "
             f"FROM {', '.join(sources)} "
             f"WHERE {TABLE}.id = %s AND {TABLE}.version = %s",
-            [*clock_values, row.id, row.version, *values, row.id, row.version],
+            [
+                *stamp_values,
+                *clock_values,
+                *(row.id, row.version),
+                *values,
+                *(row.id, row.version),
+            ],
         )
+    if stamp:
+        with connection.cursor() as cursor:
+            cursor.execute(stamp, stamp_values)
     # SQLite lets one writer at a time in: two statements in one transaction.
     with transaction.atomic():
         written = _execute_one(
@@ -324,6 +362,89 @@ def progress_row_write(
         if not written:
             transaction.set_rollback(True)
     return written
+
+
+def bearer_entry_read(
+    candidates: list[str], *, now: datetime, member_fields: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """Who a bearer token is, by its ``candidates`` (digests under the current and
+    fallback secrets): ``{"key_hash", "user": (id, username, is_superuser,
+    is_staff), "member": {field: value} or None}``, or None for no valid token of an
+    active account. Stamps the token's last use as Wagtail's bearer authentication
+    does (on PostgreSQL in the same statement, without waiting for the WAL flush:
+    losing a stamp in a crash loses nothing)."""
+    fields = [
+        Member._meta.get_field("id" if name == "pk" else name) for name in member_fields
+    ]
+    # Only column names from the models are formatted in; values go as parameters.
+    member_columns = ", ".join(
+        f"m.{field.column} AS member_{index}" for index, field in enumerate(fields)
+    )
+    candidate_params = ", ".join(["%s"] * len(candidates))
+    select = (
+        "SELECT t.id AS token_id, t.key_hash, u.id AS user_id, u.username, "  # noqa: S608
+        "u.is_superuser, u.is_staff, m.id IS NOT NULL AS has_member, "
+        f"{member_columns} FROM {TOKEN_TABLE} t "
+        f"JOIN {USER_TABLE} u ON u.id = t.user_id "
+        f"LEFT JOIN {MEMBER_TABLE} m ON m.user_id = u.id "
+        f"WHERE t.key_hash IN ({candidate_params}) "
+        "AND t.revoked_at IS NULL AND u.is_active LIMIT 1"
+    )
+    stamp, stamp_values = _token_stamp(None, now, by_id=True)
+    postgres = connection.vendor == "postgresql"
+    with _hot_cursor() as cursor:
+        if postgres and stamp:
+            cursor.execute(
+                f"WITH found AS ({select}), stamped AS ({stamp} "  # noqa: S608
+                "AND id = (SELECT token_id FROM found) RETURNING 1) "
+                "SELECT found.*, set_config('synchronous_commit', 'off', true) "
+                "FROM found",
+                [*candidates, *stamp_values],
+            )
+        else:
+            cursor.execute(select, candidates)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token_id, key_hash, user_id, username, is_superuser, is_staff, has_member = row[:7]
+    if stamp and not postgres:
+        with connection.cursor() as cursor:
+            cursor.execute(f"{stamp} AND id = %s", [*stamp_values, token_id])
+    return {
+        "key_hash": key_hash,
+        "user": (user_id, username, bool(is_superuser), bool(is_staff)),
+        "member": (
+            {
+                name: field.to_python(value)  # SQLite gives dates as text
+                for name, field, value in zip(
+                    member_fields, fields, row[7 : 7 + len(fields)], strict=True
+                )
+            }
+            if has_member
+            else None
+        ),
+    }
+
+
+def _token_stamp(
+    digest: str | None, now: datetime, *, by_id: bool = False
+) -> tuple[str, list[Any]]:
+    """The UPDATE stamping a token's last use (as Wagtail's bearer authentication
+    does: no more often than its interval), or ``""`` when there is nothing to
+    stamp. For the token of ``digest``; ``by_id``: its WHERE clause is left open for
+    ``AND id = …``."""
+    interval = getattr(settings, "WAGTAILAPI_TOKEN_LAST_USED_INTERVAL", 60)
+    if interval is None or (digest is None and not by_id):
+        return "", []
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    stale = connection.ops.adapt_datetimefield_value(now - timedelta(seconds=interval))
+    sql = (
+        f"UPDATE {TOKEN_TABLE} SET last_used_at = %s "  # noqa: S608
+        "WHERE (last_used_at IS NULL OR last_used_at <= %s)"
+    )
+    if by_id:
+        return sql, [stamp, stale]
+    return f"{sql} AND key_hash = %s", [stamp, stale, digest]
 
 
 def _execute_one(sql: str, params: list[Any]) -> bool:

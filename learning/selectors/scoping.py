@@ -40,7 +40,13 @@ def member_for_user(*, user: UserLike | None) -> Member | None:
         member_memo.set(user.pk, cached)
     if not cached:
         return None
-    member = Member(user_id=user.pk, **cached)
+    return member_from_fields(user_id=user.pk, fields=cached)
+
+
+def member_from_fields(*, user_id: int, fields: dict[str, Any]) -> Member:
+    """A member instance from its ``MEMBER_FIELDS`` (unsaved-looking, but with the
+    right primary key)."""
+    member = Member(user_id=user_id, **fields)
     member._state.adding = False
     return member
 

@@ -109,7 +109,8 @@ def lesson_progress_record(
     A member may send ``LEARNING_HEARTBEATS_PER_MINUTE`` beats a minute (counted on
     the member's clock row by the beat's own write, so every client of the account
     shares it); replays are not counted. ``credentials`` (from a cache: see
-    ``learning.auth``) are checked by the read.
+    ``learning.auth``) are checked by the read; when they say the token's last use
+    is due to be stamped, the beat's write stamps it.
 
     Raises LessonNotFound (unknown, unpublished or restricted page), OutOfReach,
     InvalidHeartbeat (bad numbers, ranges beyond the duration), ProgressConflict (a
@@ -146,7 +147,10 @@ def lesson_progress_record(
         )
         if row is None or not row.has_clock:
             progress_row_create(
-                member_id=member.pk, lesson_id=info.id, duration=info.duration
+                member_id=member.pk,
+                lesson_id=info.id,
+                duration=info.duration,
+                now=now,
             )
             continue
         if (
@@ -155,7 +159,19 @@ def lesson_progress_record(
         ):
             raise TooFrequent("心跳过于频繁，请稍后再试")
         answer, written = _apply_beat(
-            row, info, member, str(playback_id), seq, claimed, position, now
+            row,
+            info,
+            member,
+            str(playback_id),
+            seq,
+            claimed,
+            position,
+            now,
+            stamp_token=(
+                credentials.token_hash
+                if credentials and credentials.stamp_last_used
+                else None
+            ),
         )
         if written:
             return answer
@@ -171,8 +187,11 @@ def _apply_beat(
     claimed: list[Interval],
     position: float,
     now: datetime,
+    *,
+    stamp_token: str | None = None,
 ) -> tuple[ProgressAnswer, bool]:
-    """Apply a beat to the row as read; False when another write came first."""
+    """Apply a beat to the row as read; False when another write came first.
+    ``stamp_token``: see ``progress_row_write``."""
     stamp = now.timestamp()
     state = row.playbacks.get(key)
     if state is not None and state.has_seen(seq):
@@ -221,11 +240,20 @@ def _apply_beat(
     clock = clock_base + credited / MAX_PLAYBACK_RATE if credited > 0 else None
     if not newly_completed:
         return answer, progress_row_write(
-            row, duration=info.duration, now=now, credit_clock=clock
+            row,
+            duration=info.duration,
+            now=now,
+            credit_clock=clock,
+            stamp_token=stamp_token,
         )
     with transaction.atomic():
         if not progress_row_write(
-            row, duration=info.duration, now=now, durable=True, credit_clock=clock
+            row,
+            duration=info.duration,
+            now=now,
+            durable=True,
+            credit_clock=clock,
+            stamp_token=stamp_token,
         ):
             return answer, False
         LessonProgress.objects.filter(pk=row.id).update(

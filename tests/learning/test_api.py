@@ -4,6 +4,7 @@ archive and reports."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import timedelta
 from io import BytesIO
@@ -15,6 +16,7 @@ from django.utils import timezone
 from wagtail.models import APIToken
 
 from learning import services
+from learning.memo import MISSING
 from learning.models import (
     Assignment,
     LessonProgress,
@@ -22,6 +24,7 @@ from learning.models import (
     TrainingClass,
     TrainingSession,
 )
+from learning.selectors.scoping import member_memo
 from tests import factories
 
 PROGRESS = "/api/v3/learning/progress"
@@ -341,6 +344,54 @@ def test_a_member_moved_elsewhere_is_checked_afresh(member, lesson, token_for, c
     )
     assert response.status_code == 200, response.content
     assert response.json()["credited_seconds"] == 10
+
+
+def test_a_playing_members_token_is_stamped_as_used_without_a_lookup(
+    member, lesson, token_for, monkeypatch
+):
+    """A token is stamped as used (``last_used_at``) at most once a Wagtail
+    interval, as Wagtail's own bearer authentication does: by the lookup that first
+    reads it, then by the beats' own writes while this process remembers it."""
+    token = token_for(member.user)
+    playback = uuid.uuid4()
+    stored = APIToken.objects.filter(user=member.user)
+
+    def beat(seq: int) -> None:
+        response = post(
+            Client(), PROGRESS, heartbeat(lesson, playback, seq, [], 0), token
+        )
+        assert response.status_code == 200, response.content
+
+    beat(0)  # looked up in the database, which stamps it
+    first_use = stored.get().last_used_at
+    assert first_use is not None
+    long_ago = timezone.now() - timedelta(hours=2)
+    stored.update(last_used_at=long_ago)
+    beat(1)  # remembered: stamped only once the interval has passed here
+    assert stored.get().last_used_at == long_ago
+    later = time.monotonic() + 61
+    monkeypatch.setattr("dangke.tokens.time.monotonic", lambda: later)
+    beat(2)
+    assert stored.get().last_used_at > long_ago + timedelta(hours=1)
+    beat(3)  # not again within the interval
+    stamped = stored.get().last_used_at
+    stored.update(last_used_at=long_ago)
+    beat(4)
+    assert stored.get().last_used_at == long_ago
+    assert stamped > long_ago
+
+
+def test_a_remembered_token_leaves_the_member_memo_alone(member, lesson, token_for):
+    """A beat answered from this process's copy of the token checks only what the
+    beat relies on, so it does not hand the copy's other member fields (a name
+    changed elsewhere, say) to the memo other requests trust."""
+    token = token_for(member.user)
+    playback = uuid.uuid4()
+    post(Client(), PROGRESS, heartbeat(lesson, playback, 0, [], 0), token)
+    member_memo.clear()
+    response = post(Client(), PROGRESS, heartbeat(lesson, playback, 1, [], 0), token)
+    assert response.status_code == 200
+    assert member_memo.get(member.user_id) is MISSING
 
 
 def test_enrolment_in_electives_only(member, section, token_for):
