@@ -64,7 +64,8 @@ def token_memo_get(key_hash: str) -> dict[str, Any] | None:
 
 def token_memo_keep(key_hash: str, entry: dict[str, Any]) -> None:
     """Keep a copy of an entry just read from the database or the shared cache
-    (either way, its ``last_used_at`` was stamped within the interval)."""
+    (either way, the read that made it stamped the token's ``last_used_at``, so the
+    next stamp from this copy is due an interval from now)."""
     if len(_memo) >= TOKEN_MEMO_MAX:
         _memo.clear()
     now = time.monotonic()
