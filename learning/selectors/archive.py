@@ -41,8 +41,8 @@ def _course_status(
 def member_archive(*, member: Member, year: int | None = None) -> dict[str, Any]:
     """学习档案: required and elective courses with status and deadline, lesson
     progress, 学时 in ``year`` (this year by default) against the target,
-    attendance and passed course exams (``exams``). Only live, public courses are
-    listed. Raises nothing."""
+    attendance and passed course exams (``exams``). Only live, public courses and
+    lessons are listed. Raises nothing."""
     year = year or timezone.localdate().year
     progress = {p.lesson_id: p for p in LessonProgress.objects.filter(member=member)}
     completed_courses = set(
@@ -70,12 +70,17 @@ def member_archive(*, member: Member, year: int | None = None) -> dict[str, Any]
     links_by_course: dict[int, list] = {}
     for link in course_lesson_links(course_ids=list(courses)):
         links_by_course.setdefault(link.course_id, []).append(link)
+    # A visible course may still link a draft or restricted lesson: not listed.
     lessons = {
         row["pk"]: row
-        for row in MicroLessonPage.objects.filter(
-            pk__in={
-                link.lesson_id for links in links_by_course.values() for link in links
-            }
+        for row in pages_visible_to_public(
+            queryset=MicroLessonPage.objects.filter(
+                pk__in={
+                    link.lesson_id
+                    for links in links_by_course.values()
+                    for link in links
+                }
+            )
         ).values("pk", "title", "duration")
     }
     today = timezone.localdate()
@@ -84,7 +89,9 @@ def member_archive(*, member: Member, year: int | None = None) -> dict[str, Any]
         status = _course_status(course.pk, completed_courses, progress)
         entries = []
         for link in links_by_course.get(course.pk, []):
-            lesson = lessons[link.lesson_id]
+            lesson = lessons.get(link.lesson_id)
+            if lesson is None:
+                continue
             record = progress.get(link.lesson_id)
             duration = record.duration if record else lesson["duration"]
             entries.append(

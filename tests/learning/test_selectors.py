@@ -136,6 +136,29 @@ def test_topic_report(tree, course, home_page):
     assert [m["name"] for m in report.laggards] == ["todo"]
 
 
+def test_archive_leaves_out_draft_and_restricted_lessons_of_a_visible_course(
+    member, section, tree
+):
+    """A live course may link lessons that are drafts or behind a restriction: the
+    archive does not show their titles."""
+    from wagtail.models import PageViewRestriction
+
+    shown = factories.lesson(section, title="公开微党课", duration=60)
+    draft = factories.lesson(section, title="未发布草稿", duration=60, live=False)
+    restricted = factories.lesson(section, title="受限微党课", duration=60)
+    PageViewRestriction.objects.create(
+        page=restricted, restriction_type=PageViewRestriction.LOGIN
+    )
+    course = factories.course(
+        section, title="含草稿的课程", lessons=[shown, draft, restricted]
+    )
+    Assignment.objects.create(
+        content=course, organisation=tree["district"], deadline=timezone.localdate()
+    )
+    [entry] = selectors.member_archive(member=member)["required"]
+    assert [lesson["title"] for lesson in entry["lessons"]] == ["公开微党课"]
+
+
 def test_archive_lists_each_course_lesson_with_progress(member, course, lesson, tree):
     from learning.models import LessonProgress
 
