@@ -412,6 +412,19 @@ if _broker_scheme in ("redis", "rediss"):
     # An unacknowledged task (its worker was killed) is delivered again after the
     # visibility timeout; workers look for such tasks every few seconds.
     _visibility_timeout = env_positive("CELERY_VISIBILITY_TIMEOUT", 3600)
+    # A task waiting out a countdown (a held lease: up to the lease + 1 s; a retry's
+    # backoff) longer than the timeout is delivered again, and again: a copy each time.
+    _longest_countdown = max(
+        MEDIA_LEASE_SECONDS + 1,
+        MEDIA_RETRY_BACKOFF * 2 ** max(0, MEDIA_MAX_ATTEMPTS - 2),
+    )
+    if _visibility_timeout <= _longest_countdown:
+        raise ImproperlyConfigured(
+            f"CELERY_VISIBILITY_TIMEOUT={_visibility_timeout} must be above the "
+            f"longest task countdown, {_longest_countdown} s (MEDIA_LEASE_SECONDS + 1, "
+            "and MEDIA_RETRY_BACKOFF × 2^(MEDIA_MAX_ATTEMPTS − 2)): Redis would "
+            "deliver waiting media tasks again and again"
+        )
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": _visibility_timeout,
         "unacked_restore_interval": min(10, _visibility_timeout),

@@ -162,4 +162,9 @@ class LeaseHeld(Exception):
 
 
 class TransientProcessingError(Exception):
-    """A run failed for a reason that may pass (worth retrying with backoff)."""
+    """A run failed for a reason that may pass (worth retrying with backoff);
+    ``attempt``: the asset's attempts so far, this run's included."""
+
+    def __init__(self, reason: str, *, attempt: int):
+        super().__init__(reason)
+        self.attempt = attempt

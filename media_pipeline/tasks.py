@@ -49,8 +49,11 @@ def video_asset_transcode_task(self: Task, asset_id: int) -> str | None:
     except services.LeaseHeld as exc:
         return _retry_lease(self, exc)
     except services.TransientProcessingError as exc:
-        # The service counts attempts and marks the asset failed at the limit.
-        countdown = settings.MEDIA_RETRY_BACKOFF * 2**self.request.retries
+        # The service counts attempts and marks the asset failed at the limit. The
+        # backoff follows the asset's attempts, not this task's retries (waiting for
+        # a lease is a retry too): at most MEDIA_RETRY_BACKOFF × 2^(attempts − 2),
+        # which the settings keep below Redis's visibility timeout.
+        countdown = settings.MEDIA_RETRY_BACKOFF * 2 ** max(0, exc.attempt - 1)
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 

@@ -289,7 +289,7 @@ def _transcode(asset: VideoAsset, token: str, probe: ProbeResult) -> VideoAsset:
             progress=0,
             error=f"第 {asset.attempts} 次处理失败，稍后重试：{reason}",
         )
-        raise TransientProcessingError(reason) from exc
+        raise TransientProcessingError(reason, attempt=asset.attempts) from exc
 
 
 def _render_and_store(

@@ -53,6 +53,14 @@ def run_django(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "0"}, "SECRET_KEY"),
         ({"AWS_S3_ENDPOINT_URL": "ftp://store"}, "AWS_S3_ENDPOINT_URL"),
         ({"ELASTICSEARCH_ANALYZER": "english"}, "ELASTICSEARCH_ANALYZER"),
+        (
+            {
+                "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
+                "CELERY_VISIBILITY_TIMEOUT": "100",
+                "MEDIA_LEASE_SECONDS": "120",
+            },
+            "CELERY_VISIBILITY_TIMEOUT",
+        ),
     ],
 )
 def test_a_wrong_setting_stops_start_up_naming_the_variable(tmp_path, env, named):

@@ -150,7 +150,7 @@ def _worker_env(database: WorkerDatabase, redis_url: str, tmp_path: Path, **extr
         "DATABASE_URL": database.url,
         "CELERY_BROKER_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
-        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "CELERY_VISIBILITY_TIMEOUT": "5",  # above the lease's countdown (3 + 1 s)
         "DANGKE_VAR_DIR": str(tmp_path / "var"),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "MEDIA_WORK_DIR": str(tmp_path / "work"),
@@ -422,6 +422,7 @@ def test_s3_stopped_halfway_through_the_renditions(
         MEDIA_X264_PRESET="fast",
         MEDIA_RETRY_BACKOFF="2",
         MEDIA_MAX_ATTEMPTS="5",
+        CELERY_VISIBILITY_TIMEOUT="20",  # above the longest backoff, 2 × 2³ s
         AWS_STORAGE_BUCKET_NAME=bucket,
         AWS_S3_ENDPOINT_URL=proxy.url,
         AWS_S3_REGION_NAME="us-east-1",
