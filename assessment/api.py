@@ -9,7 +9,9 @@ their account. Refusals are raised (``assessment.errors``); the handler
 
 **Live state: polling with ETags, not server-sent events.** Host screens and phones
 poll ``GET /live/{id}/state`` about twice a second with ``If-None-Match``. Every
-write to a live contest bumps its ``version``; the ETag is the contest, that
+change of a live contest's state bumps its ``version`` (a phone joining changes
+nothing the state shows and does not, so it never makes the host's next click
+stale); the ETag is the contest, that
 version and who asks, so while nothing changes a poll costs one indexed read and
 answers ``304 Not Modified`` with no body. Polling works through every proxy and
 load balancer in between (no buffering or idle-timeout surprises), with WSGI and
@@ -51,6 +53,7 @@ from assessment.schemas import (
     AttemptOut,
     AttemptSummaryOut,
     ContestOut,
+    ContestResultReportOut,
     LiveAdvanceIn,
     LiveAnswerIn,
     LiveAnswerOut,
@@ -143,7 +146,10 @@ def quiz_detail(request: HttpRequest, quiz_id: int):
     description="201 with a new attempt, 200 with the member's attempt still open "
     "(a reload resumes, it never starts over). The questions are drawn and their "
     "options shuffled on the server; the deadline is set now, by the server's clock. "
-    "No answer key is sent before the attempt is closed.",
+    "No answer key is sent before the attempt is closed. A lesson's quiz follows the "
+    "lesson's reach rule (one of its courses open to the member's type, or assigned "
+    "to the member): out of reach, starting and answering are refused "
+    "(403 `lesson_out_of_reach`), as the lesson's heartbeats are.",
     exclude_unset=True,
 )
 def attempt_start(request: HttpRequest, quiz_id: int):
@@ -486,12 +492,16 @@ def pass_rate_report(
 
 @router.get(
     "/contests/{contest_id}/results",
-    response={200: ResultReportOut, **error_responses(400, 403, 404)},
+    response={200: ContestResultReportOut, **error_responses(400, 403, 404)},
     operation_id="assessment_contest_results",
     openapi_extra=export_openapi_extra(),
     summary="An online contest's participation and average score per organisation",
     description="For organisation admins (their subtree) and editors; drill down by "
-    "a child's code; `format=csv`/`xlsx`. Aggregates only: no member's score.",
+    "a child's code; `format=csv`/`xlsx`. Aggregates only: no member's score. A row "
+    "with fewer participants than `min_group_size` (3) shows its participation only: "
+    "`passed`, `pass_rate` and `average_score` are null and `suppressed` is true "
+    "(`不公布` in the files), unless the organiser made the individual ranking "
+    "public (then `min_group_size` is null and nothing is withheld).",
 )
 def contest_results(
     request: HttpRequest, contest_id: int, organisation: str, format: str = "json"

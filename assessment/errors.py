@@ -123,6 +123,14 @@ class OutOfScope(AssessmentError, NotPermitted):
     code = "out_of_scope"
 
 
+class LessonOutOfReach(AssessmentError, NotPermitted):
+    """A lesson quiz whose lesson is out of the member's reach by learning's rule
+    (none of its courses is open to the member's type, none is assigned to them):
+    refused like that lesson's heartbeats, with the same code."""
+
+    code = "lesson_out_of_reach"
+
+
 class NotInContest(AssessmentError, NotPermitted):
     """The member's organisation is outside the contest's organisation subtree."""
 

@@ -226,6 +226,36 @@ class ResultReportOut(Schema):
     children: list[ResultRowOut]
 
 
+class ContestResultRowOut(ResultRowOut):
+    """An organisation's contest figures; with too few participants its score
+    figures are withheld (null) and ``suppressed`` is true."""
+
+    passed: int | None = Field(
+        description="及格人数；参加人数不足 min_group_size 时为 null（不公布）"
+    )
+    pass_rate: float | None = Field(
+        description="及格率（%）；参加人数不足 min_group_size 时为 null（不公布）"
+    )
+    average_score: float | None = Field(
+        description="平均分；无人参加，或参加人数不足 min_group_size 时为 null"
+    )
+    suppressed: bool = Field(
+        description="true：参加人数不足 min_group_size，为不泄露个人成绩，"
+        "不公布及格人数、及格率和平均分"
+    )
+
+
+class ContestResultReportOut(Schema):
+    organisation: ReportOrganisationOut
+    subject: str
+    min_group_size: int | None = Field(
+        description="参加人数少于此数的组织不公布成绩数字；"
+        "主办方公开个人排名时为 null（全部公布）"
+    )
+    total: ContestResultRowOut
+    children: list[ContestResultRowOut]
+
+
 # --- live stage round ---------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assessment import selectors, services
 from assessment.errors import DeadlinePassed
 from assessment.models import LiveContest, QuizAttempt
+from dangke.api_errors import status_for
 from dangke.errors import DomainError
 from learning import selectors as learning_selectors
 from learning.models import Member
@@ -113,7 +114,7 @@ def quiz_view(request: HttpRequest, quiz_id: int) -> HttpResponse:
         try:
             attempt, _created = services.quiz_attempt_start(member=member, quiz=quiz)
         except DomainError as refusal:
-            error, status = refusal.detail, 409
+            error, status = refusal.detail, status_for(refusal)
         else:
             return HttpResponseRedirect(reverse("portal:attempt", args=[attempt.pk]))
     services.attempts_close_expired(member=member, quiz=quiz)
@@ -330,7 +331,7 @@ def contest_view(request: HttpRequest, contest_id: int) -> HttpResponse:
                 member=member, contest=contest
             )
         except DomainError as refusal:
-            error, status = refusal.detail, 409
+            error, status = refusal.detail, status_for(refusal)
         else:
             return HttpResponseRedirect(reverse("portal:attempt", args=[attempt.pk]))
     services.attempts_close_expired(member=member, quiz=contest.quiz)

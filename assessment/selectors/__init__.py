@@ -39,6 +39,7 @@ from assessment.selectors.quizzes import (
     quizzes_for_page,
 )
 from assessment.selectors.reports import (
+    MIN_GROUP_SIZE,
     ResultReport,
     ResultRow,
     contest_results_report,
@@ -47,6 +48,7 @@ from assessment.selectors.reports import (
 
 __all__ = [
     "CLOSED",
+    "MIN_GROUP_SIZE",
     "ResultReport",
     "ResultRow",
     "UserLike",

@@ -1,9 +1,10 @@
 """The live stage round as the host screen and the phones see it.
 
-The state carries ``version`` (``LiveContest.version``, bumped by every write), so a
-poller sends ``If-None-Match`` and gets ``304 Not Modified`` until something
-changes; the question's key and every team's result appear only once the host
-reveals it. Countdowns run on the clients from ``closes_at`` and ``server_time``.
+The state carries ``version`` (``LiveContest.version``, bumped by every change of
+state; a phone joining is none), so a poller sends ``If-None-Match`` and gets
+``304 Not Modified`` until something changes; the question's key and every team's
+result appear only once the host reveals it. Countdowns run on the clients from
+``closes_at`` and ``server_time``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,11 @@ asking again with a child's code), aggregated in SQL over the first characters o
 the materialised path like learning's reports. Scoping (an organisation admin sees
 only their subtree) is checked by the caller with
 ``learning.selectors.user_can_report_on``.
+
+An online contest's results are seen by every member it is open to (the portal's
+contest page), so they must not give away one member's score: an organisation row
+with fewer than ``MIN_GROUP_SIZE`` participants shows its participation but not
+its score figures, unless the organiser made the individual ranking public.
 """
 
 from __future__ import annotations
@@ -19,18 +24,26 @@ from assessment.models import OnlineContest, Quiz, QuizAttempt
 from assessment.selectors.quizzes import CLOSED
 from learning.models import PATH_STEP, Member, Organisation
 
+# The fewest participants an organisation row of contest results needs for its
+# passed count, pass rate and average score to be shown: with one or two, the
+# figures would be (or nearly be) a member's own score.
+MIN_GROUP_SIZE = 3
+
 
 @dataclass
 class ResultRow:
-    """The figures of one organisation (or of the node's own members)."""
+    """The figures of one organisation (or of the node's own members).
+    ``suppressed``: too few took part for its score figures to be shown, so
+    ``passed``, ``pass_rate`` and ``average_score`` are None."""
 
     organisation_id: int | None
     code: str
     name: str
     members: int = 0
     participants: int = 0
-    passed: int = 0
+    passed: int | None = 0
     average_score: float | None = None
+    suppressed: bool = False
 
     @property
     def participation(self) -> float:
@@ -39,7 +52,9 @@ class ResultRow:
         return round(100 * self.participants / self.members, 1)
 
     @property
-    def pass_rate(self) -> float:
+    def pass_rate(self) -> float | None:
+        if self.passed is None:
+            return None
         if not self.participants:
             return 0.0
         return round(100 * self.passed / self.participants, 1)
@@ -55,15 +70,20 @@ class ResultRow:
             "passed": self.passed,
             "pass_rate": self.pass_rate,
             "average_score": self.average_score,
+            "suppressed": self.suppressed,
         }
 
 
 @dataclass
 class ResultReport:
+    """A node's figures and its children's. ``min_group_size``: rows with fewer
+    participants have their score figures withheld (None: nothing is withheld)."""
+
     organisation: Organisation
     subject: str
     total: ResultRow
     children: list[ResultRow]
+    min_group_size: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +93,7 @@ class ResultReport:
                 "name": self.organisation.name,
             },
             "subject": self.subject,
+            "min_group_size": self.min_group_size,
             "total": self.total.as_dict(),
             "children": [row.as_dict() for row in self.children],
         }
@@ -88,10 +109,29 @@ class ResultReport:
         "平均分",
     )
 
+    WITHHELD = "不公布"
+
     def table(self) -> list[list[Any]]:
-        """The report as rows for CSV/XLSX (subject first, then a header)."""
-        rows: list[list[Any]] = [[self.subject], list(self.HEADER)]
+        """The report as rows for CSV/XLSX (subject first, with the rule on withheld
+        figures when there is one, then a header); a withheld figure reads
+        ``WITHHELD``."""
+        first: list[Any] = [self.subject]
+        if self.min_group_size is not None:
+            first.append(
+                f"参加人数少于 {self.min_group_size} 人的组织不公布及格人数、"
+                "及格率和平均分"
+            )
+        rows: list[list[Any]] = [first, list(self.HEADER)]
         for row in [self.total, *self.children]:
+            figures = (
+                [self.WITHHELD] * 3
+                if row.suppressed
+                else [
+                    row.passed,
+                    row.pass_rate,
+                    row.average_score if row.average_score is not None else "",
+                ]
+            )
             rows.append(
                 [
                     row.code,
@@ -99,9 +139,7 @@ class ResultReport:
                     row.members,
                     row.participants,
                     row.participation,
-                    row.passed,
-                    row.pass_rate,
-                    row.average_score if row.average_score is not None else "",
+                    *figures,
                 ]
             )
         return rows
@@ -118,11 +156,17 @@ def _by_prefix(queryset: QuerySet, path_field: str, width: int, **aggregate) -> 
 
 
 def _report(
-    *, organisation: Organisation, quiz: Quiz, within: str, subject: str
+    *,
+    organisation: Organisation,
+    quiz: Quiz,
+    within: str,
+    subject: str,
+    min_group_size: int | None = None,
 ) -> ResultReport:
     """Members of ``organisation``'s subtree inside the path ``within``; those with
     a closed attempt at ``quiz``, those who passed, and the average of each one's
-    best score."""
+    best score (withheld for a row with some, but fewer than ``min_group_size``,
+    participants)."""
     width = len(organisation.path) + PATH_STEP
     members = Member.objects.filter(
         organisation__path__startswith=organisation.path
@@ -150,20 +194,24 @@ def _report(
 
     def row(organisation_id, code, name, keys) -> ResultRow:
         n = sum(participants.get(k, 0) for k in keys)
-        weighted = sum(
-            Decimal(str(averages[k])) * participants.get(k, 0)
-            for k in keys
-            if averages.get(k) is not None
-        )
-        return ResultRow(
+        result = ResultRow(
             organisation_id=organisation_id,
             code=code,
             name=name,
             members=sum(counts.get(k, 0) for k in keys),
             participants=n,
-            passed=sum(passed.get(k, 0) for k in keys),
-            average_score=round(float(weighted) / n, 2) if n else None,
         )
+        if min_group_size is not None and 0 < n < min_group_size:
+            result.passed, result.suppressed = None, True
+            return result
+        weighted = sum(
+            Decimal(str(averages[k])) * participants.get(k, 0)
+            for k in keys
+            if averages.get(k) is not None
+        )
+        result.passed = sum(passed.get(k, 0) for k in keys)
+        result.average_score = round(float(weighted) / n, 2) if n else None
+        return result
 
     children = [
         row(child.pk, child.code, child.name, [child.path])
@@ -181,7 +229,11 @@ def _report(
         )
     total = row(organisation.pk, organisation.code, organisation.name, list(counts))
     return ResultReport(
-        organisation=organisation, subject=subject, total=total, children=children
+        organisation=organisation,
+        subject=subject,
+        total=total,
+        children=children,
+        min_group_size=min_group_size,
     )
 
 
@@ -203,10 +255,17 @@ def contest_results_report(
 ) -> ResultReport:
     """Participation and average score of an online contest in ``organisation``'s
     subtree (only members the contest is open to count), per child organisation.
-    No member's own score appears. Raises nothing."""
+
+    No member's own score appears: a row (the total too) with one or two
+    participants, fewer than ``MIN_GROUP_SIZE`` (3), shows its members,
+    participants and participation only; its passed count, pass rate and average
+    score are None and it is marked ``suppressed``. When the organiser made the
+    individual ranking public (``contest.ranking_public``), every score is public
+    anyway and nothing is withheld (``min_group_size`` None). Raises nothing."""
     return _report(
         organisation=organisation,
         quiz=contest.quiz,
         within=contest.organisation.path,
         subject=f"知识竞赛：{contest.title}",
+        min_group_size=None if contest.ranking_public else MIN_GROUP_SIZE,
     )

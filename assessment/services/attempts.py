@@ -7,8 +7,11 @@ the server's clock. Answers are saved one at a time (saving the same answer agai
 changes nothing), refused once the deadline has passed, and an attempt left open
 is closed and scored at its deadline: lazily, when it is next touched, and by the
 periodic task ``quiz_attempts_close_expired_task``. Submitting twice returns the
-same result. A passed course exam is recorded in learning
-(``learning.services.course_exam_pass_record``): 学时 and course completion.
+same result. A lesson's quiz follows learning's reach rule for the lesson
+(``learning.selectors.member_can_learn``): out of the member's reach, it can be
+neither started nor answered, as its heartbeats are refused. A passed course exam
+is recorded in learning (``learning.services.course_exam_pass_record``): 学时 and
+course completion.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from assessment.errors import (
     AttemptLimitReached,
     AttemptNotFound,
     DeadlinePassed,
+    LessonOutOfReach,
     QuestionNotInAttempt,
     QuizMisconfigured,
     QuizNotFound,
@@ -43,6 +47,7 @@ from assessment.scoring import (
 from assessment.services.practice import wrong_answers_note
 from cms.selectors import course_lesson_links
 from learning.models import Member
+from learning.selectors import lesson_info, member_can_learn
 from learning.services import course_exam_pass_record
 
 MAX_START_TRIES = 3
@@ -132,6 +137,28 @@ def attempt_create(
     return attempt
 
 
+def _lesson_quiz_reach_check(*, member: Member, lesson_id: int | None) -> None:
+    """Refuse a lesson's quiz when the lesson is out of the member's reach.
+
+    ``lesson_id`` is the page of a lesson quiz (None for course exams and contest
+    papers, which this rule does not cover). A page that is not a live, public
+    lesson has no reach rule here: whether the quiz is on offer at all is decided
+    by ``selectors.quiz_for_member``.
+
+    Raises LessonOutOfReach."""
+    if lesson_id is None:
+        return
+    info = lesson_info(lesson_id=lesson_id)
+    if info is not None and not member_can_learn(member=member, info=info):
+        raise LessonOutOfReach(
+            f"「{info.title}」不面向您的党员类别，也未指派给您，不能参加它的测验"
+        )
+
+
+def _lesson_id(quiz: Quiz) -> int | None:
+    return quiz.page_id if quiz.kind == Quiz.Kind.LESSON else None
+
+
 def quiz_attempt_start(
     *,
     member: Member,
@@ -144,11 +171,13 @@ def quiz_attempt_start(
     over. Its deadline is now + the time limit.
 
     Raises QuizNotFound (a contest paper: those start through their contest),
+    LessonOutOfReach (a lesson quiz whose lesson is out of the member's reach),
     AttemptLimitReached and QuizMisconfigured.
     """
     now = now or timezone.now()
     if quiz.kind == Quiz.Kind.CONTEST:
         raise QuizNotFound("竞赛试卷只能从竞赛入口作答")
+    _lesson_quiz_reach_check(member=member, lesson_id=_lesson_id(quiz))
     attempts_close_expired(now=now, quiz=quiz, member=member)
     mine = QuizAttempt.objects.filter(quiz=quiz, member_id=member.pk)
     for _ in range(MAX_START_TRIES):
@@ -222,7 +251,10 @@ def attempt_answer_save(
     Every answer of every member comes here, so it costs one statement: what an
     attempt shows never changes once drawn, so each process remembers it
     (``_sheet``), and the answer is checked against it and written by one
-    conditional single-row UPDATE. The write succeeds only while the attempt is
+    conditional single-row UPDATE. A lesson quiz's answer is also checked against
+    the lesson's reach rule, like a heartbeat (the lesson's facts are cached by
+    learning; only a member outside the lesson's member types costs a read of
+    their assignments). The write succeeds only while the attempt is
     open, before its deadline and while the question is unscored; closing an
     attempt scores every question under row locks, so an answer is either saved
     before the attempt closes (and counts) or refused. On PostgreSQL the write does
@@ -230,7 +262,8 @@ def attempt_answer_save(
     lose the last fraction of a second of answers, never a submission, never
     consistency.
 
-    Raises AttemptNotFound (not this member's), AttemptClosed (submitted),
+    Raises AttemptNotFound (not this member's), LessonOutOfReach (a lesson quiz
+    whose lesson is no longer in the member's reach), AttemptClosed (submitted),
     DeadlinePassed (the server's clock is past the deadline: the attempt is closed
     and scored at its deadline), QuestionNotInAttempt and InvalidAnswer.
     """
@@ -238,6 +271,7 @@ def attempt_answer_save(
     sheet = _sheet(attempt_id)
     if sheet is None or sheet.member_id != member.pk:
         raise AttemptNotFound(f"答卷 {attempt_id} 不存在")
+    _lesson_quiz_reach_check(member=member, lesson_id=sheet.lesson_id)
     if question_id not in sheet.questions:
         raise QuestionNotInAttempt(f"题目 {question_id} 不在这份答卷中")
     pk, content = sheet.questions[question_id]
@@ -267,6 +301,7 @@ class _Sheet:
 
     member_id: int
     deadline: datetime
+    lesson_id: int | None  # the lesson of a lesson quiz (its reach rule applies)
     questions: dict[int, tuple[int, dict]]  # question id → (row id, content)
 
 
@@ -288,7 +323,7 @@ def _sheet(attempt_id: int) -> _Sheet | None:
         return sheet
     head = (
         QuizAttempt.objects.filter(pk=attempt_id)
-        .values_list("member_id", "deadline")
+        .values_list("member_id", "deadline", "quiz__kind", "quiz__page_id")
         .first()
     )
     if head is None:
@@ -296,9 +331,11 @@ def _sheet(attempt_id: int) -> _Sheet | None:
     rows = AttemptQuestion.objects.filter(attempt_id=attempt_id).values_list(
         "question_id", "pk", "content"
     )
+    member_id, deadline, kind, page_id = head
     sheet = _Sheet(
-        member_id=head[0],
-        deadline=head[1],
+        member_id=member_id,
+        deadline=deadline,
+        lesson_id=page_id if kind == Quiz.Kind.LESSON else None,
         questions={question: (pk, content) for question, pk, content in rows},
     )
     if len(_sheets) >= SHEET_MEMO_SIZE:

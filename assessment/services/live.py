@@ -17,7 +17,11 @@ the buzzer winner is always the right answer with the earliest stamp. A partial
 unique constraint (one ``won`` answer per question) and one answer per team and
 question hold even if that reasoning were wrong. Answers before the host opens
 the question, after its time is up, for another question or for another team are
-refused by name. Each write bumps ``LiveContest.version`` (see the state endpoint).
+refused by name. Each change of the contest's state (the host's steps, stakes,
+answers) bumps ``LiveContest.version`` (see the state endpoint). A phone joining
+does not: nothing in the state shows which phones joined, and the host's next
+click (checked against the version the host screen showed) must not be refused as
+stale because a phone joined in the meantime.
 """
 
 from __future__ import annotations
@@ -103,7 +107,8 @@ def live_device_join(
 ) -> tuple[LiveDevice, str]:
     """Join a phone to the team whose join code this is: ``(device, token)``. The
     token (returned once, stored hashed) identifies the phone and binds it to the
-    team.
+    team. The contest's version stays as it is: a join changes nothing the screens
+    show, so it neither wakes the pollers nor makes the host's next step stale.
 
     Raises JoinCodeInvalid (no such code, or the contest is over).
     """
@@ -117,14 +122,12 @@ def live_device_join(
     if team is None:
         raise JoinCodeInvalid("加入码无效，或比赛已经结束")
     token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        device = LiveDevice.objects.create(
-            team=team,
-            token_hash=device_token_hash(token),
-            label=label.strip()[:60],
-            joined_at=now,
-        )
-        _bump(team.contest)
+    device = LiveDevice.objects.create(
+        team=team,
+        token_hash=device_token_hash(token),
+        label=label.strip()[:60],
+        joined_at=now,
+    )
     return device, token
 
 

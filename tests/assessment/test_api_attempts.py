@@ -4,12 +4,14 @@ saves answers one at a time and scores; bad input is refused by name."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from django.test import Client
 
 from assessment.models import AttemptQuestion, QuizAttempt
-from learning.models import CourseCompletion, CreditRecord, ExamPass
-from tests.assessment.conftest import call, right_answer, wrong_answer
+from learning.models import Assignment, CourseCompletion, CreditRecord, ExamPass
+from tests import factories
+from tests.assessment.conftest import call, fixed_quiz, right_answer, wrong_answer
 
 
 def _start(client, quiz, token=None):
@@ -69,6 +71,43 @@ def test_answers_are_saved_one_at_a_time_and_idempotently(
     saved = next(q for q in reloaded["questions"] if q["id"] == question.pk)
     assert saved["answer"] == {"text": "广 州"}
     assert reloaded["answered_count"] == 1
+
+
+def test_a_lesson_quiz_out_of_the_members_reach_is_refused(
+    member, section, bank, client_for, tree
+):
+    """Learning's reach rule holds for a lesson's quiz as for its heartbeats: the
+    lesson's only course is for retired members and the member is a regular one."""
+    lesson = factories.lesson(section, title="离退休党员专题", duration=600)
+    course = factories.course(
+        section, lessons=[lesson], intended_member_types=["retired"]
+    )
+    quiz = fixed_quiz(lesson, [bank["true_false"]])
+    client = client_for(member.user)
+    refused = _start(client, quiz)
+    assert refused.status_code == 403, refused.content
+    assert refused.json()["code"] == "lesson_out_of_reach"
+    assert "「离退休党员专题」" in refused.json()["detail"]
+    assert not QuizAttempt.objects.exists()
+    # Assigned to the member's organisation, the course brings the lesson in reach.
+    assignment = Assignment.objects.create(
+        content=course, organisation=tree["district"], deadline=date(2099, 12, 31)
+    )
+    started = _start(client, quiz)
+    assert started.status_code == 201, started.content
+    # Withdrawn again, the open attempt takes no more answers.
+    assignment.delete()
+    question = bank["true_false"]
+    answer = call(
+        client,
+        "PUT",
+        f"attempts/{started.json()['id']}/answers/{question.pk}",
+        right_answer(question),
+    )
+    assert answer.status_code == 403, answer.content
+    assert answer.json()["code"] == "lesson_out_of_reach"
+    assert "「离退休党员专题」" in answer.json()["detail"]
+    assert AttemptQuestion.objects.get(question=question).answer is None
 
 
 def test_scoring_on_the_server_ignores_forged_fields(member, quiz, bank, client_for):

@@ -123,7 +123,8 @@ def test_results_per_organisation_with_drill_down_and_scoping(
     assert report.status_code == 200, report.content
     body = report.json()
     assert body["total"]["members"] == 3 and body["total"]["participants"] == 1
-    assert body["total"]["average_score"] == 100.0
+    # One participant: the average would be their score (see the next test).
+    assert body["total"]["average_score"] is None and body["total"]["suppressed"]
     by_code = {row["code"]: row for row in body["children"]}
     assert by_code["S1"]["participation"] == 50.0
     assert by_code["S2"]["participants"] == 0
@@ -146,6 +147,60 @@ def test_results_per_organisation_with_drill_down_and_scoping(
         "csv",
     )
     assert timezone.now()
+
+
+def test_results_withhold_the_scores_of_organisations_under_three(
+    member, other_member, contest, bank, client_for, tree, editor
+):
+    """Every member the contest is open to sees these figures: an organisation
+    with one or two participants shows how many took part, never their score."""
+    _take(client_for(member.user), contest, bank, right=4)  # 100
+    for name, right in (("b1-second", 2), ("b1-third", 3)):  # 50, 75
+        colleague = factories.member(organisation=tree["branch1"], username=name)
+        _take(client_for(colleague.user), contest, bank, right=right)
+    _take(client_for(other_member.user), contest, bank, right=1)  # 25: alone in S2
+    client = client_for(editor)
+    body = call(client, "GET", f"contests/{contest.pk}/results?organisation=D").json()
+    assert body["min_group_size"] == 3  # selectors.MIN_GROUP_SIZE
+    by_code = {row["code"]: row for row in body["children"]}
+    shown = by_code["S1"]
+    assert (shown["participants"], shown["passed"], shown["average_score"]) == (
+        3,
+        2,
+        75.0,
+    )
+    assert shown["suppressed"] is False and shown["pass_rate"] == 66.7
+    alone = by_code["S2"]
+    assert (alone["members"], alone["participants"], alone["participation"]) == (
+        1,
+        1,
+        100.0,
+    )
+    assert alone["suppressed"] is True
+    assert alone["passed"] is None and alone["pass_rate"] is None
+    assert alone["average_score"] is None
+    assert body["total"]["suppressed"] is False
+    assert body["total"]["participants"] == 4 and body["total"]["average_score"] == 62.5
+    # Drilling down to the small organisation withholds its total as well.
+    drill = call(client, "GET", f"contests/{contest.pk}/results?organisation=S2")
+    assert drill.json()["total"]["suppressed"] is True
+    assert drill.json()["total"]["average_score"] is None
+    assert [row["suppressed"] for row in drill.json()["children"]] == [True]
+    # The download says so instead of giving the figure.
+    csv = call(client, "GET",
+               f"contests/{contest.pk}/results?organisation=D&format=csv")  # fmt: skip
+    text = csv.content.decode("utf-8-sig")
+    assert "参加人数少于 3 人的组织不公布及格人数、及格率和平均分" in text
+    [s2_line] = [line for line in text.splitlines() if line.startswith("S2,")]
+    assert s2_line.endswith("不公布,不公布,不公布") and "25" not in s2_line
+    # The organiser made the ranking public: every score is public, nothing withheld.
+    contest.ranking_public = True
+    contest.save()
+    public = call(client, "GET", f"contests/{contest.pk}/results?organisation=D")
+    assert public.json()["min_group_size"] is None
+    alone = {row["code"]: row for row in public.json()["children"]}["S2"]
+    assert alone["suppressed"] is False and alone["average_score"] == 25.0
+    assert alone["passed"] == 0 and alone["pass_rate"] == 0.0
 
 
 def test_contest_answers_stay_hidden_until_the_contest_closes(

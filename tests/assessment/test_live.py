@@ -237,6 +237,31 @@ def test_only_the_host_advances_and_a_stale_click_is_refused(
     assert LiveContest.objects.get().phase == "ready"
 
 
+def test_a_phone_joining_does_not_make_the_hosts_next_click_stale(
+    live, editor, client_for
+):
+    contest = live["contest"]
+    host = client_for(editor)
+    url = f"live/{contest.pk}/state"
+    shown = call(host, "GET", url)
+    version = shown.json()["version"]
+    join(live["teams"][0])  # while the host screen shows ``version``
+    # Nothing the screens show has changed: the host's poll stays 304.
+    assert call(host, "GET", url, HTTP_IF_NONE_MATCH=shown["ETag"]).status_code == 304
+    state = advance(host, contest, version)
+    assert state["phase"] == "ready"
+    join(live["teams"][1])  # between two steps, too
+    state = advance(host, contest, state["version"])
+    assert state["phase"] == "open"
+    # Another host step in between (a second screen got there first) is still a
+    # stale click, and refused instead of skipping a step.
+    read = state["version"]
+    assert advance(host, contest, read)["phase"] == "revealed"
+    stale = call(host, "POST", f"live/{contest.pk}/advance", {"version": read})
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_state"
+    assert LiveContest.objects.get().phase == "revealed"
+
+
 def test_a_secretary_hosts_only_contests_of_their_subtree(live, tree, client_for):
     outside = factories.org_admin(organisation=tree["sub1"], username="secretary")
     response = call(

@@ -270,6 +270,20 @@ def test_an_answer_after_the_deadline_is_refused_with_the_reason(
     assert QuizAttempt.objects.get().status == "timed_out"
 
 
+def test_a_lesson_quiz_out_of_reach_is_refused_with_403(
+    client_for, member, section, bank
+):
+    """The portal says why a lesson's quiz cannot be started when the lesson is not
+    meant for the member's type (learning's reach rule), with 403 like the API."""
+    lesson = factories.lesson(section, title="离退休党员专题", duration=600)
+    factories.course(section, lessons=[lesson], intended_member_types=["retired"])
+    quiz = fixed_quiz(lesson, [bank["single"]])
+    response = client_for(member.user).post(f"/me/quizzes/{quiz.pk}/")
+    assert response.status_code == 403
+    assert "「离退休党员专题」不面向您的党员类别" in response.content.decode()
+    assert not QuizAttempt.objects.exists()
+
+
 def test_no_more_attempts_than_the_quiz_allows(client_for, member, lesson, bank):
     once = fixed_quiz(lesson, [bank["single"]], max_attempts=1)
     client = client_for(member.user)

@@ -435,7 +435,7 @@ function startHost(root) {
         render(await response.json());
       } else {
         const problem = await response.json().catch(() => ({}));
-        // Someone joined or answered since this screen last looked: it catches up
+        // A team answered (or another host screen acted) since this one last looked: it catches up
         // at once; a second press then acts on what the screen shows.
         status.textContent =
           problem.code === "stale_state"
