@@ -149,7 +149,8 @@ def quiz_detail(request: HttpRequest, quiz_id: int):
     "No answer key is sent before the attempt is closed. A lesson's quiz follows the "
     "lesson's reach rule (one of its courses open to the member's type, or assigned "
     "to the member): out of reach, starting and answering are refused "
-    "(403 `lesson_out_of_reach`), as the lesson's heartbeats are.",
+    "(403 `lesson_out_of_reach`), as the lesson's heartbeats are. A course's exam "
+    "follows the course's rule (403 `course_out_of_reach`).",
     exclude_unset=True,
 )
 def attempt_start(request: HttpRequest, quiz_id: int):

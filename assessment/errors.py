@@ -131,6 +131,14 @@ class LessonOutOfReach(AssessmentError, NotPermitted):
     code = "lesson_out_of_reach"
 
 
+class CourseOutOfReach(AssessmentError, NotPermitted):
+    """A course exam whose course is out of the member's reach by learning's rule
+    (not open to the member's type, not assigned to them): refused like enrolling
+    in it, with the same code."""
+
+    code = "course_out_of_reach"
+
+
 class NotInContest(AssessmentError, NotPermitted):
     """The member's organisation is outside the contest's organisation subtree."""
 

@@ -9,7 +9,8 @@ is closed and scored at its deadline: lazily, when it is next touched, and by th
 periodic task ``quiz_attempts_close_expired_task``. Submitting twice returns the
 same result. A lesson's quiz follows learning's reach rule for the lesson
 (``learning.selectors.member_can_learn``): out of the member's reach, it can be
-neither started nor answered, as its heartbeats are refused. A passed course exam
+neither started nor answered, as its heartbeats are refused. A course's exam
+follows the course's (``member_can_take_course``), checked when it starts. A passed course exam
 is recorded in learning (``learning.services.course_exam_pass_record``): 学时 and
 course completion.
 """
@@ -30,6 +31,7 @@ from assessment.errors import (
     AttemptClosed,
     AttemptLimitReached,
     AttemptNotFound,
+    CourseOutOfReach,
     DeadlinePassed,
     LessonOutOfReach,
     QuestionNotInAttempt,
@@ -47,7 +49,7 @@ from assessment.scoring import (
 from assessment.services.practice import wrong_answers_note
 from cms.selectors import course_lesson_links
 from learning.models import Member
-from learning.selectors import lesson_info, member_can_learn
+from learning.selectors import lesson_info, member_can_learn, member_can_take_course
 from learning.services import course_exam_pass_record
 
 MAX_START_TRIES = 3
@@ -159,6 +161,21 @@ def _lesson_id(quiz: Quiz) -> int | None:
     return quiz.page_id if quiz.kind == Quiz.Kind.LESSON else None
 
 
+def _course_exam_reach_check(*, member: Member, quiz: Quiz) -> None:
+    """Refuse a course's exam when the course is out of the member's reach (passing
+    it would record an exam pass and 学时 for a course not meant for them). Checked
+    when an attempt starts.
+
+    Raises CourseOutOfReach."""
+    if quiz.kind != Quiz.Kind.COURSE or quiz.page_id is None:
+        return
+    if not member_can_take_course(member=member, course_id=quiz.page_id):
+        raise CourseOutOfReach(
+            f"「{quiz.page.title}」不面向您的党员类别，也未指派给您，"
+            "不能参加它的结业考试"
+        )
+
+
 def quiz_attempt_start(
     *,
     member: Member,
@@ -172,12 +189,14 @@ def quiz_attempt_start(
 
     Raises QuizNotFound (a contest paper: those start through their contest),
     LessonOutOfReach (a lesson quiz whose lesson is out of the member's reach),
-    AttemptLimitReached and QuizMisconfigured.
+    CourseOutOfReach (likewise a course exam's course), AttemptLimitReached and
+    QuizMisconfigured.
     """
     now = now or timezone.now()
     if quiz.kind == Quiz.Kind.CONTEST:
         raise QuizNotFound("竞赛试卷只能从竞赛入口作答")
     _lesson_quiz_reach_check(member=member, lesson_id=_lesson_id(quiz))
+    _course_exam_reach_check(member=member, quiz=quiz)
     attempts_close_expired(now=now, quiz=quiz, member=member)
     mine = QuizAttempt.objects.filter(quiz=quiz, member_id=member.pk)
     for _ in range(MAX_START_TRIES):

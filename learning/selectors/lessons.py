@@ -129,6 +129,26 @@ def member_can_learn(*, member: Member, info: LessonInfo) -> bool:
     return bool(assigned & set(info.course_ids))
 
 
+def member_can_take_course(*, member: Member, course_id: int) -> bool:
+    """A course is in reach when it is open to the member's type (or to every type),
+    or assigned to the member, as for its lessons (``member_can_learn``). Raises
+    nothing (an unknown course is in no one's reach)."""
+    found = (
+        CoursePage.objects.filter(pk=course_id)
+        .values_list("pk", "intended_member_types")
+        .first()
+    )
+    if found is None:
+        return False
+    types = found[1] or []
+    if not types or member.member_type in types:
+        return True
+    return any(
+        course_id in course_ids_required_by(content=assignment.content)
+        for assignment in assignments_for_member(member=member)
+    )
+
+
 def progress_ratio(*, watched: float, duration: int) -> float:
     """The watched share of a lesson, 0 to 1, rounded to four places."""
     if duration <= 0:

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.test import Client
 
-from assessment.models import AttemptQuestion, QuizAttempt
+from assessment.models import AttemptQuestion, Quiz, QuizAttempt
 from learning.models import Assignment, CourseCompletion, CreditRecord, ExamPass
 from tests import factories
 from tests.assessment.conftest import call, fixed_quiz, right_answer, wrong_answer
@@ -108,6 +108,28 @@ def test_a_lesson_quiz_out_of_the_members_reach_is_refused(
     assert answer.json()["code"] == "lesson_out_of_reach"
     assert "「离退休党员专题」" in answer.json()["detail"]
     assert AttemptQuestion.objects.get(question=question).answer is None
+
+
+def test_a_course_exam_out_of_the_members_reach_is_refused(
+    member, section, bank, client_for, tree
+):
+    """Passing a course's exam records 学时 for it, so the exam follows the course's
+    reach rule: a course for retired members is not a regular member's, unless it
+    is assigned to them."""
+    course = factories.course(
+        section, title="离退休党员课程", intended_member_types=["retired"]
+    )
+    exam = fixed_quiz(course, [bank["true_false"]], kind=Quiz.Kind.COURSE)
+    client = client_for(member.user)
+    refused = _start(client, exam)
+    assert refused.status_code == 403, refused.content
+    assert refused.json()["code"] == "course_out_of_reach"
+    assert "「离退休党员课程」" in refused.json()["detail"]
+    assert not QuizAttempt.objects.exists()
+    Assignment.objects.create(
+        content=course, organisation=tree["district"], deadline=date(2099, 12, 31)
+    )
+    assert _start(client, exam).status_code == 201
 
 
 def test_scoring_on_the_server_ignores_forged_fields(member, quiz, bank, client_for):
