@@ -73,6 +73,13 @@ def test_answers_are_saved_one_at_a_time_and_idempotently(
     assert reloaded["answered_count"] == 1
 
 
+def _assert_refused(response, code: str, naming: str) -> None:
+    """A 403 problem document with ``code`` whose detail names ``naming``."""
+    assert response.status_code == 403, response.content
+    assert response.json()["code"] == code
+    assert naming in response.json()["detail"]
+
+
 def test_a_lesson_quiz_out_of_the_members_reach_is_refused(
     member, section, bank, client_for, tree
 ):
@@ -84,10 +91,7 @@ def test_a_lesson_quiz_out_of_the_members_reach_is_refused(
     )
     quiz = fixed_quiz(lesson, [bank["true_false"]])
     client = client_for(member.user)
-    refused = _start(client, quiz)
-    assert refused.status_code == 403, refused.content
-    assert refused.json()["code"] == "lesson_out_of_reach"
-    assert "「离退休党员专题」" in refused.json()["detail"]
+    _assert_refused(_start(client, quiz), "lesson_out_of_reach", "「离退休党员专题」")
     assert not QuizAttempt.objects.exists()
     # Assigned to the member's organisation, the course brings the lesson in reach.
     assignment = Assignment.objects.create(
@@ -104,9 +108,7 @@ def test_a_lesson_quiz_out_of_the_members_reach_is_refused(
         f"attempts/{started.json()['id']}/answers/{question.pk}",
         right_answer(question),
     )
-    assert answer.status_code == 403, answer.content
-    assert answer.json()["code"] == "lesson_out_of_reach"
-    assert "「离退休党员专题」" in answer.json()["detail"]
+    _assert_refused(answer, "lesson_out_of_reach", "「离退休党员专题」")
     assert AttemptQuestion.objects.get(question=question).answer is None
 
 
@@ -121,10 +123,7 @@ def test_a_course_exam_out_of_the_members_reach_is_refused(
     )
     exam = fixed_quiz(course, [bank["true_false"]], kind=Quiz.Kind.COURSE)
     client = client_for(member.user)
-    refused = _start(client, exam)
-    assert refused.status_code == 403, refused.content
-    assert refused.json()["code"] == "course_out_of_reach"
-    assert "「离退休党员课程」" in refused.json()["detail"]
+    _assert_refused(_start(client, exam), "course_out_of_reach", "「离退休党员课程」")
     assert not QuizAttempt.objects.exists()
     Assignment.objects.create(
         content=course, organisation=tree["district"], deadline=date(2099, 12, 31)
