@@ -180,7 +180,8 @@ def _is_cjk_word(word: str) -> bool:
 def pinyin_tokens(title: str) -> str:
     """Full pinyin and initials of a title's Chinese words, as tokens that a prefix
     query can match: for 党史学习教育 ``dangshi``, ``dangshixuexijiaoyu``,
-    ``xuexijiaoyu``, ``dsxxjy``, ``xxjy``, ... so ``dangshi`` and ``dsxx`` find it."""
+    ``xuexijiaoyu``, ``dsxxjy``, ``xxjy``, ... so ``dangshi`` and ``dsxx`` find it.
+    A syllable with ü is there as v and as u (绿色: ``lvse`` and ``luse``)."""
     words = [
         part
         for word in tokenizer().cut(normalise(title))
@@ -194,6 +195,10 @@ def pinyin_tokens(title: str) -> str:
         tokens.append(full[start])
         tokens.append("".join(full[start:]))
         tokens.append("".join(initials[start:]))
+    # pypinyin writes ü as v (绿 lv), as most keyboards type it; ü typed as such
+    # folds to u (``normalise``), and many type u anyway: both forms are kept.
+    # Only ü is ever written v in pinyin, and no initial is v.
+    tokens += [token.replace("v", "u") for token in tokens if "v" in token]
     return " ".join(dict.fromkeys(t for t in tokens if t))
 
 
@@ -482,6 +487,7 @@ def _char_pinyin(text: str) -> tuple[tuple[str, str] | None, ...]:
 
 def _pinyin_spans(text: str, query: str) -> list[tuple[int, int]]:
     chars = _char_pinyin(text)
+    query = query.replace("v", "u")  # ü as v or as u, like the index
     spans = []
     for start, first in enumerate(chars):
         if first is None:
@@ -492,7 +498,7 @@ def _pinyin_spans(text: str, query: str) -> list[tuple[int, int]]:
             while end < len(chars) and chars[end] is not None:
                 if len(built) >= len(query):
                     break
-                built += chars[end][which]
+                built += chars[end][which].replace("v", "u")
                 end += 1
             # A match ends on a syllable or inside the last one (a prefix query).
             if built.startswith(query):

@@ -43,6 +43,15 @@ def test_publish_indexes_and_unpublish_removes(backend_name, section, after_comm
     assert found("延安精神") == []
 
 
+def test_u_umlaut_in_pinyin_is_found_as_v_and_as_u(backend_name, section, after_commit):
+    with after_commit():
+        lesson = factories.lesson(section, title="绿色发展理念")
+    for query in ("lvse", "luse", "lüse"):
+        results = search_run(query=SearchQuery(text=query))
+        assert results.match == "all", query  # found as typed, not as a suggestion
+        assert f"lesson:{lesson.slug}" in [hit.ref for hit in results.hits], query
+
+
 def test_draft_is_never_indexed(backend_name, section, after_commit):
     with after_commit():
         factories.lesson(section, title="遵义会议草稿", live=False)

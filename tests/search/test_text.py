@@ -88,6 +88,18 @@ def test_highlight_marks_words_and_escapes_the_rest():
     )
 
 
+def test_u_umlaut_is_found_typed_as_v_as_u_or_as_itself():
+    """绿 is lǜ: keyboards type lv, many people type lu, some type lü (which folds
+    to lu); each finds and marks it."""
+    tokens = set(text.pinyin_tokens("绿色发展").split())
+    assert {"lvse", "luse", "lvsefazhan", "lusefazhan", "lsfz"} <= tokens
+    for query in ("lvse", "luse", "lüse", "LǙSE"):
+        parsed = text.parse_query(query)
+        assert parsed.pinyin, query
+        assert text.highlight("绿色发展", parsed) == "<mark>绿色</mark>发展", query
+    assert {"funv", "funu"} <= set(text.pinyin_tokens("妇女").split())
+
+
 def test_highlight_marks_pinyin_and_initials_in_the_original():
     assert (
         text.highlight("党史学习教育", text.parse_query("dangshi"))
