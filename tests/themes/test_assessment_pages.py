@@ -383,6 +383,9 @@ def test_contests_list_take_and_results_per_organisation(
     html = other.content.decode()
     assert "各组织参赛情况" in html and member.name not in html
     assert "开始答题" in html
+    # One participant: the organisation's average would be this member's score.
+    assert "<td>100.0%</td><td>不公布</td>" in html  # took part; average withheld
+    assert "参赛不足 3 人的组织不公布平均分" in html
     # A second attempt is refused with the reason.
     response = client.post(f"/me/contests/{contest.pk}/")
     assert response.status_code == 409
