@@ -25,11 +25,11 @@ from learning.models import (
 from learning.services.rollups import (
     SUBJECT_MEMBERS,
     TallyKey,
-    _dec,
-    _targets,
     course_subject,
+    hours_decimal,
     topic_subject,
     year_subject,
+    year_targets,
 )
 
 Figures = dict[TallyKey, tuple[int, Decimal]]
@@ -67,7 +67,7 @@ def rollups_recompute() -> Figures:
     """Every tally recomputed from the member records (zero figures left out).
     Raises nothing."""
     t = _tables()
-    targets = _targets()
+    targets = year_targets()
     case = " ".join(f"WHEN %s THEN {targets[k]}" for k in MemberType.values)
     figures: Figures = {}
     with connection.cursor() as cursor:
@@ -86,7 +86,10 @@ def rollups_recompute() -> Figures:
             list(MemberType.values),
         )
         for org, kind, year, reached, hours in cursor.fetchall():
-            figures[(org, kind, year_subject(year))] = (int(reached), _dec(hours))
+            figures[(org, kind, year_subject(year))] = (
+                int(reached),
+                hours_decimal(hours),
+            )
         for table, column, subject in (
             (t["course"], "course_id", course_subject),
             (t["topic"], "topic_id", topic_subject),
@@ -103,7 +106,7 @@ def rollups_recompute() -> Figures:
 
 def _stored() -> Figures:
     return {
-        (org, kind, subject): (count, _dec(hours))
+        (org, kind, subject): (count, hours_decimal(hours))
         for org, kind, subject, count, hours in OrganisationTally.objects.values_list(
             "organisation_id", "member_type", "subject", "count", "hours"
         ).iterator(chunk_size=10_000)
@@ -128,11 +131,11 @@ def _year_credit_differences() -> list[RollupDifference]:
         RollupDifference(
             organisation=f"member {pk}",
             field=f"{year_subject(year)} hours",
-            stored=str(_dec(stored)),
-            recomputed=str(_dec(recomputed)),
+            stored=str(hours_decimal(stored)),
+            recomputed=str(hours_decimal(recomputed)),
         )
         for pk, year, stored, recomputed in sorted(rows)
-        if _dec(stored) != _dec(recomputed)
+        if hours_decimal(stored) != hours_decimal(recomputed)
     ]
 
 

@@ -53,7 +53,8 @@ def topic_subject(topic_id: int) -> str:
     return f"topic:{topic_id}"
 
 
-def _dec(value: Any) -> Decimal:
+def hours_decimal(value: Any) -> Decimal:
+    """Hours as the roll-ups store them: a Decimal to the cent (None is 0)."""
     return Decimal(str(value or 0)).quantize(CENT)
 
 
@@ -141,7 +142,7 @@ def rollup_note_credit(*, member_id: int, year: int, hours: Decimal) -> None:
     """Note ``hours`` of 学时 added to (or, negative, taken from) the member's
     ``year``. Raises nothing."""
     with _noting() as batch:
-        _changes(batch, member_id).credits[year] += _dec(hours)
+        _changes(batch, member_id).credits[year] += hours_decimal(hours)
 
 
 def rollup_note_subject(*, member_id: int, subject: str, delta: int) -> None:
@@ -195,7 +196,7 @@ def rollup_note_member_deleting(*, member: Member) -> None:
     if not changes.moved and not changes.created:
         changes.before, changes.moved = row, True
     changes.deleted_years = {
-        year: _dec(hours)
+        year: hours_decimal(hours)
         for year, hours in MemberYearCredit.objects.filter(
             member_id=member.pk
         ).values_list("year", "hours")
@@ -215,9 +216,10 @@ def rollup_note_member_deleted(*, member: Member) -> None:
 # --- applying a batch -------------------------------------------------------------
 
 
-def _targets() -> dict[str, Decimal]:
+def year_targets() -> dict[str, Decimal]:
+    """The yearly 学时 target of each member type, by the current rule."""
     rule = selectors.credit_rule()
-    return {t: _dec(rule.target_for(t)) for t in MemberType.values}
+    return {t: hours_decimal(rule.target_for(t)) for t in MemberType.values}
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -240,7 +242,7 @@ def _apply(members: dict[int, _MemberChanges]) -> None:
             .order_by("pk")
             .values_list("pk", "organisation_id", "member_type")
         )
-    targets = _targets()
+    targets = year_targets()
     tally: dict[TallyKey, list] = defaultdict(lambda: [0, ZERO])
     simple = [pk for pk in ids if not members[pk].moved and not members[pk].created]
     _apply_simple(simple, members, current, targets, tally)
@@ -289,7 +291,7 @@ def _year_credit_add(rows: list[tuple[int, int, Decimal]]):
                 params,
             )
             for pk, year, hours in cursor.fetchall():
-                yield pk, year, _dec(hours)
+                yield pk, year, hours_decimal(hours)
 
 
 def _apply_restated(ids, members, current, targets, tally) -> None:
@@ -306,7 +308,7 @@ def _apply_restated(ids, members, current, targets, tally) -> None:
         for pk, year, hours in MemberYearCredit.objects.filter(
             member_id__in=part
         ).values_list("member_id", "year", "hours"):
-            stored[pk][year] = _dec(hours)
+            stored[pk][year] = hours_decimal(hours)
         for pk, year, hours in _credit_sums(
             CreditRecord.objects.filter(member_id__in=part)
         ):
@@ -365,7 +367,7 @@ def _credit_sums(records) -> Iterator[tuple[int, int, Decimal]]:
         .annotate(total=Sum("hours"))
         .values_list("member_id", "year", "total")
     ):
-        yield pk, year, _dec(hours)
+        yield pk, year, hours_decimal(hours)
 
 
 def _tally_add(tally: dict[TallyKey, list]) -> None:
