@@ -47,11 +47,13 @@ def token_digest(token: str) -> str:
 
 def token_cache_key(digest: str) -> str:
     """The shared-cache key of a token, by its digest."""
-    return _key(digest)
+    return f"api:token:{digest}"
 
 
-def _key(key_hash: str) -> str:
-    return f"api:token:{key_hash}"
+def token_last_used_interval() -> int | None:
+    """Seconds between stamps of a token's ``last_used_at`` (Wagtail's setting;
+    None: never stamped)."""
+    return getattr(settings, "WAGTAILAPI_TOKEN_LAST_USED_INTERVAL", 60)
 
 
 def token_memo_get(key_hash: str) -> dict[str, Any] | None:
@@ -77,7 +79,7 @@ def token_memo_stamp_due(key_hash: str) -> bool:
     last stamped it, or read it fresh, ``WAGTAILAPI_TOKEN_LAST_USED_INTERVAL``
     seconds ago or more); if so, counts it as stamped now. The caller stamps it in
     a statement it makes anyway, only where the stored stamp is that old too."""
-    interval = getattr(settings, "WAGTAILAPI_TOKEN_LAST_USED_INTERVAL", 60)
+    interval = token_last_used_interval()
     kept = _memo.get(key_hash)
     if interval is None or kept is None:
         return False
@@ -99,7 +101,7 @@ def token_memo_forget(key_hash: str | None = None) -> None:
 def token_entry_keep(digest: str, entry: dict[str, Any]) -> None:
     """Keep ``entry`` for the token of ``digest`` unless a tombstone (or another
     entry) is there."""
-    cache.add(_key(digest), entry, TOKEN_CACHE_SECONDS)
+    cache.add(token_cache_key(digest), entry, TOKEN_CACHE_SECONDS)
 
 
 def token_entries_forget(key_hashes: Iterable[str]) -> None:
@@ -108,7 +110,7 @@ def token_entries_forget(key_hashes: Iterable[str]) -> None:
     key_hashes = list(key_hashes)
     for key_hash in key_hashes:
         token_memo_forget(key_hash)
-    keys = [_key(key_hash) for key_hash in key_hashes]
+    keys = [token_cache_key(key_hash) for key_hash in key_hashes]
     if not keys:
         return
     tombstones = dict.fromkeys(keys, TOMBSTONE)
@@ -127,7 +129,7 @@ def token_entries_forget_for_user(user_id: int) -> None:
 def bearer_counts_and_entry(*, bad_token_key: str, digest: str) -> tuple[int, Any]:
     """The invalid-token count under ``bad_token_key`` and the cached entry of the
     token of ``digest`` (None when not cached), in one round trip."""
-    entry_key = _key(digest)
+    entry_key = token_cache_key(digest)
     found = cache.get_many([bad_token_key, entry_key])
     return found.get(bad_token_key, 0), found.get(entry_key)
 

@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from wagtail.models import APIToken
 
+from dangke.tokens import token_last_used_interval
 from learning.models import LessonProgress, Member, MemberCreditClock
 
 TABLE = LessonProgress._meta.db_table
@@ -267,6 +267,11 @@ def progress_row_create(
     )
 
 
+def beat_minute(now: datetime) -> int:
+    """The minute (Unix time // 60) a beat at ``now`` is counted in."""
+    return int(now.timestamp()) // 60
+
+
 def progress_row_write(
     row: ProgressRow,
     *,
@@ -291,7 +296,7 @@ def progress_row_write(
     """
     json_param = _json_param()
     postgres = connection.vendor == "postgresql"
-    minute = int(now.timestamp()) // 60
+    minute = beat_minute(now)
     moving = credit_clock is not None
     assignments = (
         f"intervals = {json_param}, watched_seconds = %s, position = %s, "
@@ -311,18 +316,21 @@ def progress_row_write(
     ]
     # The clock row: counted, and moved only from the value read (not moving it
     # keeps whatever a concurrent beat moved it to).
+    same = "IS NOT DISTINCT FROM" if postgres else "IS"  # NULL equals NULL
     clock_update = (
         f"UPDATE {CLOCK_TABLE} SET "  # noqa: S608
         + ("clock = %s, " if moving else "")
         + "beat_minute = %s, "
         "beats = CASE WHEN beat_minute = %s THEN beats + 1 ELSE 1 END "
-        "WHERE member_id = %s"
-        + (" AND clock IS NOT DISTINCT FROM %s" if moving else "")
+        "WHERE member_id = %s" + (f" AND clock {same} %s" if moving else "")
     )
     clock_values = [minute, minute, row.member_id]
     if moving:
         clock_values = [credit_clock, *clock_values, row.credit_clock]
-    stamp, stamp_values = _token_stamp(stamp_token, now)
+    stamp, stamp_values = _token_stamp(now) if stamp_token else ("", [])
+    if stamp:
+        stamp += " AND key_hash = %s"
+        stamp_values.append(stamp_token)
     if postgres:
         # The progress row is locked (and its version checked) before the clock row
         # is written; the row is then updated only if the clock row was: one
@@ -353,9 +361,7 @@ def progress_row_write(
             cursor.execute(stamp, stamp_values)
     # SQLite lets one writer at a time in: two statements in one transaction.
     with transaction.atomic():
-        written = _execute_one(
-            clock_update.replace("IS NOT DISTINCT FROM", "IS"), clock_values
-        ) and _execute_one(
+        written = _execute_one(clock_update, clock_values) and _execute_one(
             f"UPDATE {TABLE} SET {assignments} WHERE id = %s AND version = %s",  # noqa: S608
             [*values, row.id, row.version],
         )
@@ -390,7 +396,7 @@ def bearer_entry_read(
         f"WHERE t.key_hash IN ({candidate_params}) "
         "AND t.revoked_at IS NULL AND u.is_active LIMIT 1"
     )
-    stamp, stamp_values = _token_stamp(None, now, by_id=True)
+    stamp, stamp_values = _token_stamp(now)
     postgres = connection.vendor == "postgresql"
     with _hot_cursor() as cursor:
         if postgres and stamp:
@@ -426,25 +432,20 @@ def bearer_entry_read(
     }
 
 
-def _token_stamp(
-    digest: str | None, now: datetime, *, by_id: bool = False
-) -> tuple[str, list[Any]]:
-    """The UPDATE stamping a token's last use (as Wagtail's bearer authentication
-    does: no more often than its interval), or ``""`` when there is nothing to
-    stamp. For the token of ``digest``; ``by_id``: its WHERE clause is left open for
-    ``AND id = …``."""
-    interval = getattr(settings, "WAGTAILAPI_TOKEN_LAST_USED_INTERVAL", 60)
-    if interval is None or (digest is None and not by_id):
+def _token_stamp(now: datetime) -> tuple[str, list[Any]]:
+    """The UPDATE stamping tokens' last use with ``now`` where it is older than
+    Wagtail's interval (as its bearer authentication does), its WHERE clause open
+    for ``AND`` the token; ``""`` when tokens are never stamped."""
+    interval = token_last_used_interval()
+    if interval is None:
         return "", []
     stamp = connection.ops.adapt_datetimefield_value(now)
     stale = connection.ops.adapt_datetimefield_value(now - timedelta(seconds=interval))
-    sql = (
+    return (
         f"UPDATE {TOKEN_TABLE} SET last_used_at = %s "  # noqa: S608
-        "WHERE (last_used_at IS NULL OR last_used_at <= %s)"
+        "WHERE (last_used_at IS NULL OR last_used_at <= %s)",
+        [stamp, stale],
     )
-    if by_id:
-        return sql, [stamp, stale]
-    return f"{sql} AND key_hash = %s", [stamp, stale, digest]
 
 
 def _execute_one(sql: str, params: list[Any]) -> bool:

@@ -123,10 +123,15 @@ def member_can_learn(*, member: Member, info: LessonInfo) -> bool:
     or a course holding it is assigned to the member. Raises nothing."""
     if info.open_to is None or member.member_type in info.open_to:
         return True
+    return bool(_assigned_course_ids(member) & set(info.course_ids))
+
+
+def _assigned_course_ids(member: Member) -> set[int]:
+    """The courses the member's assignments require."""
     assigned: set[int] = set()
     for assignment in assignments_for_member(member=member):
         assigned.update(course_ids_required_by(content=assignment.content))
-    return bool(assigned & set(info.course_ids))
+    return assigned
 
 
 def member_can_take_course(*, member: Member, course_id: int) -> bool:
@@ -143,10 +148,7 @@ def member_can_take_course(*, member: Member, course_id: int) -> bool:
     types = found[1] or []
     if not types or member.member_type in types:
         return True
-    return any(
-        course_id in course_ids_required_by(content=assignment.content)
-        for assignment in assignments_for_member(member=member)
-    )
+    return course_id in _assigned_course_ids(member)
 
 
 def progress_ratio(*, watched: float, duration: int) -> float:

@@ -33,6 +33,7 @@ from learning.progress_store import (
     PlaybackState,
     ProgressAnswer,
     ProgressRow,
+    beat_minute,
     progress_row_create,
     progress_row_read,
     progress_row_write,
@@ -140,7 +141,7 @@ def lesson_progress_record(
     if not (0 < rate <= MAX_CLIENT_RATE):
         raise InvalidHeartbeat(f"rate = {rate} 必须大于 0 且不超过 {MAX_CLIENT_RATE}")
     claimed = intervals_merge(_validated_ranges(ranges, info.duration))
-    minute = int(now.timestamp()) // 60
+    minute = beat_minute(now)
     for _attempt in range(MAX_WRITE_ATTEMPTS):
         row = progress_row_read(
             member_id=member.pk, lesson_id=info.id, credentials=credentials
