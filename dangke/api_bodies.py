@@ -1,4 +1,13 @@
-"""Small multipart form bodies, checked before an operation reads them.
+"""Request bodies the API reads: JSON of a bounded depth, small multipart forms.
+
+JSON bodies are parsed by ``JsonParser`` (the API's parser, installed by
+``dangke.api_requests``), which refuses a body nested deeper than
+``JSON_MAX_DEPTH`` arrays and objects with a 400 ``json_too_deep`` before parsing it:
+Python's parser recurses once per level, and a thousand levels of ``[`` are a
+``RecursionError``, a server error anyone could cause. The depth is measured by a
+scan of the bytes that does not recurse.
+
+Multipart form bodies are checked before an operation reads them.
 
 An operation that takes a file in a ``multipart/form-data`` form (a subtitle track)
 is wrapped with ``multipart_form`` through ninja's ``decorate_view``; before any
@@ -19,13 +28,73 @@ uploads; videos arrive through the tus endpoints, which stream to disk.
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from ninja.parser import Parser
 
+from dangke import errors
 from dangke.api_errors import problem_response
+
+# Arrays and objects inside one another; the API's bodies use a handful of levels
+# (a page's StreamField a dozen at most).
+JSON_MAX_DEPTH = 32
+
+# A complete JSON string, escapes included (the "unrolled loop": linear, no
+# backtracking); what is left once they are removed is structure and scalars.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+_OPENING = frozenset(b"[{")
+
+
+class JsonTooDeep(errors.DomainError):
+    code = "json_too_deep"
+
+
+def json_depth(body: bytes, *, stop_above: int | None = None) -> int:
+    """How deeply arrays and objects nest in the JSON text ``body`` (0 for a
+    scalar), counting brackets outside strings; counting stops as soon as it
+    passes ``stop_above``. Invalid JSON gets a number too: the parser refuses it
+    afterwards. Raises nothing."""
+    encoding = json.detect_encoding(body)
+    if encoding not in ("utf-8", "utf-8-sig"):  # UTF-16 or UTF-32, as json reads
+        try:
+            body = body.decode(encoding, "surrogatepass").encode("utf-8", "replace")
+        except UnicodeDecodeError:
+            return 0  # json.loads refuses it too
+    structure = _JSON_STRING.sub(b"", body)
+    unterminated = structure.find(b'"')
+    if unterminated != -1:  # the rest is inside a string that never ends
+        structure = structure[:unterminated]
+    depth = deepest = 0
+    for byte in structure.translate(None, _NOT_BRACKETS):
+        if byte in _OPENING:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if stop_above is not None and deepest > stop_above:
+                    break
+        else:
+            depth -= 1
+    return deepest
+
+
+class JsonParser(Parser):
+    """ninja's JSON parser, refusing bodies nested deeper than ``JSON_MAX_DEPTH``
+    (``JsonTooDeep``, a 400) before parsing them."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        if json_depth(request.body, stop_above=JSON_MAX_DEPTH) > JSON_MAX_DEPTH:
+            raise JsonTooDeep(
+                f"JSON 嵌套过深：数组和对象最多嵌套 {JSON_MAX_DEPTH} 层 "
+                f"(JSON nested deeper than {JSON_MAX_DEPTH} levels)"
+            )
+        return super().parse_body(request)
+
 
 MULTIPART = "multipart/form-data"
 

@@ -9,7 +9,10 @@ In this order, after authentication:
 3. An object key in the path that the model's primary key cannot hold (Wagtail's
    snippet operations, ``/snippets/{type}/{pk}/`` with a ``pk`` of letters) is a
    404, as any key that names nothing, not a server error from the lookup.
-4. A JSON body whose top level is not what the operation declares (``[]``, ``1``,
+4. A JSON body nested deeper than ``dangke.api_bodies.JSON_MAX_DEPTH`` is a 400
+   ``json_too_deep`` (the API's parser, ``JsonParser``, refuses it before parsing),
+   for every operation taking JSON, anonymous ones included.
+5. A JSON body whose top level is not what the operation declares (``[]``, ``1``,
    ``null`` where an object is due) is a validation error (422) naming the body;
    Wagtail's page unions would otherwise take any value for a model instance.
 
@@ -31,6 +34,7 @@ from ninja.operation import Operation
 from pydantic import BaseModel
 
 from dangke import compat, errors
+from dangke.api_bodies import JsonParser
 
 
 class UnsupportedBodyType(errors.UnsupportedMediaType):
@@ -117,14 +121,16 @@ def _body_shape(operation: Operation, request: HttpRequest) -> None:
             f"The request body must be JSON (Content-Type: application/json), "
             f"not {request.content_type or 'untyped'}"
         )
+    try:
+        # Raises JsonTooDeep, a domain error: ninja would answer it as a body it
+        # "cannot parse", without saying why.
+        value = operation.api.parser.parse_body(request)
+    except ValueError:
+        return  # ninja answers "Cannot parse request body" (400)
     name, annotation = body
     kinds = _json_kinds(annotation)
     if kinds is None:
         return
-    try:
-        value = operation.api.parser.parse_body(request)
-    except ValueError:
-        return  # ninja answers "Cannot parse request body" (400)
     value_kind = type(value)
     if value_kind in kinds or (value_kind is int and float in kinds):
         return
@@ -157,7 +163,9 @@ def _unreachable(operation: Operation) -> bool:
 
 def request_checks_install(api: NinjaAPI) -> None:
     """Install ``request_check`` on every operation of ``api`` and drop the
-    operations no request can reach. Call after the last ``add_router``."""
+    operations no request can reach; parse JSON bodies with ``JsonParser``. Call
+    after the last ``add_router``."""
+    api.parser = JsonParser()
     for _prefix, operation in list(compat.api_operations(api)):
         if _unreachable(operation):
             compat.api_operation_remove(api, operation)

@@ -162,3 +162,82 @@ def test_a_courses_member_types_are_documented_and_returned_as_a_list(client, se
     ]
     kinds = [option.get("type") for option in field.get("anyOf", [field])]
     assert "array" in kinds and "object" not in kinds, field
+
+
+def nested(depth: int, inner: str = "1") -> str:
+    """``depth`` arrays inside one another around ``inner``."""
+    return "[" * depth + inner + "]" * depth
+
+
+def test_deeply_nested_json_is_a_400_naming_the_problem(raw_client, member, token_for):
+    """A thousand levels of ``[`` were a RecursionError (500) in the parser, for
+    anonymous callers too; brackets inside strings do not count."""
+    from dangke.api_bodies import JSON_MAX_DEPTH
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(member.user)}"}
+    calls = [
+        ("post", "/api/v3/assessment/live/join", {}),
+        ("post", "/api/v3/learning/progress", auth),
+        ("post", "/api/v3/learning/checkins", auth),
+        ("put", "/api/v3/assessment/attempts/1/answers/1", auth),
+    ]
+    for depth in (JSON_MAX_DEPTH + 1, 1000, 100_000):
+        body = '{"code": ' + nested(depth - 1) + "}"
+        for method, url, headers in calls:
+            answer = getattr(raw_client, method)(
+                url, data=body, content_type="application/json", **headers
+            )
+            refusal = problem(answer, 400)
+            assert refusal["code"] == "json_too_deep", (url, depth)
+            assert "嵌套过深" in refusal["detail"]
+    # At the limit, and with brackets in strings, the body is read as usual: a
+    # validation error of its fields, not a refusal of its depth.
+    for body in (
+        '{"code": ' + nested(JSON_MAX_DEPTH - 1) + "}",
+        '{"code": "' + "[" * 1000 + '\\"' + "{" * 1000 + '"}',
+    ):
+        answer = raw_client.post(
+            "/api/v3/assessment/live/join", data=body, content_type="application/json"
+        )
+        assert problem(answer, 422)["code"] == "validation_error"
+
+
+def test_every_json_body_operation_refuses_deep_nesting(raw_client, section, token_for):
+    """The general class: each operation of the document taking a JSON body
+    answers a body nested too deeply with the same 400 (after authentication: a
+    phone's operations, which take only a device token, answer a superuser 401)."""
+    lesson = factories.lesson(section, title="一课")
+    admin = factories.user("boss", is_superuser=True, is_staff=True)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(admin)}"}
+    doc = raw_client.get("/api/v3/openapi.json").json()
+    operations = [
+        (method, path, operation.get("security") or [])
+        for path, item in doc["paths"].items()
+        for method, operation in item.items()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+    body = '{"title": ' + nested(1000) + "}"
+    refused = 0
+    for method, path, security in operations:
+        url = re.sub(r"\{[^}]+\}", str(lesson.pk), path)
+        url = url.replace(f"/snippets/{lesson.pk}/", "/snippets/cms.Lecturer/")
+        answer = getattr(raw_client, method)(
+            url, data=body, content_type="application/json", **auth
+        )
+        if security == [{"LiveDeviceAuth": []}]:
+            problem(answer, 401)
+            continue
+        assert problem(answer, 400)["code"] == "json_too_deep", (method, url)
+        refused += 1
+    assert refused >= 20, operations
+
+
+def test_the_depth_scan_reads_strings_escapes_and_encodings():
+    from dangke.api_bodies import json_depth
+
+    assert json_depth(b"1") == 0
+    assert json_depth(b'{"a": [1, {"b": "]]]]"}]}') == 3
+    assert json_depth(b'["\\\\", [["\\"[[["]]]') == 3
+    assert json_depth(b'["never closed [[[[[[') == 1
+    assert json_depth('[["\\"["]]'.encode("utf-16")) == 2
+    assert json_depth(nested(100_000).encode(), stop_above=32) == 33
