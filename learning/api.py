@@ -7,7 +7,6 @@ never from the request body. Refusals are raised (``learning.errors``); the hand
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.security import django_auth
@@ -16,7 +15,6 @@ from cms.models import CoursePage, TopicPage
 from cms.selectors import pages_visible_to_public
 from dangke.api_errors import error_responses
 from dangke.exports import export_openapi_extra
-from dangke.ratelimit import rate_limit_exceeded
 from learning import selectors, services
 from learning.auth import (
     RememberedBearerTokenAuth,
@@ -29,13 +27,11 @@ from learning.errors import (
     NotAMember,
     OrganisationNotFound,
     OutOfScope,
-    SessionNotFound,
     TokenNoLongerValid,
-    TooFrequent,
     TopicNotFound,
 )
 from learning.exports import report_response
-from learning.models import Member, Organisation, TrainingSession
+from learning.models import Member, Organisation
 from learning.progress_store import CredentialsChanged
 from learning.schemas import (
     ArchiveOut,
@@ -135,18 +131,10 @@ def enrolment_create(request: HttpRequest, payload: EnrolmentIn):
     summary="Check in at a training session with its rotating code",
 )
 def checkin_create(request: HttpRequest, payload: CheckinIn):
-    if rate_limit_exceeded(
-        bucket="checkin",
-        who=request.user.pk,
-        limit=settings.LEARNING_CHECKINS_PER_MINUTE,
-    ):
-        raise TooFrequent("签到尝试过于频繁，请稍后再试")
-    session = TrainingSession.objects.filter(pk=payload.session).first()
-    if session is None:
-        raise SessionNotFound(f"课次 {payload.session} 不存在")
-    attendance = services.session_check_in(
-        member=_member(request), session=session, code=payload.code
+    attendance = services.checkin_attempt(
+        member=_member(request), session_id=payload.session, code=payload.code
     )
+    session = attendance.session
     return Status(
         201,
         {

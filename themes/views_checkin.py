@@ -2,24 +2,23 @@
 at the venue (typed, or read from the venue's QR code by ``checkin.js``).
 
 The rules (the check-in window, the rotating code, what attendance earns) are
-learning's: this view lists the sessions whose window is open now, calls
-``learning.services.session_check_in`` and shows its answer or its refusal.
+learning's, and so is the limit on tries per minute, shared with the API: this view
+lists the sessions whose window is open now, calls
+``learning.services.checkin_attempt`` and shows its answer or its refusal.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from dangke.errors import DomainError, NotPermitted
-from dangke.ratelimit import rate_limit_exceeded
+from dangke.errors import DomainError, NotFound, NotPermitted, RateLimited
 from learning import selectors as learning_selectors
 from learning import services as learning_services
-from learning.models import Attendance, Member, TrainingSession
+from learning.models import Attendance, Member
 from themes.rendering import render_portal
 
 
@@ -42,11 +41,7 @@ def _not_listed_notice(member: Member, session_id: int, context: dict) -> None:
     """Why a session asked for (``?session=``, e.g. from the venue's QR code) is not
     in the list: it is not the member's class (a refusal, shown as the error), not
     open now, or does not exist (a notice)."""
-    session = (
-        TrainingSession.objects.select_related("training_class__organisation")
-        .filter(pk=session_id)
-        .first()
-    )
+    session = learning_selectors.training_session_find(session_id=session_id)
     if session is None:
         context["notice"] = "没有这个课次，请从列表中选择"
         return
@@ -84,41 +79,28 @@ def checkin_view(request: HttpRequest) -> HttpResponse:
         selected = _session_id(request.POST.get("session"))
         code = (request.POST.get("code") or "").strip()[:32]
         context["selected"] = selected
-        session = (
-            TrainingSession.objects.select_related("training_class__organisation")
-            .filter(pk=selected)
-            .first()
-            if selected is not None
-            else None
-        )
-        if rate_limit_exceeded(
-            bucket="checkin",
-            who=request.user.pk,
-            limit=settings.LEARNING_CHECKINS_PER_MINUTE,
-        ):
-            context["error"] = "签到尝试过于频繁，请一分钟后再试"
+        try:
+            attendance = learning_services.checkin_attempt(
+                member=member, session_id=selected, code=code
+            )
+        except RateLimited as refusal:
+            context["error"] = refusal.detail
             status = 429
-        elif session is None:
+        except NotFound:
             context["error"] = "请选择要签到的课次"
             status = 400
-        elif not code:
-            context["error"] = "请输入签到码（6 位数字）"
+        except NotPermitted as refusal:
+            context["error"] = refusal.detail
+            status = 403
+        except DomainError as refusal:
+            context["error"] = (
+                "请输入签到码（6 位数字）" if not code else refusal.detail
+            )
             status = 400
         else:
-            try:
-                learning_services.session_check_in(
-                    member=member, session=session, code=code
-                )
-            except NotPermitted as refusal:
-                context["error"] = refusal.detail
-                status = 403
-            except DomainError as refusal:
-                context["error"] = refusal.detail
-                status = 400
-            else:
-                return HttpResponseRedirect(
-                    f"{reverse('portal:checkin')}?checked_in={session.pk}"
-                )
+            return HttpResponseRedirect(
+                f"{reverse('portal:checkin')}?checked_in={attendance.session_id}"
+            )
     else:
         context["attendance"] = _attendance(
             member, _session_id(request.GET.get("checked_in"))

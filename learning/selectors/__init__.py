@@ -6,7 +6,11 @@ selectors; selectors.report_build(...)``). Every selector takes keyword argument
 """
 
 from learning.selectors.archive import member_archive
-from learning.selectors.checkin import member_may_attend, sessions_open_for_checkin
+from learning.selectors.checkin import (
+    member_may_attend,
+    sessions_open_for_checkin,
+    training_session_find,
+)
 from learning.selectors.credit import credit_rule, member_year_hours
 from learning.selectors.curriculum import (
     assignments_for_member,
@@ -77,6 +81,7 @@ __all__ = [
     "report_build",
     "sessions_open_for_checkin",
     "topic_required_course_ids",
+    "training_session_find",
     "user_can_report_on",
     "user_sees_all_organisations",
 ]

@@ -43,6 +43,19 @@ def member_may_attend(*, member: Member, training_class: TrainingClass) -> bool:
     )
 
 
+def training_session_find(*, session_id: int | None) -> TrainingSession | None:
+    """The training session ``session_id`` with its class and the class's
+    organisation (for refusals naming it); None when there is none. Raises
+    nothing."""
+    if session_id is None:
+        return None
+    return (
+        TrainingSession.objects.select_related("training_class__organisation")
+        .filter(pk=session_id)
+        .first()
+    )
+
+
 def sessions_open_for_checkin(
     *, at: datetime | None = None, member: Member | None = None
 ) -> list[TrainingSession]:

@@ -7,9 +7,11 @@ import hashlib
 import hmac
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
-from learning.errors import CheckinRefused, NotInvited
+from dangke.ratelimit import rate_limit_exceeded
+from learning.errors import CheckinRefused, NotInvited, SessionNotFound, TooFrequent
 from learning.models import (
     Attendance,
     CreditRecord,
@@ -21,6 +23,7 @@ from learning.selectors.checkin import (
     CHECKIN_EARLY,
     CHECKIN_LATE,
     member_may_attend,
+    training_session_find,
 )
 from learning.services.completion import lesson_mark_completed
 from learning.services.credit import credit_record_add
@@ -53,6 +56,30 @@ def _code_for_step(session: TrainingSession, step: int) -> str:
         hashlib.sha256,
     ).digest()
     return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+
+
+def checkin_attempt(
+    *, member: Member, session_id: int | None, code: str, now: datetime | None = None
+) -> Attendance:
+    """A member's try at checking in at session ``session_id`` with ``code``, as the
+    API and the portal take it: counted against the account's check-in attempts
+    per minute (``LEARNING_CHECKINS_PER_MINUTE``, one budget for every client of
+    the account, so codes cannot be guessed faster by switching between the API
+    and the portal), then ``session_check_in``.
+
+    Raises TooFrequent (too many tries this minute), SessionNotFound (no such
+    session) and what ``session_check_in`` raises.
+    """
+    if rate_limit_exceeded(
+        bucket="checkin",
+        who=member.user_id,
+        limit=settings.LEARNING_CHECKINS_PER_MINUTE,
+    ):
+        raise TooFrequent("签到尝试过于频繁，请一分钟后再试")
+    session = training_session_find(session_id=session_id)
+    if session is None:
+        raise SessionNotFound(f"课次 {session_id} 不存在")
+    return session_check_in(member=member, session=session, code=code, now=now)
 
 
 def session_check_in(
