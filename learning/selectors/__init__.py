@@ -15,6 +15,7 @@ from learning.selectors.credit import credit_rule, member_year_hours
 from learning.selectors.curriculum import (
     assignments_for_member,
     course_ids_required_by,
+    course_progress_percent,
     course_required_lesson_ids,
     member_is_enrolled,
     topic_required_course_ids,
@@ -56,6 +57,7 @@ __all__ = [
     "ReportRow",
     "assignments_for_member",
     "course_ids_required_by",
+    "course_progress_percent",
     "course_required_lesson_ids",
     "credit_rule",
     "lesson_info",

@@ -22,6 +22,7 @@ from learning.selectors.credit import credit_rule, member_year_hours
 from learning.selectors.curriculum import (
     assignments_for_member,
     course_ids_required_by,
+    course_progress_percent,
     course_required_lesson_ids,
 )
 from learning.selectors.lessons import progress_ratio
@@ -39,8 +40,8 @@ def _course_status(
 
 
 def member_archive(*, member: Member, year: int | None = None) -> dict[str, Any]:
-    """学习档案: required and elective courses with status and deadline, lesson
-    progress, 学时 in ``year`` (this year by default) against the target,
+    """学习档案: required and elective courses with status, deadline and how far
+    through (``percent``, ``course_progress_percent``), lesson progress, 学时 in ``year`` (this year by default) against the target,
     attendance and passed course exams (``exams``). Only live, public courses and
     lessons are listed. Raises nothing."""
     year = year or timezone.localdate().year
@@ -116,6 +117,10 @@ def member_archive(*, member: Member, year: int | None = None) -> dict[str, Any]
             "deadline": deadline,
             "overdue": bool(deadline and deadline < today and status != "completed"),
             "lessons": entries,
+            "percent": course_progress_percent(
+                completed=status == "completed",
+                lessons=[(e["compulsory"], e["completed"]) for e in entries],
+            ),
         }
 
     required = [

@@ -1,11 +1,14 @@
-"""What is required of whom: the lessons a course requires, the courses a topic
-requires, and the assignments that reach a member.
+"""What is required of whom: the lessons a course requires (and so how far a member
+is through it), the courses a topic requires, and the assignments that reach a
+member.
 
 The links between topics, courses and lessons are cms's; they are read through
 ``cms.selectors``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from wagtail.models import Page
 
@@ -52,6 +55,22 @@ def course_required_lesson_ids(*, course_id: int) -> list[int]:
             for link in course_lesson_links(course_ids=[course_id])
         ]
     )
+
+
+def course_progress_percent(
+    *, completed: bool, lessons: Iterable[tuple[bool, bool]]
+) -> int:
+    """How far a member is through a course, 0 to 100: 100 once the course is
+    completed; otherwise the share of the lessons that count which the member
+    completed. ``lessons`` are the course's listed lessons as (必修 flag, completed)
+    pairs; those flagged 必修 count, or all when none is (the rule of
+    ``course_required_lesson_ids``). Raises nothing."""
+    if completed:
+        return 100
+    counted = _flagged_or_all([(done, compulsory) for compulsory, done in lessons])
+    if not counted:
+        return 0
+    return round(100 * sum(counted) / len(counted))
 
 
 def course_ids_required_by(*, content: Page) -> list[int]:

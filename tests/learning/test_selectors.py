@@ -175,3 +175,47 @@ def test_archive_lists_each_course_lesson_with_progress(member, course, lesson, 
         {"id": lesson.pk, "title": "党章学习", "compulsory": True,
          "watched_ratio": 0.25, "completed": False, "resume_position": 150.0},
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("completed", "lessons", "percent"),
+    [
+        # Only the 必修 lessons count while some are flagged: the elective one done
+        # does not move the bar, one of two compulsory ones done is half.
+        (False, [(True, True), (True, False), (False, True)], 50),
+        (False, [(True, False), (False, True)], 0),
+        # No lesson flagged 必修: every lesson counts.
+        (False, [(False, True), (False, False), (False, False)], 33),
+        (False, [(False, True), (False, True)], 100),
+        # A completed course is full whatever its lessons say (e.g. by an exam).
+        (True, [(True, False)], 100),
+        (False, [], 0),
+    ],
+)
+def test_course_progress_counts_the_compulsory_lessons_or_all(
+    completed, lessons, percent
+):
+    assert (
+        selectors.course_progress_percent(completed=completed, lessons=lessons)
+        == percent
+    )
+
+
+def test_archive_courses_carry_their_progress(member, section, tree):
+    from cms.models import CourseLesson
+    from learning.models import LessonProgress
+
+    compulsory = [factories.lesson(section, duration=60) for _ in range(2)]
+    elective = factories.lesson(section, duration=60)
+    course = factories.course(section, lessons=[*compulsory, elective])
+    CourseLesson.objects.filter(course=course, lesson=elective).update(compulsory=False)
+    Assignment.objects.create(
+        content=course, organisation=tree["district"], deadline=timezone.localdate()
+    )
+    for lesson in (compulsory[0], elective):
+        LessonProgress.objects.create(
+            member=member, lesson=lesson, duration=60, watched_seconds=60,
+            position=60, completed_at=timezone.now(),
+        )  # fmt: skip
+    [entry] = selectors.member_archive(member=member)["required"]
+    assert entry["percent"] == 50

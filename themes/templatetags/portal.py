@@ -55,27 +55,16 @@ def hours_summary(archive: dict) -> dict[str, Any]:
     return {"hours": hours, "target": target, "percent": _percent(hours, target)}
 
 
-def _course_percent(course: dict) -> int:
-    if course["status"] == "completed":
-        return 100
-    lessons = [
-        lesson for lesson in course["lessons"] if lesson["compulsory"]
-    ] or course["lessons"]
-    if not lessons:
-        return 0
-    done = sum(1 for lesson in lessons if lesson["completed"])
-    return _percent(done, len(lessons))
-
-
 @register.simple_tag
 def courses_with_urls(courses: list[dict]) -> list[dict]:
-    """Archive courses with their page URL and completion percentage."""
+    """Archive courses with their page URL (their completion percentage comes with
+    them, from ``learning.selectors.member_archive``)."""
     pages = {
         page.pk: page
         for page in CoursePage.objects.filter(pk__in=[c["id"] for c in courses])
     }
     return [
-        {**course, "url": pages[course["id"]].url, "percent": _course_percent(course)}
+        {**course, "url": pages[course["id"]].url}
         for course in courses
         if course["id"] in pages
     ]
