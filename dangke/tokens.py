@@ -25,6 +25,8 @@ from django.core.cache import cache
 from django.db import transaction
 from wagtail.models import APIToken
 
+from dangke.cache import MISSING, ProcessCache
+
 TOKEN_CACHE_SECONDS = 60
 TOMBSTONE = 0  # an entry is a dict; anything falsy means "ask the database"
 
@@ -36,7 +38,8 @@ TOMBSTONE = 0  # an entry is a dict; anything falsy means "ask the database"
 # also says when this process last stamped the token's ``last_used_at``.
 TOKEN_MEMO_SECONDS = 3600
 TOKEN_MEMO_MAX = 50_000
-_memo: dict[str, list[Any]] = {}  # digest: [expires, entry, stamped]
+_memo = ProcessCache("tokens", ttl=TOKEN_MEMO_SECONDS, max_entries=TOKEN_MEMO_MAX)
+# digest: [entry, stamped]
 
 
 def token_digest(token: str) -> str:
@@ -59,19 +62,14 @@ def token_last_used_interval() -> int | None:
 def token_memo_get(key_hash: str) -> dict[str, Any] | None:
     """This process's copy of a token's entry, unchecked (see ``_memo``)."""
     kept = _memo.get(key_hash)
-    if kept is not None and kept[0] > time.monotonic():
-        return kept[1]
-    return None
+    return None if kept is MISSING else kept[0]
 
 
 def token_memo_keep(key_hash: str, entry: dict[str, Any]) -> None:
     """Keep a copy of an entry just read from the database or the shared cache
     (either way, the read that made it stamped the token's ``last_used_at``, so the
     next stamp from this copy is due an interval from now)."""
-    if len(_memo) >= TOKEN_MEMO_MAX:
-        _memo.clear()
-    now = time.monotonic()
-    _memo[key_hash] = [now + TOKEN_MEMO_SECONDS, entry, now]
+    _memo.set(key_hash, [entry, time.monotonic()])
 
 
 def token_memo_stamp_due(key_hash: str) -> bool:
@@ -81,21 +79,21 @@ def token_memo_stamp_due(key_hash: str) -> bool:
     a statement it makes anyway, only where the stored stamp is that old too."""
     interval = token_last_used_interval()
     kept = _memo.get(key_hash)
-    if interval is None or kept is None:
+    if interval is None or kept is MISSING:
         return False
     now = time.monotonic()
-    if now - kept[2] < interval:
+    if now - kept[1] < interval:
         return False
-    kept[2] = now
+    kept[1] = now
     return True
 
 
 def token_memo_forget(key_hash: str | None = None) -> None:
     """Drop one token (by digest) from this process's copy, or all of them."""
     if key_hash is None:
-        _memo.clear()
+        _memo.forget()
     else:
-        _memo.pop(key_hash, None)
+        _memo.forget(key_hash)
 
 
 def token_entry_keep(digest: str, entry: dict[str, Any]) -> None:

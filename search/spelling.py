@@ -15,13 +15,13 @@ Ties go to the candidate found in more documents.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pypinyin import Style, lazy_pinyin
 
+from dangke.cache import ProcessCache
 from search import text
 
 MAX_CANDIDATE_LENGTH = 24
@@ -138,8 +138,9 @@ def nearest(word: str, vocabulary: Vocabulary) -> str:
     return best[3] if best else ""
 
 
-_lock = threading.Lock()
-_cache: dict[str, object] = {"stamp": None, "vocabulary": None}
+# Kept under the index's state (``dangke.cache``): a change to the index in any
+# process is seen by the next query.
+_vocabularies = ProcessCache("search.vocabulary", ttl=None, max_entries=1)
 
 
 def vocabulary_current(
@@ -147,11 +148,9 @@ def vocabulary_current(
 ) -> Vocabulary:
     """The vocabulary for the index state ``stamp``, built from ``entries()`` when
     the state changed since the last call."""
-    with _lock:
-        if _cache["stamp"] != stamp or _cache["vocabulary"] is None:
-            _cache["vocabulary"] = vocabulary_build(entries())
-            _cache["stamp"] = stamp
-        return _cache["vocabulary"]  # type: ignore[return-value]
+    return _vocabularies.get_or_build(
+        "vocabulary", lambda: vocabulary_build(entries()), stamp=stamp
+    )
 
 
 def did_you_mean(

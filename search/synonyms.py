@@ -10,11 +10,11 @@ half-width, lower case), so a group written in either script works for both.
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 from django.db.models import Count, Max
 
+from dangke.cache import ProcessCache
 from search import text
 
 SEPARATORS = re.compile(r"[,，、;；\n\r]+")
@@ -23,8 +23,9 @@ MAX_TERMS = 20
 DEMO_SYNONYMS = Path(__file__).with_name("synonyms.txt")
 _TERM = re.compile(r"^[^\W_]+(?: [^\W_]+)*$")
 
-_lock = threading.Lock()
-_cache: dict[str, object] = {"stamp": None, "map": {}}
+# Kept under the groups' stamp (count, latest change): an editor's change in any
+# process is seen by the next query (``dangke.cache``).
+_synonym_maps = ProcessCache("search.synonyms", ttl=None, max_entries=1)
 
 
 def synonym_terms_split(raw: str) -> list[str]:
@@ -76,17 +77,17 @@ def synonym_map() -> dict[str, tuple[str, ...]]:
     stamp = tuple(
         SearchSynonym.objects.aggregate(n=Count("pk"), t=Max("updated_at")).values()
     )
-    if _cache["stamp"] != stamp:
-        with _lock:
-            groups = [
-                synonym_terms_split(raw)
-                for raw in SearchSynonym.objects.order_by("pk").values_list(
-                    "terms", flat=True
-                )
-            ]
-            _cache["map"] = synonym_groups_build([g for g in groups if len(g) > 1])
-            _cache["stamp"] = stamp
-    return _cache["map"]  # type: ignore[return-value]
+
+    def build() -> dict[str, tuple[str, ...]]:
+        groups = [
+            synonym_terms_split(raw)
+            for raw in SearchSynonym.objects.order_by("pk").values_list(
+                "terms", flat=True
+            )
+        ]
+        return synonym_groups_build([g for g in groups if len(g) > 1])
+
+    return _synonym_maps.get_or_build("map", build, stamp=stamp)
 
 
 def es_rules(groups: list[list[str]]) -> list[str]:

@@ -49,18 +49,17 @@ def small_ladder(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters and cached facts (lessons, members, tokens) never leak
-    between tests: ids are reused once a test's rows are rolled back."""
+    """Rate-limit counters and cached facts (the shared cache, and every
+    per-process cache: lessons, members, tokens, attempt sheets, synonyms, the
+    spelling vocabulary) never leak between tests: ids are reused once a test's
+    rows are rolled back."""
     from django.core.cache import cache
 
-    from dangke.tokens import token_memo_forget
-    from learning.services import lesson_info_forget, member_forget
+    from dangke.cache import process_caches_forget_all
 
     def forget():
-        token_memo_forget()
+        process_caches_forget_all()
         cache.clear()
-        lesson_info_forget()
-        member_forget()
 
     forget()
     yield

@@ -48,6 +48,7 @@ from assessment.scoring import (
 )
 from assessment.services.practice import wrong_answers_note
 from cms.selectors import course_lesson_links
+from dangke.cache import MISSING, ProcessCache
 from learning.models import Member
 from learning.selectors import lesson_info, member_can_learn, member_can_take_course
 from learning.services import course_exam_pass_record
@@ -324,21 +325,22 @@ class _Sheet:
     questions: dict[int, tuple[int, dict]]  # question id → (row id, content)
 
 
-SHEET_MEMO_SIZE = 20_000
-_sheets: dict[int, _Sheet] = {}
+# What an attempt shows never changes once drawn, so a copy needs no expiry and no
+# forgetting (``dangke.cache``): the size bounds it.
+_sheets = ProcessCache("assessment.sheets", ttl=None, max_entries=20_000)
 
 
 def attempt_sheets_forget() -> None:
     """Forget the remembered attempts of this process (tests, whose rolled-back
     ids come again). Raises nothing."""
-    _sheets.clear()
+    _sheets.forget()
 
 
 def _sheet(attempt_id: int) -> _Sheet | None:
     """The attempt's fixed facts, read once per process (None if there is no such
     attempt; that is not remembered, ids may come into being)."""
     sheet = _sheets.get(attempt_id)
-    if sheet is not None:
+    if sheet is not MISSING:
         return sheet
     head = (
         QuizAttempt.objects.filter(pk=attempt_id)
@@ -357,9 +359,7 @@ def _sheet(attempt_id: int) -> _Sheet | None:
         lesson_id=page_id if kind == Quiz.Kind.LESSON else None,
         questions={question: (pk, content) for question, pk, content in rows},
     )
-    if len(_sheets) >= SHEET_MEMO_SIZE:
-        _sheets.clear()
-    _sheets[attempt_id] = sheet
+    _sheets.set(attempt_id, sheet)
     return sheet
 
 

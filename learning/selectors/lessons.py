@@ -14,7 +14,7 @@ from cms.selectors import (
     page_is_public,
     pages_visible_to_public,
 )
-from learning.memo import MISSING, LocalMemo
+from dangke.cache import MISSING, ProcessCache
 from learning.models import LessonProgress, Member
 from learning.selectors.curriculum import (
     assignments_for_member,
@@ -24,10 +24,10 @@ from learning.selectors.curriculum import (
 LESSON_INFO_TTL = 30  # seconds; publish/unpublish also clear it (signal_handlers)
 DEFAULT_THRESHOLD = 90
 
-# Heartbeats ask for the same few lessons all the time: a short per-process memo in
+# Heartbeats ask for the same few lessons all the time: a short per-process copy in
 # front of the shared cache saves a round trip on most beats. Forgotten by
-# ``learning.services.lesson_info_forget``.
-lesson_info_memo = LocalMemo(ttl=5.0)
+# ``learning.services.lesson_info_forget`` (another process's within the ttl).
+lesson_info_memo = ProcessCache("learning.lesson_info", ttl=5.0)
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,15 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
-from learning.memo import MISSING, LocalMemo
+from dangke.cache import MISSING, ProcessCache
 from learning.models import PATH_STEP, Member, Organisation, OrganisationAdministrator
 
 MEMBER_TTL = 300  # seconds; saving or deleting a member forgets it (signal_handlers)
 
-# Every heartbeat asks for the member: a short per-process memo in front of the
-# shared cache. Forgotten by ``learning.services.member_forget``.
-member_memo = LocalMemo(ttl=10.0)
+# Every heartbeat asks for the member: a short per-process copy in front of the
+# shared cache. Forgotten by ``learning.services.member_forget`` (another
+# process's within the ttl).
+member_memo = ProcessCache("learning.members", ttl=10.0)
 
 UserLike = AbstractBaseUser | AnonymousUser
 

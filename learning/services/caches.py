@@ -18,7 +18,7 @@ def lesson_info_forget(*, lesson_ids: Iterable[int] | None = None) -> None:
     """Drop lesson facts from this process's memo and the shared cache (only the
     whole memo when ``lesson_ids`` is None). Raises nothing."""
     if lesson_ids is None:
-        lesson_info_memo.clear()
+        lesson_info_memo.forget()
         return
     lesson_ids = list(lesson_ids)
     for lesson_id in lesson_ids:
@@ -30,7 +30,7 @@ def member_forget(*, user_id: int | None = None) -> None:
     """Drop an account's cached member profile from this process's memo and the
     shared cache (only the whole memo when ``user_id`` is None). Raises nothing."""
     if user_id is None:
-        member_memo.clear()
+        member_memo.forget()
         return
     member_memo.forget(user_id)
     cache.delete(member_cache_key(user_id=user_id))

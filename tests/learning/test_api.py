@@ -15,8 +15,8 @@ from django.test import Client
 from django.utils import timezone
 from wagtail.models import APIToken
 
+from dangke.cache import MISSING
 from learning import services
-from learning.memo import MISSING
 from learning.models import (
     Assignment,
     LessonProgress,
@@ -388,7 +388,7 @@ def test_a_remembered_token_leaves_the_member_memo_alone(member, lesson, token_f
     token = token_for(member.user)
     playback = uuid.uuid4()
     post(Client(), PROGRESS, heartbeat(lesson, playback, 0, [], 0), token)
-    member_memo.clear()
+    member_memo.forget()
     response = post(Client(), PROGRESS, heartbeat(lesson, playback, 1, [], 0), token)
     assert response.status_code == 200
     assert member_memo.get(member.user_id) is MISSING
