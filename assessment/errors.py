@@ -7,6 +7,8 @@ the kind it also subclasses (``dangke.errors``) decides the status, once, in
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from dangke.errors import Conflict, DomainError, NotFound, NotPermitted, RateLimited
 
 
@@ -50,9 +52,13 @@ class QuestionImportFailed(AssessmentError):
     code = "import_failed"
 
     def __init__(self, errors: list[tuple[int, str]]):
+        # Every bad row is kept in ``errors``; a document lists the first
+        # IMPORT_MAX_LISTED_ERRORS and counts the rest in ``more``.
+        listed = settings.IMPORT_MAX_LISTED_ERRORS
         super().__init__(
             f"{len(errors)} 道题有错误，未导入任何题目",
-            errors=[{"row": row, "msg": message} for row, message in errors],
+            errors=[{"row": row, "msg": message} for row, message in errors[:listed]],
+            more=max(0, len(errors) - listed),
         )
         self.errors = errors
 
@@ -209,6 +215,14 @@ class AlreadyAnswered(AssessmentError, Conflict):
     answer)."""
 
     code = "already_answered"
+
+
+class QuestionHeldBack(AssessmentError, Conflict):
+    """The question is held back (``assessment.selectors.keys``): a contest that is
+    not over, or a quiz that keeps its answers hidden, may still put it before
+    members, so answering it here (which tells right from wrong) must wait."""
+
+    code = "question_held_back"
 
 
 class NotAnsweredRight(AssessmentError, Conflict):

@@ -9,6 +9,7 @@ from wagtail.models import Page
 
 from assessment.models import LiveContest, Quiz
 from assessment.scoring import question_problems
+from dangke.tables import upload_problem
 from learning.models import Organisation
 from learning.selectors import organisation_scope_q
 
@@ -143,6 +144,17 @@ class QuestionImportForm(forms.Form):
         self.fields["page"].queryset = Page.objects.filter(
             content_type__model__in=["microlessonpage", "coursepage"]
         ).order_by("title")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        problem = upload_problem(
+            name=upload.name,
+            size=upload.size,
+            suffixes=(".xlsx", ".csv", ".gift", ".aiken", ".txt"),
+        )
+        if problem:
+            raise forms.ValidationError(problem)
+        return upload
 
     def tag_list(self) -> list[str]:
         text = (self.cleaned_data.get("tags") or "").replace("，", ",")

@@ -85,6 +85,12 @@ class Question(ClusterableModel):
     active = models.BooleanField(
         "启用", default=True, help_text="停用的题目不再被抽到，已有的答题记录保留"
     )
+    # Set by imports: a hash of the kind, the normalised stem and option texts and
+    # the page, so importing a file again updates its questions instead of adding
+    # them twice (assessment.services.imports.question_import_key).
+    import_key = models.CharField(
+        "导入键", max_length=64, blank=True, db_index=True, editable=False
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

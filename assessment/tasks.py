@@ -5,13 +5,18 @@ times at once).
 their deadline; run it every minute with Celery beat (``CELERY_BEAT_SCHEDULE``,
 ``BEAT_SCHEDULE`` below). Attempts are also closed lazily whenever they are
 touched, so a missed run delays only what reports show.
+
+``questions_import_task`` imports an uploaded question file (an import job) in the
+worker, so the admin request returns at once and shows the job's progress.
 """
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from assessment import services
+from dangke.import_jobs import ImportJobBusy
+from dangke.models import ImportJob
 
 BEAT_SCHEDULE = {
     "assessment-close-expired-attempts": {
@@ -24,3 +29,18 @@ BEAT_SCHEDULE = {
 @shared_task(acks_late=True, ignore_result=True)
 def quiz_attempts_close_expired_task() -> int:
     return services.attempts_close_expired()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def questions_import_task(self: Task, job_id: int) -> None:
+    """Import the questions of the stored upload ``job_id`` (``dangke.ImportJob``);
+    a finished job is left alone, a job another run holds is retried later."""
+    try:
+        services.questions_import_job_run(job_id=job_id)
+    except ImportJob.DoesNotExist:
+        return None
+    except ImportJobBusy as exc:
+        if self.request.is_eager:
+            return None  # the run holding it in this process finishes the job
+        raise self.retry(countdown=exc.retry_after, max_retries=None) from exc
+    return None

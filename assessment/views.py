@@ -3,17 +3,19 @@ exporting the bank as XLSX in the same layout."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from assessment import services
-from assessment.errors import ImportFileUnreadable, QuestionImportFailed
 from assessment.exports import questions_table
 from assessment.forms import QuestionImportForm
 from assessment.models import Question
+from assessment.tasks import questions_import_task
 from dangke.exports import XLSX_TYPE, table_bytes
+from dangke.import_jobs import import_job_create
+from dangke.import_views import import_job_response
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -22,31 +24,32 @@ def _require(request: HttpRequest, permission: str) -> None:
 
 
 def import_view(request: HttpRequest) -> HttpResponse:
-    """Upload an XLSX/CSV, GIFT or Aiken file of questions; all or none."""
+    """Upload an XLSX/CSV, GIFT or Aiken file of questions: the worker imports it
+    (all or none) while the job's page shows the progress, then the counts or every
+    bad question."""
     _require(request, "assessment.add_question")
-    errors: list[tuple[int, str]] = []
     form = QuestionImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            saved = services.questions_import(
-                name=upload.name,
-                content=upload.read(),
-                page=form.cleaned_data.get("page"),
-                tags=form.tag_list(),
-            )
-        except ImportFileUnreadable as exc:
-            form.add_error("file", exc.detail)
-        except QuestionImportFailed as exc:
-            errors = exc.errors
-            messages.error(request, exc.detail)
-        else:
-            messages.success(request, f"已导入 {len(saved)} 道题")
-            form = QuestionImportForm()
+        page = form.cleaned_data.get("page")
+        job = import_job_create(
+            kind=services.imports.JOB_KIND,
+            upload=form.cleaned_data["file"],
+            options={
+                "page": page.pk if page else None,
+                "tags": form.tag_list(),
+                "unit": "道题",
+                "title": "导入题库",
+                "back_url": reverse("assessment_import"),
+            },
+            user=request.user,
+        )
+        # Not inside a transaction: the job row is committed, the worker finds it.
+        questions_import_task.delay(job.pk)
+        return import_job_response(request, job)
     return render(
         request,
         "assessment/import.html",
-        {"form": form, "errors": errors, "page_title": "导入题库"},
+        {"form": form, "errors": [], "page_title": "导入题库"},
     )
 
 

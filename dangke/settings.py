@@ -489,6 +489,30 @@ for _name in (
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")
 
+# --- imports (questions, organisations, members) --------------------------------
+
+# A spreadsheet is refused before it is parsed when reading it could take unbounded
+# time or memory: a small XLSX can unpack to gigabytes (a "zip bomb"), or claim a
+# million rows in its dimension. The limits below are named in the refusals.
+# Bytes of an uploaded import file (XLSX, CSV, GIFT, Aiken).
+IMPORT_MAX_BYTES = env_positive("IMPORT_MAX_BYTES", 20 * 1024**2)
+# Bytes an XLSX unpacks to, all its parts together and any one part.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_positive(
+    "IMPORT_MAX_UNCOMPRESSED_BYTES", 256 * 1024**2
+)
+# Unpacked ÷ packed size of one XLSX part above 1 MB; spreadsheets stay far below.
+IMPORT_MAX_COMPRESSION_RATIO = env_positive("IMPORT_MAX_COMPRESSION_RATIO", 200)
+# Rows of one file after its header (100,000 questions or members), and columns.
+IMPORT_MAX_ROWS = env_positive("IMPORT_MAX_ROWS", 100_000)
+IMPORT_MAX_COLUMNS = env_positive("IMPORT_MAX_COLUMNS", 64)
+# Bad rows listed by name on the result page; the rest are counted.
+IMPORT_MAX_LISTED_ERRORS = env_positive("IMPORT_MAX_LISTED_ERRORS", 200)
+# Rows written per transaction: short enough that the write lock (SQLite) or row
+# locks are never held long enough to fail heartbeats and searches meanwhile.
+IMPORT_BATCH_SIZE = env_positive("IMPORT_BATCH_SIZE", 500)
+# A worker running an import job holds it this long between progress reports.
+IMPORT_LEASE_SECONDS = env_positive("IMPORT_LEASE_SECONDS", 300)
+
 # --- wagtail --------------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = "党课 dangke"

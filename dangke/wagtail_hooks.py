@@ -50,3 +50,12 @@ class AuditEntryViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_audit_viewset():
     return AuditEntryViewSet("audit")
+
+
+@hooks.register("register_admin_urls")
+def register_import_job_urls():
+    from django.urls import path
+
+    from dangke.import_views import import_job_view
+
+    return [path("imports/<int:job_id>/", import_job_view, name="import_job")]

@@ -7,6 +7,8 @@ the kind it also subclasses (``dangke.errors``) decides the status, once, in
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from dangke.errors import (
     Conflict,
     DomainError,
@@ -50,9 +52,13 @@ class ImportFailed(LearningError):
     code = "import_failed"
 
     def __init__(self, errors: list[tuple[int, str]]):
+        # Every bad row is kept in ``errors``; a document lists the first
+        # IMPORT_MAX_LISTED_ERRORS and counts the rest in ``more``.
+        listed = settings.IMPORT_MAX_LISTED_ERRORS
         super().__init__(
             f"{len(errors)} 行有错误，未导入任何数据",
-            errors=[{"row": row, "msg": message} for row, message in errors],
+            errors=[{"row": row, "msg": message} for row, message in errors[:listed]],
+            more=max(0, len(errors) - listed),
         )
         self.errors = errors
 

@@ -7,6 +7,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from cms.models import CoursePage, TopicPage
 from cms.selectors import pages_visible_to_public
+from dangke.tables import upload_problem
 from learning.models import Organisation
 from learning.selectors import organisation_scope_q
 
@@ -40,6 +41,15 @@ class ImportForm(forms.Form):
             "党员：用户名、姓名、所在组织代码、党员类别、入党日期。"
         ),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        problem = upload_problem(
+            name=upload.name, size=upload.size, suffixes=(".xlsx", ".csv")
+        )
+        if problem:
+            raise forms.ValidationError(problem)
+        return upload
 
 
 class ReportForm(forms.Form):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import qrcode
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -15,13 +14,14 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from wagtail.admin.ui.tables import Column
 
-from dangke.audit import audit_record
+from dangke.import_jobs import import_job_create
+from dangke.import_views import import_job_response
 from learning import selectors, services
 from learning.choices import MemberType
-from learning.errors import ImportFailed
 from learning.exports import report_response
 from learning.forms import ImportForm, ReportForm
 from learning.models import Organisation, TrainingSession
+from learning.tasks import learning_import_task
 
 LAGGARDS_PER_PAGE = 20
 
@@ -35,47 +35,36 @@ def _require(request: HttpRequest, permission: str) -> None:
 
 
 def import_view(request: HttpRequest) -> HttpResponse:
-    """Upload an XLSX/CSV of organisations or members; all rows or none."""
+    """Upload an XLSX/CSV of organisations or members: the worker imports it (all
+    rows or none) while the job's page shows the progress, then the counts or every
+    bad row."""
     _require(request, "learning.add_member")
-    errors: list[tuple[int, str]] = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
-        upload = form.cleaned_data["file"]
         if kind == "organisations" and not request.user.has_perm(
             "learning.add_organisation"
         ):
             raise PermissionDenied
-        try:
-            table = services.table_read(name=upload.name, content=upload.read())
-            rows = services.rows_from_table(table=table)
-            if not rows:
-                raise ValueError("文件中没有数据行")
-            within = selectors.organisation_paths_administered(user=request.user)
-            if kind == "organisations":
-                saved = services.organisations_import(rows=rows)
-            else:
-                saved = services.members_import(rows=rows, within=within)
-        except ValueError as exc:
-            form.add_error("file", str(exc))
-        except ImportFailed as exc:
-            errors = exc.errors
-            messages.error(request, str(exc))
-        else:
-            audit_record(
-                actor=request.user,
-                action="import",
-                subject=f"learning.{kind}",
-                channel="admin",
-                scope={"file": upload.name, "within": within or "all"},
-                row_count=len(saved),
-            )
-            messages.success(request, f"已导入 {len(saved)} 行")
-            form = ImportForm()
+        job = import_job_create(
+            kind=f"learning.{kind}",
+            upload=form.cleaned_data["file"],
+            options={
+                "within": selectors.organisation_paths_administered(user=request.user),
+                "channel": "admin",
+                "unit": "行",
+                "title": "导入党组织/党员",
+                "back_url": reverse("learning_import"),
+            },
+            user=request.user,
+        )
+        # Not inside a transaction: the job row is committed, the worker finds it.
+        learning_import_task.delay(job.pk)
+        return import_job_response(request, job)
     return render(
         request,
         "learning/import.html",
-        {"form": form, "errors": errors, "page_title": "导入党组织/党员"},
+        {"form": form, "errors": [], "page_title": "导入党组织/党员"},
     )
 
 

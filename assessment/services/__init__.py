@@ -21,10 +21,13 @@ from assessment.services.attempts import (
 from assessment.services.bank import QuestionData, question_create, question_upsert
 from assessment.services.contests import contest_attempt_start
 from assessment.services.imports import (
+    question_import_key,
     questions_from_aiken,
     questions_from_gift,
     questions_from_table,
     questions_import,
+    questions_import_counts,
+    questions_import_job_run,
     questions_parse,
 )
 from assessment.services.live import (
@@ -67,7 +70,10 @@ __all__ = [
     "questions_from_aiken",
     "questions_from_gift",
     "questions_from_table",
+    "question_import_key",
     "questions_import",
+    "questions_import_counts",
+    "questions_import_job_run",
     "questions_parse",
     "quiz_attempt_start",
     "quiz_questions_draw",

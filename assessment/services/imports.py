@@ -1,6 +1,10 @@
 """Importing questions: the spreadsheet layout Chinese question banks use, Moodle's
-GIFT and Aiken text formats. All questions or none: every bad one is listed with
-its row (or line) and reason.
+GIFT and Aiken text formats. All questions or none: every one is checked before
+any is written, and every bad one is listed with its row (or line) and reason. They
+are then written in short transactions (``IMPORT_BATCH_SIZE``), so a large file never
+holds the database's write lock for long; the admin imports in the worker
+(``questions_import_job_run``) and shows the progress. A question already imported
+(``question_import_key``) is updated, never added twice.
 
 Spreadsheet (XLSX, or CSV), header row first::
 
@@ -20,21 +24,33 @@ Aiken: a question, options ``A.``/``A)`` one per line, ``ANSWER: X``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from taggit.models import Tag
 from wagtail.models import Page
 
 from assessment.errors import ImportFileUnreadable, QuestionImportFailed
-from assessment.models import Difficulty, Question, QuestionKind
-from assessment.services.bank import QuestionData, question_create
+from assessment.models import (
+    Difficulty,
+    Question,
+    QuestionKind,
+    QuestionOption,
+    QuestionTag,
+)
+from assessment.services.bank import QuestionData, _tags
+from dangke.import_jobs import ImportCounts, import_job_run, progress_phase
+from dangke.models import ImportJob
+from dangke.tables import TableUnreadable, table_rows
 
 Progress = Callable[[int, int], None] | None  # called with (done, in all)
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
 OPTION_LETTERS = "ABCDEFGHIJ"
 
 KIND_ALIASES = {
@@ -86,6 +102,8 @@ HEADER_ALIASES = {
 FILL_SEPARATORS = re.compile(r"[|｜;；]")
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
 
+JOB_KIND = "questions"
+
 
 def questions_import(
     *,
@@ -97,10 +115,41 @@ def questions_import(
 ) -> list[Question]:
     """Import the questions of a file (``.xlsx``/``.csv``, ``.gift``, ``.aiken``; a
     ``.txt`` is read as Aiken when it has ``ANSWER:`` lines, else as GIFT), tied to
-    ``page`` and tagged with ``tags`` as well as their own.
+    ``page`` and tagged with ``tags`` as well as their own; the questions, in the
+    order of the file.
 
-    Raises ImportFileUnreadable when the file cannot be read at all, and
-    QuestionImportFailed listing every bad question (nothing is imported then).
+    Every question is checked before any is written; they are then written in
+    transactions of ``IMPORT_BATCH_SIZE``. A question already in the bank (the same
+    kind, stem and options for the same page: ``question_import_key``) is updated,
+    not added again, so importing a file twice adds nothing the second time.
+
+    Raises ImportFileUnreadable when the file cannot be read at all (or is beyond a
+    limit), and QuestionImportFailed listing every bad question (nothing is
+    imported then).
+    """
+    saved: list[Question] = []
+    questions_import_counts(
+        name=name, content=content, page=page, tags=tags, progress=progress, into=saved
+    )
+    return saved
+
+
+def questions_import_counts(
+    *,
+    name: str,
+    content: bytes,
+    page: Page | None = None,
+    tags: Iterable[str] = (),
+    progress: Progress = None,
+    checked: Progress = None,
+    into: list[Question] | None = None,
+) -> ImportCounts:
+    """``questions_import`` counting what it did (rows are the file's questions;
+    created, updated, unchanged) instead of returning the questions, unless
+    ``into`` is given to collect them. ``checked`` is called once the file is
+    read and checked, ``progress`` as questions are written.
+
+    Raises what ``questions_import`` raises.
     """
     parsed, errors = questions_parse(name=name, content=content)
     for data in parsed:
@@ -111,28 +160,223 @@ def questions_import(
         raise QuestionImportFailed(sorted(errors))
     if not parsed:
         raise ImportFileUnreadable("文件中没有题目")
-    extra = list(tags)
-    saved: list[Question] = []
+    if checked:
+        checked(1, 1)
+    page_id = page.pk if page is not None else None
+    # The same question twice in one file is one question: the later row wins.
+    unique: dict[str, QuestionData] = {}
+    for data in parsed:
+        unique[question_import_key(data=data, page_id=page_id)] = data
+    counts = ImportCounts(rows=len(parsed))
+    items = list(unique.items())
+    items.sort(key=lambda item: item[1].line)
+    batch_size = settings.IMPORT_BATCH_SIZE
+    tag_ids: dict[str, int] = {}
+    for start in range(0, len(items), batch_size):
+        batch = items[start : start + batch_size]
+        _questions_write(
+            batch,
+            page=page,
+            extra_tags=list(tags),
+            tag_ids=tag_ids,
+            counts=counts,
+            into=into,
+        )
+        if progress:
+            for done in range(start + 1, start + len(batch) + 1):
+                progress(done, len(items))
+    counts.unchanged += len(parsed) - len(items)
+    return counts
+
+
+def question_import_key(*, data: QuestionData, page_id: int | None) -> str:
+    """The natural key of an imported question: its kind, stem and option texts
+    (compared after NFKC, case folding and collapsing spaces) and the page it
+    belongs to. Its answer key, explanation, difficulty and tags are not part of
+    it: importing them changed updates the question. Raises nothing."""
+
+    def folded(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+    parts = [
+        data.kind,
+        folded(data.stem),
+        *(folded(text) for text, _ in data.options),
+        str(page_id or ""),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def questions_import_job_run(*, job_id: int) -> ImportJob:
+    """Run the question import job ``job_id`` (``dangke.import_jobs``): its options
+    name the page (``page``, an id) and the tags (``tags``) for every question.
+    The job ends done with its counts, or failed with the bad questions listed.
+
+    Raises ImportJob.DoesNotExist and ImportJobBusy (see ``import_job_run``).
+    """
+
+    def work(job: ImportJob, content: bytes, report) -> ImportCounts:
+        page_id = job.options.get("page")
+        page = Page.objects.filter(pk=page_id).first() if page_id else None
+        if page_id and page is None:
+            raise ImportFileUnreadable("关联的微党课或课程已不存在")
+        report("读取并检查", 5)
+        return questions_import_counts(
+            name=job.file_name,
+            content=content,
+            page=page,
+            tags=job.options.get("tags", []),
+            checked=progress_phase(report, "写入", 30, 30),
+            progress=progress_phase(report, "写入", 30, 100),
+        )
+
+    return import_job_run(job_id=job_id, work=work)
+
+
+def _questions_write(
+    batch: list[tuple[str, QuestionData]],
+    *,
+    page: Page | None,
+    extra_tags: list[str],
+    tag_ids: dict[str, int],
+    counts: ImportCounts,
+    into: list[Question] | None,
+) -> None:
+    """Write one batch in one short transaction: new questions in bulk, known ones
+    brought to the file (answer key, explanation, difficulty; tags added)."""
+    now = timezone.now()
     with transaction.atomic():
-        for done, data in enumerate(parsed, start=1):
-            saved.append(question_create(data=data, page=page, extra_tags=extra))
-            if progress:
-                progress(done, len(parsed))
-    return saved
+        existing: dict[str, Question] = {}
+        for question in (
+            Question.objects.filter(import_key__in=[key for key, _ in batch])
+            .prefetch_related("options", "tagged_items")
+            .order_by("pk")
+        ):
+            existing.setdefault(question.import_key, question)
+        wanted_tags = {
+            key: _tags(data.tags, extra_tags) for key, data in batch
+        }  # fmt: skip
+        ids = _tag_ids({n for names in wanted_tags.values() for n in names}, tag_ids)
+        new = [(key, data) for key, data in batch if key not in existing]
+        created = Question.objects.bulk_create(
+            [_question_new(key, data, page) for key, data in new]
+        )
+        options: list[QuestionOption] = []
+        tagged: list[QuestionTag] = []
+        for question, (key, data) in zip(created, new, strict=True):
+            options += [
+                QuestionOption(
+                    question=question, text=text.strip(), correct=right, sort_order=i
+                )
+                for i, (text, right) in enumerate(data.options)
+            ]
+            tagged += [
+                QuestionTag(content_object=question, tag_id=ids[n])
+                for n in wanted_tags[key]
+            ]
+        changed_questions: list[Question] = []
+        changed_options: list[QuestionOption] = []
+        for key, data in batch:
+            question = existing.get(key)
+            if question is None:
+                continue
+            before = _question_state(question)
+            _question_bring(question, data)
+            options_changed = False
+            known = list(question.options.all())
+            if len(known) == len(data.options):
+                for option, (text, right) in zip(known, data.options, strict=True):
+                    if (option.text, option.correct) != (text.strip(), right):
+                        option.text, option.correct = text.strip(), right
+                        changed_options.append(option)
+                        options_changed = True
+            have = {item.tag_id for item in question.tagged_items.all()}
+            missing = [n for n in wanted_tags[key] if ids[n] not in have]
+            tagged += [
+                QuestionTag(content_object=question, tag_id=ids[n]) for n in missing
+            ]
+            if before != _question_state(question) or missing or options_changed:
+                question.updated_at = now
+                changed_questions.append(question)
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        QuestionOption.objects.bulk_create(options)
+        QuestionOption.objects.bulk_update(changed_options, ["text", "correct"])
+        Question.objects.bulk_update(
+            changed_questions,
+            [
+                "is_true",
+                "accepted_answers",
+                "explanation",
+                "difficulty",
+                "stem",
+                "updated_at",
+            ],
+        )
+        QuestionTag.objects.bulk_create(tagged)
+    counts.created += len(created)
+    if into is not None:
+        by_key = {question.import_key: question for question in created}
+        into += [by_key.get(key) or existing[key] for key, _ in batch]
+
+
+def _question_new(key: str, data: QuestionData, page: Page | None) -> Question:
+    question = Question(page=page, import_key=key)
+    _question_bring(question, data)
+    return question
+
+
+def _question_bring(question: Question, data: QuestionData) -> None:
+    question.kind = data.kind
+    question.stem = data.stem.strip()
+    question.explanation = data.explanation.strip()
+    question.difficulty = data.difficulty
+    question.is_true = data.is_true if data.kind == QuestionKind.TRUE_FALSE else None
+    question.accepted_answers = (
+        "\n".join(a.strip() for a in data.accepted if a.strip())
+        if data.kind == QuestionKind.FILL_BLANK
+        else ""
+    )
+
+
+def _question_state(question: Question) -> tuple[Any, ...]:
+    return (
+        question.stem,
+        question.explanation,
+        question.difficulty,
+        question.is_true,
+        question.accepted_answers,
+    )
+
+
+def _tag_ids(names: set[str], known: dict[str, int]) -> dict[str, int]:
+    missing = names - known.keys()
+    if missing:
+        known.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
+        for name in sorted(missing - known.keys()):
+            known[name] = Tag.objects.get_or_create(name=name)[0].pk
+    return known
 
 
 def questions_parse(
     *, name: str, content: bytes
 ) -> tuple[list[QuestionData], list[tuple[int, str]]]:
     """The questions of a file and the problems found reading it, each with its row
-    or line. Raises ImportFileUnreadable for a file that cannot be read at all."""
-    if len(content) > MAX_IMPORT_BYTES:
+    or line. Raises ImportFileUnreadable for a file that cannot be read at all or
+    is beyond a limit (``IMPORT_MAX_BYTES``, and those of ``dangke.tables``)."""
+    if len(content) > settings.IMPORT_MAX_BYTES:
         raise ImportFileUnreadable(
-            f"文件过大（最大 {MAX_IMPORT_BYTES // 1024 // 1024} MB）"
+            f"文件过大（最大 {settings.IMPORT_MAX_BYTES // 1024 // 1024} MB，"
+            "IMPORT_MAX_BYTES）",
+            code="table_too_large",
         )
     lowered = name.lower()
     if lowered.endswith((".xlsx", ".csv")):
-        return questions_from_table(table=_table(name, content))
+        try:
+            return questions_from_table(table=table_rows(name=name, content=content))
+        except TableUnreadable as exc:
+            raise ImportFileUnreadable(exc.detail, code=exc.code) from None
     text = _text(content)
     if lowered.endswith(".gift"):
         return questions_from_gift(text=text)
@@ -143,15 +387,6 @@ def questions_parse(
             return questions_from_aiken(text=text)
         return questions_from_gift(text=text)
     raise ImportFileUnreadable("只支持 .xlsx、.csv、.gift、.aiken 或 .txt 文件")
-
-
-def _table(name: str, content: bytes) -> list[list[Any]]:
-    from learning.services import table_read
-
-    try:
-        return table_read(name=name, content=content)
-    except ValueError as exc:
-        raise ImportFileUnreadable(str(exc)) from None
 
 
 def _text(content: bytes) -> str:
@@ -218,19 +453,22 @@ def _truth(text: str) -> bool | None:
 
 
 def questions_from_table(
-    *, table: list[list[Any]]
+    *, table: Iterable[list[Any]]
 ) -> tuple[list[QuestionData], list[tuple[int, str]]]:
-    """Questions from a sheet in the common layout (header row = row 1)."""
-    if not table:
+    """Questions from a sheet in the common layout (header row = row 1), read row
+    by row."""
+    rows: Iterator[list[Any]] = iter(table)
+    first = next(rows, None)
+    if first is None:
         raise ImportFileUnreadable("文件是空的")
-    header = [_header_name(value) for value in table[0]]
+    header = [_header_name(value) for value in first]
     missing = [label for key, label in (("kind", "题型"), ("stem", "题干"), (
         "answer", "答案")) if key not in header]  # fmt: skip
     if missing:
         raise ImportFileUnreadable(f"表头缺少列：{'、'.join(missing)}")
     parsed: list[QuestionData] = []
     errors: list[tuple[int, str]] = []
-    for row_number, values in enumerate(table[1:], start=2):
+    for row_number, values in enumerate(rows, start=2):
         if all(_cell(v) == "" for v in values):
             continue
         row = {header[i]: _cell(v) for i, v in enumerate(values) if i < len(header)}

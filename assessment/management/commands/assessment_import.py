@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from wagtail.models import Page
 
@@ -60,7 +61,10 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {exc.detail}") from None
         except QuestionImportFailed as exc:
             unit = "row" if file.suffix.lower() in (".xlsx", ".csv") else "line"
-            for row, message in exc.errors:
+            listed = settings.IMPORT_MAX_LISTED_ERRORS
+            for row, message in exc.errors[:listed]:
                 self.stderr.write(f"{unit} {row}: {message}")
+            if len(exc.errors) > listed:
+                self.stderr.write(f"另有 {len(exc.errors) - listed} 处有错误")
             raise CommandError(exc.detail) from None
         self.stdout.write(f"imported {len(saved)} questions")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dangke.audit import audit_record
 from dangke.progress import progress_line
+from dangke.tables import TableUnreadable
 from learning import services
 from learning.errors import ImportFailed
 
@@ -30,8 +32,8 @@ class Command(BaseCommand):
             rows = services.rows_from_table(
                 table=services.table_read(name=file.name, content=file.read_bytes())
             )
-        except ValueError as exc:
-            raise CommandError(f"{file}: {exc}") from None
+        except TableUnreadable as exc:
+            raise CommandError(f"{file}: {exc.detail}") from None
 
         def show(done: int, total: int) -> None:
             if done % 50 == 0 or done == total:
@@ -45,8 +47,11 @@ class Command(BaseCommand):
         try:
             saved = importer(rows=rows, progress=show)
         except ImportFailed as exc:
-            for row, message in exc.errors:
+            listed = settings.IMPORT_MAX_LISTED_ERRORS
+            for row, message in exc.errors[:listed]:
                 self.stderr.write(f"row {row}: {message}")
+            if len(exc.errors) > listed:
+                self.stderr.write(f"另有 {len(exc.errors) - listed} 行有错误")
             raise CommandError(str(exc)) from None
         audit_record(
             actor=None,

@@ -1,0 +1,49 @@
+"""The admin page of an import job: its progress while the worker imports (the page
+refreshes itself every two seconds, no script needed), then the counts or the bad
+rows. Every app's import view ends here (``import_job_response``)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from dangke.import_jobs import import_job_for_user
+from dangke.models import ImportJob
+
+REFRESH_SECONDS = 2
+
+
+def import_job_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The job ``job_id`` for the user who started it (or a superuser); 404 for
+    anyone else."""
+    job = import_job_for_user(job_id=job_id, user=request.user)
+    if job is None:
+        raise Http404("没有这个导入任务")
+    return _page(request, job)
+
+
+def import_job_response(request: HttpRequest, job: ImportJob) -> HttpResponse:
+    """After an upload: the result at once when the job has already finished (a
+    small file, or tasks run inline), else a redirect to the job's page, which
+    refreshes until it has."""
+    job.refresh_from_db()
+    if job.finished:
+        return _page(request, job)
+    return redirect("import_job", job_id=job.pk)
+
+
+def _page(request: HttpRequest, job: ImportJob) -> HttpResponse:
+    return render(
+        request,
+        "dangke/import_job.html",
+        {
+            "job": job,
+            "errors": [tuple(error) for error in job.errors],
+            "unit": job.options.get("unit", "行"),
+            "back_url": job.options.get("back_url", ""),
+            "refresh": None if job.finished else REFRESH_SECONDS,
+            "refresh_url": reverse("import_job", kwargs={"job_id": job.pk}),
+            "page_title": job.options.get("title", "导入"),
+        },
+    )
