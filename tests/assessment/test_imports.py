@@ -3,7 +3,9 @@ question named; exporting it again in the same layout, safe from formulas."""
 
 from __future__ import annotations
 
+import csv
 import io
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,6 +17,7 @@ from assessment import services
 from assessment.errors import ImportFileUnreadable, QuestionImportFailed
 from assessment.models import Question, QuestionKind
 from dangke.exports import cell_safe, table_bytes
+from dangke.models import ImportJob
 
 HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F",
           "答案", "解析", "难度", "标签"]  # fmt: skip
@@ -243,3 +246,253 @@ def test_command_lists_bad_rows_and_fails(tmp_path, db):
         call_command("assessment_import", str(path), stderr=err)
     assert "line 3" in err.getvalue()
     assert Question.objects.count() == 0
+
+
+# --- bounds: zip bombs, huge sheets, row limits -------------------------------------
+
+SHEET = "xl/worksheets/sheet1.xml"
+SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
+
+
+def xlsx_with_sheet(write_sheet) -> bytes:
+    """A real workbook whose first sheet's XML is written by ``write_sheet``."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx([GOOD_ROWS[0]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename == SHEET:
+                with target.open(SHEET, "w", force_zip64=True) as handle:
+                    write_sheet(handle)
+            else:
+                target.writestr(item.filename, source.read(item.filename))
+    return out.getvalue()
+
+
+def bomb_sheet(megabytes: int):
+    row = '<row><c t="inlineStr"><is><t>单选题</t></is></c></row>'.encode()
+    chunk = row * (1024 * 1024 // len(row))
+
+    def write(handle):
+        handle.write(SHEET_HEAD + b"<sheetData>")
+        for _ in range(megabytes):
+            handle.write(chunk)
+        handle.write(b"</sheetData></worksheet>")
+
+    return write
+
+
+@pytest.fixture
+def no_parsing(monkeypatch):
+    """Fail the test if openpyxl is asked to parse the workbook."""
+    import openpyxl
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the workbook was parsed")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+
+
+def test_a_zip_bomb_is_refused_before_parsing(db, no_parsing):
+    content = xlsx_with_sheet(bomb_sheet(270))  # < 1 MB packed, 270 MB unpacked
+    assert len(content) < 2 * 1024 * 1024
+    with pytest.raises(ImportFileUnreadable) as caught:
+        services.questions_import(name="bomb.xlsx", content=content)
+    assert caught.value.code == "table_too_large"
+    assert "IMPORT_MAX_UNCOMPRESSED_BYTES" in caught.value.detail
+    assert Question.objects.count() == 0
+
+
+def test_a_part_packed_too_tightly_is_refused_by_its_ratio(db, settings, no_parsing):
+    settings.IMPORT_MAX_COMPRESSION_RATIO = 50
+    with pytest.raises(ImportFileUnreadable) as caught:
+        services.questions_import(
+            name="bomb.xlsx", content=xlsx_with_sheet(bomb_sheet(8))
+        )
+    assert caught.value.code == "table_too_large"
+    assert "IMPORT_MAX_COMPRESSION_RATIO" in caught.value.detail
+    assert SHEET in caught.value.detail
+
+
+def huge_dimension_sheet(handle):
+    handle.write(
+        SHEET_HEAD + b'<dimension ref="A1:XFD1048576"/><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+        b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>'
+        b"</row></sheetData></worksheet>"
+    )
+
+
+def test_a_sheet_declaring_a_million_rows_is_refused_by_its_dimension(db):
+    with pytest.raises(ImportFileUnreadable) as caught:
+        services.questions_import(
+            name="huge.xlsx", content=xlsx_with_sheet(huge_dimension_sheet)
+        )
+    assert caught.value.code == "table_too_large"
+    assert "1048576 行" in caught.value.detail
+    assert "IMPORT_MAX_ROWS" in caught.value.detail
+
+
+def test_a_sheet_hiding_its_size_stops_at_the_row_limit(db, settings):
+    settings.IMPORT_MAX_ROWS = 1000
+
+    def lying(handle):  # declares two rows, has a cell in row 1,048,576
+        handle.write(
+            SHEET_HEAD
+            + b'<dimension ref="A1:B2"/><sheetData><row r="1">'
+            + "".join(
+                f'<c r="{col}1" t="inlineStr"><is><t>{label}</t></is></c>'
+                for col, label in zip("ABC", ["题型", "题干", "答案"], strict=True)
+            ).encode()
+            + b"</row>"
+            b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is>'
+            b"</c></row></sheetData></worksheet>"
+        )
+
+    with pytest.raises(ImportFileUnreadable) as caught:
+        services.questions_import(name="lying.xlsx", content=xlsx_with_sheet(lying))
+    assert caught.value.code == "table_too_large"
+    assert "1000 行" in caught.value.detail and "IMPORT_MAX_ROWS" in caught.value.detail
+
+
+def csv_bytes(rows) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def test_csv_has_the_same_row_and_size_limits(db, settings):
+    settings.IMPORT_MAX_ROWS = 50
+    rows = [["判断题", f"第{i}题", "", "", "", "", "", "", "对", "", "", ""]
+            for i in range(51)]  # fmt: skip
+    with pytest.raises(ImportFileUnreadable, match="50 行的上限"):
+        services.questions_import(name="bank.csv", content=csv_bytes(rows))
+    assert (
+        len(services.questions_import(name="bank.csv", content=csv_bytes(rows[:50])))
+        == 50
+    )
+    settings.IMPORT_MAX_BYTES = 1000
+    with pytest.raises(ImportFileUnreadable) as caught:
+        services.questions_import(name="bank.csv", content=csv_bytes(rows))
+    assert "IMPORT_MAX_BYTES" in caught.value.detail
+
+
+def test_admin_lists_the_first_bad_rows_and_counts_the_rest(
+    editor, client_for, settings
+):
+    settings.IMPORT_MAX_LISTED_ERRORS = 20
+    rows = [["单选题", "", "甲", "乙", "", "", "", "", "A", "", "", ""]] * 130
+    response = client_for(editor).post(
+        reverse("assessment_import"),
+        {"file": SimpleUploadedFile("bank.csv", csv_bytes(rows))},
+    )
+    html = response.content.decode()
+    assert len(response.context["errors"]) == 20
+    assert html.count("<td>缺少题干</td>") == 20
+    assert "130 道题有错误" in html and "另有 110 行有错误" in html
+    assert Question.objects.count() == 0
+
+
+# --- jobs in the worker: progress, twice the same file -----------------------------
+
+
+def test_the_same_file_twice_adds_nothing_and_a_changed_key_updates(db):
+    first = services.questions_import_counts(name="bank.xlsx", content=xlsx(GOOD_ROWS))
+    assert (first.created, first.updated, first.unchanged) == (4, 0, 0)
+    again = services.questions_import_counts(name="bank.xlsx", content=xlsx(GOOD_ROWS))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
+    assert Question.objects.count() == 4
+    fixed = [list(row) for row in GOOD_ROWS]
+    fixed[0][8] = "B"  # the answer key corrected
+    fixed[0][11] = "党史、新标签"
+    fixed[0][2] = " １９２１年7月 "  # the same option, written otherwise
+    third = services.questions_import_counts(name="bank.xlsx", content=xlsx(fixed))
+    assert (third.created, third.updated, third.unchanged) == (0, 1, 3)
+    single = Question.objects.get(kind="single")
+    assert [o.correct for o in single.options.all()] == [False, True, False]
+    assert set(single.tags.names()) == {"党史", "中共一大", "新标签"}
+    twice_in_one = services.questions_import_counts(
+        name="bank.xlsx", content=xlsx([GOOD_ROWS[2], GOOD_ROWS[2]])
+    )
+    assert (twice_in_one.rows, twice_in_one.created) == (2, 0)
+    assert Question.objects.count() == 4
+
+
+def test_admin_import_runs_as_a_job_with_its_counts(editor, client_for):
+    client = client_for(editor)
+    response = client.post(
+        reverse("assessment_import"),
+        {"file": SimpleUploadedFile("bank.xlsx", xlsx(GOOD_ROWS))},
+    )
+    job = ImportJob.objects.get()
+    assert (job.status, job.progress, job.created_count) == ("done", 100, 4)
+    assert "已导入 4 道题（新增 4，更新 0，未变 0）" in response.content.decode()
+    assert not job.file  # the upload is not kept
+    again = client.post(
+        reverse("assessment_import"),
+        {"file": SimpleUploadedFile("bank.xlsx", xlsx(GOOD_ROWS))},
+    )
+    assert "（新增 0，更新 0，未变 4）" in again.content.decode()
+    assert Question.objects.count() == 4
+    page = client.get(reverse("import_job", args=[job.pk]))
+    assert page.status_code == 200 and "新增 4" in page.content.decode()
+
+
+def test_a_pending_job_page_refreshes_and_is_only_for_its_owner(
+    editor, client_for, django_user_model, monkeypatch
+):
+    from assessment import tasks
+
+    monkeypatch.setattr(tasks.questions_import_task, "delay", lambda job_id: None)
+    client = client_for(editor)
+    response = client.post(
+        reverse("assessment_import"),
+        {"file": SimpleUploadedFile("bank.xlsx", xlsx(GOOD_ROWS))},
+    )
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("import_job", args=[job.pk])
+    page = client.get(response.url).content.decode()
+    assert 'http-equiv="refresh"' in page and "0%" in page
+    other = django_user_model.objects.create_user("other", is_staff=True)
+    other.user_permissions.add(*editor.user_permissions.all())
+    other.groups.add(*editor.groups.all())
+    assert client_for(other).get(response.url).status_code == 404
+    # The worker's turn, twice (a redelivered task): one import.
+    tasks.questions_import_task.apply(args=[job.pk])
+    tasks.questions_import_task.apply(args=[job.pk])
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("done", 4)
+    assert Question.objects.count() == 4
+    finished = client.get(response.url).content.decode()
+    assert 'http-equiv="refresh"' not in finished and "新增 4" in finished
+
+
+def test_a_job_held_by_another_run_is_not_run_twice(editor, db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangke.import_jobs import ImportJobBusy, import_job_create
+
+    job = import_job_create(
+        kind="questions",
+        upload=SimpleUploadedFile("bank.xlsx", xlsx(GOOD_ROWS)),
+        options={},
+        user=editor,
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="running", lease_expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    with pytest.raises(ImportJobBusy):
+        services.questions_import_job_run(job_id=job.pk)
+    assert Question.objects.count() == 0
+    ImportJob.objects.filter(pk=job.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert services.questions_import_job_run(job_id=job.pk).status == "done"
+    assert Question.objects.count() == 4
