@@ -71,8 +71,11 @@ from assessment.schemas import (
     WrongAnswerRetryOut,
 )
 from dangke.api_errors import error_responses
-from dangke.audit import audit_record
-from dangke.exports import export_openapi_extra, table_response
+from dangke.exports import (
+    export_format_check,
+    export_openapi_extra,
+    export_with_audit,
+)
 from dangke.ratelimit import rate_limit_exceeded
 from learning import selectors as learning_selectors
 from learning.auth import RememberedBearerTokenAuth
@@ -84,7 +87,6 @@ router = Router(tags=["assessment"], auth=[RememberedBearerTokenAuth(), django_a
 # Per client address: a hall's phones may all share one address behind its NAT,
 # and guessing an 8-character code (31⁸ of them) at this rate is hopeless anyway.
 JOINS_PER_MINUTE = 120
-REPORT_FORMATS = ("json", "csv", "xlsx")
 
 
 def _member(request: HttpRequest) -> Member:
@@ -425,10 +427,7 @@ def contest_ranking(request: HttpRequest, contest_id: int, limit: int = 100):
 
 
 def _report_node(request: HttpRequest, code: str, fmt: str) -> Organisation:
-    if fmt not in REPORT_FORMATS:
-        raise InvalidReportQuery(
-            "format 只能是 json、csv 或 xlsx", code="invalid_format"
-        )
+    export_format_check(fmt)
     node = Organisation.objects.filter(code=code).first()
     if node is None:
         raise OrganisationNotFound(f"组织代码「{code}」不存在")
@@ -447,20 +446,16 @@ def _report_response(
 ):
     if fmt == "json":
         return Status(200, report.as_dict())
-    table = report.table()
-    audit_record(
+    return export_with_audit(
+        report.table(),
+        fmt=fmt,
+        filename=f"{name}-{report.organisation.code}",
         actor=request.user,
-        action="export",
-        subject=f"assessment.{kind}",
         channel="api",
-        scope={
-            "organisation": report.organisation.code,
-            "subject": report.subject,
-            "format": fmt,
-        },
+        subject=f"assessment.{kind}",
+        scope={"organisation": report.organisation.code, "subject": report.subject},
         row_count=1 + len(report.children),
     )
-    return table_response(table, filename=f"{name}-{report.organisation.code}", fmt=fmt)
 
 
 @router.get(

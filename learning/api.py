@@ -14,7 +14,7 @@ from ninja.security import django_auth
 from cms.models import CoursePage, TopicPage
 from cms.selectors import pages_visible_to_public
 from dangke.api_errors import error_responses
-from dangke.exports import export_openapi_extra
+from dangke.exports import export_format_check, export_openapi_extra
 from learning import selectors, services
 from learning.auth import (
     RememberedBearerTokenAuth,
@@ -185,10 +185,7 @@ def report(
         raise OutOfScope("您只能查看自己管理的党组织及其下级")
     if course is not None and topic is not None:
         raise InvalidReportQuery("course 与 topic 只能给一个", code="invalid_subject")
-    if format not in ("json", "csv", "xlsx"):
-        raise InvalidReportQuery(
-            "format 只能是 json、csv 或 xlsx", code="invalid_format"
-        )
+    export_format_check(format)
     if not (0 <= offset and 1 <= limit <= 500):
         raise InvalidReportQuery(
             "offset 不能为负，limit 须在 1 到 500 之间", code="invalid_page"

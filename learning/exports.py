@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
-from dangke.audit import audit_record
-from dangke.exports import table_response
+from dangke.exports import export_with_audit
 from learning.selectors import Report
 
 HEADER = ["组织代码", "组织名称", "应学人数", "已完成", "覆盖率（%）", "人均学时"]
@@ -37,23 +36,20 @@ def report_response(
     report: Report, laggards: list[dict], fmt: str, *, actor, channel: str
 ) -> HttpResponse:
     """An attachment of the report in ``fmt`` ("csv" or "xlsx"); names that look
-    like formulas are written as text (``dangke.exports``). The export is written
-    to the audit log (who, through which ``channel``, which subtree and subject)."""
-    audit_record(
+    like formulas are written as text. The export is written to the audit log (who,
+    through which ``channel``, which subtree and subject): ``dangke.exports
+    .export_with_audit``."""
+    return export_with_audit(
+        report_table(report, laggards),
+        fmt=fmt,
+        filename=f"report-{report.organisation.code}-{report.year}",
         actor=actor,
-        action="export",
-        subject="learning.report",
         channel=channel,
+        subject="learning.report",
         scope={
             "organisation": report.organisation.code,
             "subject": report.subject,
             "year": report.year,
-            "format": fmt,
         },
         row_count=1 + len(report.children) + len(laggards),
-    )
-    return table_response(
-        report_table(report, laggards),
-        filename=f"report-{report.organisation.code}-{report.year}",
-        fmt=fmt,
     )

@@ -1,7 +1,8 @@
 """Pass rates of a quiz or exam and the results of an online contest, along the
 organisation tree: the node's figures and each child organisation's (drill down by
 asking again with a child's code), aggregated in SQL over the first characters of
-the materialised path like learning's reports. Scoping (an organisation admin sees
+the materialised path by learning's drill-down (``learning.selectors.tree``), as
+learning's reports are. Scoping (an organisation admin sees
 only their subtree) is checked by the caller with
 ``learning.selectors.user_can_report_on``.
 
@@ -17,12 +18,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Substr
+from django.db.models import Avg, Count, OuterRef, Subquery
 
 from assessment.models import OnlineContest, Quiz, QuizAttempt
 from assessment.selectors.quizzes import CLOSED
-from learning.models import PATH_STEP, Member, Organisation
+from learning.models import Member, Organisation
+from learning.selectors import (
+    figures_by_child,
+    organisation_drill_rows,
+    organisation_subtree_q,
+)
 
 # The fewest participants an organisation row of contest results needs for its
 # passed count, pass rate and average score to be shown: with one or two, the
@@ -145,16 +150,6 @@ class ResultReport:
         return rows
 
 
-def _by_prefix(queryset: QuerySet, path_field: str, width: int, **aggregate) -> dict:
-    (name,) = aggregate
-    return dict(
-        queryset.annotate(prefix=Substr(path_field, 1, width))
-        .values("prefix")
-        .annotate(**aggregate)
-        .values_list("prefix", name)
-    )
-
-
 def _report(
     *,
     organisation: Organisation,
@@ -167,28 +162,30 @@ def _report(
     a closed attempt at ``quiz``, those who passed, and the average of each one's
     best score (withheld for a row with some, but fewer than ``min_group_size``,
     participants)."""
-    width = len(organisation.path) + PATH_STEP
     members = Member.objects.filter(
-        organisation__path__startswith=organisation.path
-    ).filter(organisation__path__startswith=within)
+        organisation_subtree_q(path=organisation.path),
+        organisation_subtree_q(path=within),
+    )
     closed = QuizAttempt.objects.filter(
         quiz=quiz, status__in=CLOSED, member__in=members.values("pk")
     )
-    counts = _by_prefix(members, "organisation__path", width, n=Count("pk"))
-    participants = _by_prefix(
-        closed, "member__organisation__path", width, n=Count("member", distinct=True)
+    counts = figures_by_child(members, organisation=organisation, n=Count("pk"))
+    participants = figures_by_child(
+        closed,
+        organisation=organisation,
+        path_field="member__organisation__path",
+        n=Count("member", distinct=True),
     )
-    passed = _by_prefix(
+    passed = figures_by_child(
         closed.filter(passed=True),
-        "member__organisation__path",
-        width,
+        organisation=organisation,
+        path_field="member__organisation__path",
         n=Count("member", distinct=True),
     )
     best = closed.filter(member=OuterRef("pk")).order_by("-score").values("score")[:1]
-    averages = _by_prefix(
+    averages = figures_by_child(
         members.annotate(best=Subquery(best)).filter(best__isnull=False),
-        "organisation__path",
-        width,
+        organisation=organisation,
         avg=Avg("best"),
     )
 
@@ -214,19 +211,11 @@ def _report(
         return result
 
     children = [
-        row(child.pk, child.code, child.name, [child.path])
-        for child in Organisation.objects.filter(parent=organisation).order_by("path")
-    ]
-    if counts.get(organisation.path):
-        children.insert(
-            0,
-            row(
-                None,
-                organisation.code,
-                f"{organisation.name}（本级）",
-                [organisation.path],
-            ),
+        row(drill.organisation_id, drill.code, drill.name, [drill.path])
+        for drill in organisation_drill_rows(
+            organisation=organisation, own_members=bool(counts.get(organisation.path))
         )
+    ]
     total = row(organisation.pk, organisation.code, organisation.name, list(counts))
     return ResultReport(
         organisation=organisation,

@@ -1,7 +1,8 @@
 """Coverage reports along the organisation tree.
 
 Reports aggregate in SQL along the materialised organisation path: one GROUP BY per
-figure over the first characters of the path, never a Python loop over members.
+figure over the first characters of the path, never a Python loop over members
+(the drill-down all reports share: ``learning.selectors.tree``).
 The figures come from the roll-ups (``OrganisationTally``: a few rows per
 organisation, kept exact by ``learning.services.rollups``); ``from_records=True``
 computes them from the member records instead (the reconciliation's and the
@@ -26,14 +27,13 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Page
 
 from cms.models import CoursePage, TopicPage
 from learning.choices import MemberType
 from learning.models import (
-    PATH_STEP,
     Assignment,
     CourseCompletion,
     CreditRecord,
@@ -44,6 +44,12 @@ from learning.models import (
     TopicCompletion,
 )
 from learning.selectors.credit import credit_rule
+from learning.selectors.tree import (
+    by_child_organisation,
+    figures_by_child,
+    organisation_drill_rows,
+    organisation_subtree_q,
+)
 
 HOURS_FIELD = DecimalField(max_digits=8, decimal_places=2)
 
@@ -119,7 +125,7 @@ def _content_scope_q(content: Page, default_types: list[str]) -> Q:
         return Q(member_type__in=default_types) if default_types else Q()
     query = Q(pk__in=[])
     for a in assignments:
-        part = Q(organisation__path__startswith=a.organisation.path)
+        part = organisation_subtree_q(path=a.organisation.path)
         if a.member_types:
             part &= Q(member_type__in=a.member_types)
         query |= part
@@ -172,7 +178,6 @@ def report_build(
     else:
         scope_q = Q()
         subject = f"{year} 年度学时"
-    width = len(organisation.path) + PATH_STEP
     figures = _tally_figures if not from_records else _record_figures
     counts, done, hours = figures(
         organisation=organisation,
@@ -180,34 +185,20 @@ def report_build(
         course=course,
         topic=topic,
         year=year,
-        width=width,
     )
-
-    children = []
-    for child in Organisation.objects.filter(parent=organisation).order_by("path"):
-        children.append(
-            ReportRow(
-                organisation_id=child.pk,
-                code=child.code,
-                name=child.name,
-                members=counts.get(child.path, 0),
-                completed=done.get(child.path, 0),
-                hours_total=hours.get(child.path) or Decimal("0"),
-            )
+    children = [
+        ReportRow(
+            organisation_id=row.organisation_id,
+            code=row.code,
+            name=row.name,
+            members=counts.get(row.path, 0),
+            completed=done.get(row.path, 0),
+            hours_total=hours.get(row.path) or Decimal("0"),
         )
-    if counts.get(organisation.path):
-        # Members attached to the node itself rather than to a child.
-        children.insert(
-            0,
-            ReportRow(
-                organisation_id=None,
-                code=organisation.code,
-                name=f"{organisation.name}（本级）",
-                members=counts.get(organisation.path, 0),
-                completed=done.get(organisation.path, 0),
-                hours_total=hours.get(organisation.path) or Decimal("0"),
-            ),
+        for row in organisation_drill_rows(
+            organisation=organisation, own_members=bool(counts.get(organisation.path))
         )
+    ]
     total = ReportRow(
         organisation_id=organisation.pk,
         code=organisation.code,
@@ -217,7 +208,7 @@ def report_build(
         hours_total=sum((h or Decimal("0") for h in hours.values()), Decimal("0")),
     )
     members = Member.objects.filter(
-        scope_q, organisation__path__startswith=organisation.path
+        scope_q, organisation_subtree_q(path=organisation.path)
     )
     laggards_page = _laggards_from_records if from_records else _laggards
     laggards = laggards_page(
@@ -241,9 +232,7 @@ def report_build(
 Figures = tuple[dict[str, int], dict[str, int], dict[str, Decimal]]
 
 
-def _tally_figures(
-    *, organisation, scope_q, course, topic, year: int, width: int
-) -> Figures:
+def _tally_figures(*, organisation, scope_q, course, topic, year: int) -> Figures:
     """Members, completed and 学时 per child prefix, from the roll-ups."""
     if course is not None:
         done_subject = f"course:{course.pk}"
@@ -253,13 +242,15 @@ def _tally_figures(
         done_subject = f"year:{year}"
     year_subject = f"year:{year}"
     rows = (
-        OrganisationTally.objects.filter(
-            scope_q,
-            organisation__path__startswith=organisation.path,
-            subject__in={"members", done_subject, year_subject},
+        by_child_organisation(
+            OrganisationTally.objects.filter(
+                scope_q,
+                organisation_subtree_q(path=organisation.path),
+                subject__in={"members", done_subject, year_subject},
+            ),
+            organisation=organisation,
+            also=("subject",),
         )
-        .annotate(prefix=Substr("organisation__path", 1, width))
-        .values("prefix", "subject")
         .annotate(n=Sum("count"), h=Sum("hours"))
         .values_list("prefix", "subject", "n", "h")
     )
@@ -286,34 +277,21 @@ def _completed_q(*, course, topic, year: int) -> Q:
     return _year_completed_q(year)
 
 
-def _record_figures(
-    *, organisation, scope_q, course, topic, year: int, width: int
-) -> Figures:
+def _record_figures(*, organisation, scope_q, course, topic, year: int) -> Figures:
     """Members, completed and 学时 per child prefix, from the member records."""
     members = Member.objects.filter(
-        scope_q, organisation__path__startswith=organisation.path
+        scope_q, organisation_subtree_q(path=organisation.path)
     )
     completed_q = _completed_q(course=course, topic=topic, year=year)
-    prefix = Substr("organisation__path", 1, width)
-    counts = dict(
-        members.annotate(prefix=prefix)
-        .values("prefix")
-        .annotate(n=Count("pk"))
-        .values_list("prefix", "n")
+    counts = figures_by_child(members, organisation=organisation, n=Count("pk"))
+    done = figures_by_child(
+        members.filter(completed_q), organisation=organisation, n=Count("pk")
     )
-    done = dict(
-        members.filter(completed_q)
-        .annotate(prefix=prefix)
-        .values("prefix")
-        .annotate(n=Count("pk"))
-        .values_list("prefix", "n")
-    )
-    hours = dict(
-        CreditRecord.objects.filter(year=year, member__in=members.values("pk"))
-        .annotate(prefix=Substr("member__organisation__path", 1, width))
-        .values("prefix")
-        .annotate(total=Sum("hours"))
-        .values_list("prefix", "total")
+    hours = figures_by_child(
+        CreditRecord.objects.filter(year=year, member__in=members.values("pk")),
+        organisation=organisation,
+        path_field="member__organisation__path",
+        total=Sum("hours"),
     )
     return counts, done, hours
 

@@ -142,3 +142,62 @@ def test_wagtail_admin_report_exports_neutralise_titles_and_user_names(
         assert_neutralised(cells, title, person_cell)
         if fmt == "xlsx" and report == "site-history":
             assert page.pk in cells  # the id column stays a number
+
+
+def test_an_unknown_format_is_a_clear_error():
+    from dangke.exports import FILE_FORMATS, UnknownExportFormat, export_format_check
+
+    assert export_format_check("xlsx") == "xlsx"
+    assert export_format_check("json") == "json"
+    with pytest.raises(UnknownExportFormat) as refused:
+        export_format_check("pdf")
+    assert refused.value.code == "invalid_format"
+    assert refused.value.detail == "format 只能是 json、csv 或 xlsx"
+    with pytest.raises(UnknownExportFormat) as refused:
+        export_format_check("json", allowed=FILE_FORMATS)
+    assert refused.value.detail == "format 只能是 csv 或 xlsx"
+
+
+@pytest.mark.django_db
+def test_an_export_is_audited_and_a_refused_one_is_not(editor):
+    from dangke.exports import UnknownExportFormat, export_with_audit
+    from dangke.models import AuditEntry
+
+    answer = export_with_audit(
+        [["组织代码"], ["=D"]], fmt="csv", filename="report-D", actor=editor,
+        channel="api", subject="learning.report", scope={"organisation": "D"},
+        row_count=1,
+    )  # fmt: skip
+    assert answer["Content-Disposition"] == 'attachment; filename="report-D.csv"'
+    assert_neutralised(export_cells(answer, "csv"), "=D")
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.subject) == (
+        editor,
+        "export",
+        "learning.report",
+    )
+    assert entry.scope == {"organisation": "D", "format": "csv"}
+    with pytest.raises(UnknownExportFormat):
+        export_with_audit(
+            [["x"]], fmt="json", filename="x", actor=editor, channel="api",
+            subject="learning.report", scope={}, row_count=1,
+        )  # fmt: skip
+    assert AuditEntry.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_learning_and_assessment_reports_refuse_a_format_alike(editor, tree, token_for):
+    from django.test import Client
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(editor)}"}
+    answers = [
+        Client().get(url, {"organisation": "D", "format": "pdf", **query}, **auth)
+        for url, query in (
+            ("/api/v3/learning/reports", {}),
+            ("/api/v3/assessment/reports/pass-rates", {"quiz": 1}),
+        )
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert {(a.json()["code"], a.json()["detail"]) for a in answers} == {
+        ("invalid_format", "format 只能是 json、csv 或 xlsx")
+    }

@@ -219,3 +219,31 @@ def test_archive_courses_carry_their_progress(member, section, tree):
         )  # fmt: skip
     [entry] = selectors.member_archive(member=member)["required"]
     assert entry["percent"] == 50
+
+
+def test_the_drill_down_groups_by_child_with_the_nodes_own_row_first(tree):
+    from django.db.models import Count
+
+    from learning.models import Member
+
+    district = tree["district"]
+    factories.member(organisation=district, username="top")
+    for username in ("a", "b"):
+        factories.member(organisation=tree["branch1"], username=username)
+    factories.member(organisation=tree["community2"], username="c")
+    counts = selectors.figures_by_child(
+        Member.objects.filter(selectors.organisation_subtree_q(path=district.path)),
+        organisation=district,
+        n=Count("pk"),
+    )
+    rows = selectors.organisation_drill_rows(organisation=district, own_members=True)
+    assert [(row.organisation_id, counts.get(row.path)) for row in rows] == [
+        (None, 1),
+        (tree["sub1"].pk, 2),
+        (tree["sub2"].pk, 1),
+    ]
+    assert rows[0].name == "越秀区（本级）"
+    below = selectors.organisation_drill_rows(
+        organisation=tree["sub1"], own_members=False
+    )
+    assert [row.code for row in below] == ["C1"]
