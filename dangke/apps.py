@@ -11,8 +11,13 @@ class DangkeConfig(AppConfig):
     verbose_name = "党课"
 
     def ready(self) -> None:
-        from dangke.compat import wagtail_spreadsheet_exports_make_cells_safe
+        from dangke.compat import (
+            patches_check,
+            wagtail_spreadsheet_exports_make_cells_safe,
+        )
         from dangke.tokens import token_cache_signals_connect
 
+        # A framework internal a patch relies on has moved: stop here, naming it.
+        patches_check()
         wagtail_spreadsheet_exports_make_cells_safe()
         token_cache_signals_connect()
