@@ -46,8 +46,9 @@ Inventory
     Relies on: ``SpreadsheetExportMixin.preprocess_field_value``, called by both
     writers (CSV rows and XLSX cells).
     If it changes: start-up stops.
-    Public hook: ``preprocess_field_value`` is overridable per view class, but
-    Wagtail's own views would each need a subclass; no setting covers them all.
+    Public hook: ``preprocess_field_value`` and ``custom_field_preprocess`` are
+    chosen per view class (the latter per field too), so each of Wagtail's own
+    export views would need a subclass; no setting covers them all.
 
 ``api_operations`` — reads; django-ninja 1.7.1
     What: every operation the API serves and documents, with its router prefix.
