@@ -5,9 +5,9 @@ sign-in throttling.
 and the response names it in ``X-Request-ID``. ``ServerErrorMiddleware`` turns an
 exception a view raised into the logged, id-naming 500 answer of
 ``dangke.server_errors`` (also when DEBUG is on: a tester of the demo must not see
-settings and tracebacks). ``SignInThrottleMiddleware`` limits password guessing at
-the Wagtail admin's sign-in and bearer-token guessing at the API. This module imports
-no app.
+settings and tracebacks). ``SignInThrottleMiddleware`` limits bearer-token guessing
+at the API (password guessing is limited by the sign-in views themselves:
+``themes.signin``, ``dangke.admin_signin``). This module imports no app.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from django.core.exceptions import (
 )
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.urls import reverse
 
 from dangke import ratelimit
 from dangke.logs import (
@@ -141,48 +140,22 @@ class ServerErrorMiddleware:
 
 
 class SignInThrottleMiddleware:
-    """Limits guessing where the platform takes secrets other than the portal's
-    sign-in form (which has its own, ``themes.signin``, on the same counters):
-
-    - the Wagtail admin's sign-in: wrong passwords are counted per account and per
-      client address (``dangke.ratelimit.signin_*``); once over the limit a POST is
-      refused with 429 before the password is checked;
-    - the API's bearer tokens: each request whose ``Authorization`` header carries a
-      token that answers 401 counts against the client address; past
-      ``API_BAD_TOKENS_PER_MINUTE`` the address gets 429 for the rest of the minute.
+    """Limits guessing of the API's bearer tokens: each request whose
+    ``Authorization`` header carries a token that answers 401 counts against the
+    client address; past ``API_BAD_TOKENS_PER_MINUTE`` the address gets 429 for the
+    rest of the minute. (Passwords are limited where they are taken: the portal's
+    ``themes.signin`` and the admin's ``dangke.admin_signin``, on shared counters.)
     """
 
     def __init__(self, get_response: GetResponse):
         self.get_response = get_response
-        self.admin_login = reverse("wagtailadmin_login")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path == self.admin_login and request.method == "POST":
-            return self._admin_sign_in(request)
         if request.path.startswith("/api/") and request.headers.get(
             "Authorization", ""
         ).lower().startswith("bearer "):
             return self._bearer(request)
         return self.get_response(request)
-
-    def _admin_sign_in(self, request: HttpRequest) -> HttpResponse:
-        username = request.POST.get("username", "")
-        address = request.META.get("REMOTE_ADDR", "")
-        if ratelimit.signin_blocked(address=address, username=username):
-            return HttpResponse(
-                "登录失败次数过多，请稍后再试 (too many failed sign-ins; try later)",
-                status=429,
-                content_type="text/plain; charset=utf-8",
-                headers={"Retry-After": str(ratelimit.SIGNIN_WINDOW_SECONDS)},
-            )
-        response = self.get_response(request)
-        # Wagtail's login view redirects on success and shows the form again (200)
-        # when the password is wrong.
-        if response.status_code == 200:
-            ratelimit.signin_failed(address=address, username=username)
-        elif response.status_code in (301, 302, 303):
-            ratelimit.signin_succeeded(username=username)
-        return response
 
     def _bearer(self, request: HttpRequest) -> HttpResponse:
         address = request.META.get("REMOTE_ADDR", "")

@@ -1,10 +1,12 @@
 """How often someone may try something: heartbeats and check-in codes per account,
-live-contest joins per client address, wrong passwords (portal and admin sign-in) per
-account and address, invalid API tokens per address. This module imports no app."""
+live-contest joins per client address, sign-in attempts (portal and admin) per
+account and address, admin password resets per e-mail and address, invalid API
+tokens per address. This module imports no app."""
 
 from __future__ import annotations
 
 import hashlib
+import threading
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,9 +49,15 @@ def rate_limit_key(*, bucket: str, who: int | str) -> str:
 
 
 # --- sign-in ------------------------------------------------------------------------
-# Wrong passwords are counted per account and per client address for a quarter of an
+# Sign-in attempts are counted per account and per client address for a quarter of an
 # hour; the portal's sign-in and the Wagtail admin's share the counters, so trying
-# one after the other gains nothing.
+# one after the other gains nothing. An attempt is counted *before* its password is
+# checked, by one atomic increment, so concurrent attempts cannot slip past the limit
+# between a check and a count: of 40 simultaneous tries at one account, at most
+# ``PORTAL_SIGNIN_FAILURES_ALLOWED`` have their password checked. An attempt that
+# turns out right is then taken back from the address's count (signing in is not
+# guessing) and clears the account's; a refused one, which checked nothing, is taken
+# back from both.
 
 SIGNIN_WINDOW_SECONDS = 15 * 60
 # An address may try a few accounts (a shared community-centre screen), not many.
@@ -61,32 +69,113 @@ def _signin_keys(address: str, username: str) -> tuple[str, str]:
     return f"signin:user:{account}", f"signin:addr:{address}"
 
 
-def signin_blocked(*, address: str, username: str) -> bool:
-    """Whether sign-in attempts for ``username`` or from ``address`` are refused
-    until the window passes. Raises nothing."""
+def signin_attempt(*, address: str, username: str) -> bool:
+    """Count a sign-in attempt for ``username`` from ``address`` before its password
+    is checked, and say whether it may go on: False once the account has had
+    ``PORTAL_SIGNIN_FAILURES_ALLOWED`` attempts (or the address four times as
+    many) in the window, until the window passes, whatever the password. Call
+    ``signin_succeeded`` when the password was right. Raises nothing."""
     limit = settings.PORTAL_SIGNIN_FAILURES_ALLOWED
+    keys = _signin_keys(address, username)
+    user_count, addr_count = _window_count(keys, SIGNIN_WINDOW_SECONDS)
+    if user_count <= limit and addr_count <= limit * SIGNIN_ADDRESS_FACTOR:
+        return True
+    _window_uncount(*keys)
+    return False
+
+
+def signin_succeeded(*, address: str, username: str) -> None:
+    """After an attempt ``signin_attempt`` let through had the right password:
+    forget the account's attempts, and take this one back from the address's
+    (its earlier wrong ones stay). Raises nothing."""
     user_key, addr_key = _signin_keys(address, username)
-    counts = cache.get_many([user_key, addr_key])
-    return (
-        counts.get(user_key, 0) >= limit
-        or counts.get(addr_key, 0) >= limit * SIGNIN_ADDRESS_FACTOR
-    )
+    cache.delete(user_key)
+    _window_uncount(addr_key)
 
 
-def signin_failed(*, address: str, username: str) -> None:
-    """Count a wrong password for ``username`` from ``address``."""
-    for key in _signin_keys(address, username):
-        if cache.add(key, 1, SIGNIN_WINDOW_SECONDS):
-            continue
+# --- admin password reset ---------------------------------------------------------
+# Each request may send a mail: a few per target address and per client address in
+# an hour, so the form cannot be used to flood someone's mailbox (or the mail relay).
+
+PASSWORD_RESET_WINDOW_SECONDS = 60 * 60
+PASSWORD_RESETS_PER_EMAIL = 3
+PASSWORD_RESETS_PER_ADDRESS = 10
+
+
+def password_reset_attempt(*, address: str, email: str) -> bool:
+    """Count a password-reset request for ``email`` from ``address`` and say
+    whether it may go on (False past ``PASSWORD_RESETS_PER_EMAIL`` for the e-mail
+    or ``PASSWORD_RESETS_PER_ADDRESS`` for the address in the window; a refused
+    request is not counted). Whether an account has that e-mail plays no part.
+    Raises nothing."""
+    target = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    keys = (f"reset:email:{target}", f"reset:addr:{address}")
+    email_count, addr_count = _window_count(keys, PASSWORD_RESET_WINDOW_SECONDS)
+    if (
+        email_count <= PASSWORD_RESETS_PER_EMAIL
+        and addr_count <= PASSWORD_RESETS_PER_ADDRESS
+    ):
+        return True
+    _window_uncount(*keys)
+    return False
+
+
+# --- counters in a window that starts with the first count ---------------------------
+# An attempt counts against two keys (the account or e-mail, and the address); both
+# move together, in one Redis transaction or under one lock in a process, so that of
+# simultaneous attempts exactly as many pass as the limits allow, none more.
+
+# Take one back only while the key lives: a DECR on a key that has just expired
+# would make a new one, without an expiry, counting -1 for ever.
+_DECR_WHERE_EXISTS = """
+for _, key in ipairs(KEYS) do
+  if redis.call("EXISTS", key) == 1 then redis.call("DECR", key) end
+end
+return 0
+"""
+# For caches other than Redis (in memory: one process, whose threads this orders).
+_COUNTERS_LOCK = threading.Lock()
+
+
+def _window_count(keys: tuple[str, ...], seconds: int) -> list[int]:
+    """Add one to each counter of ``keys`` (each expires ``seconds`` after its
+    first count) and return the new counts; all at once, atomic across processes
+    on Redis."""
+    client = _redis_client()
+    if client is not None:
+        pipeline = client.pipeline(transaction=True)  # MULTI: all or nothing
+        for key in keys:
+            full_key = cache.make_and_validate_key(key)
+            pipeline.set(full_key, 0, ex=seconds, nx=True)
+            pipeline.incr(full_key)
+        return pipeline.execute()[1::2]
+    with _COUNTERS_LOCK:
+        return [_cache_count(key, seconds) for key in keys]
+
+
+def _cache_count(key: str, seconds: int) -> int:
+    while True:
+        if cache.add(key, 1, seconds):
+            return 1
         try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, SIGNIN_WINDOW_SECONDS)
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr: start the window
+            continue
 
 
-def signin_succeeded(*, username: str) -> None:
-    """Forget the account's wrong passwords (not the address's)."""
-    cache.delete(_signin_keys("", username)[0])
+def _window_uncount(*keys: str) -> None:
+    """Take one back from each counter of ``keys`` that still exists."""
+    client = _redis_client()
+    if client is not None:
+        full_keys = [cache.make_and_validate_key(key) for key in keys]
+        client.eval(_DECR_WHERE_EXISTS, len(full_keys), *full_keys)
+        return
+    with _COUNTERS_LOCK:
+        for key in keys:
+            try:
+                cache.decr(key)
+            except ValueError:  # the window has passed
+                pass
 
 
 def _redis_client():

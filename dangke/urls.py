@@ -6,12 +6,20 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.admin_urls import urlpatterns as cms_admin_urlpatterns
 from dangke import views
+from dangke.admin_signin import LimitedLoginView, LimitedPasswordResetView
 from dangke.api import api
 
 handler500 = "dangke.server_errors.handler500"
 
 urlpatterns = [
     *cms_admin_urlpatterns,  # before Wagtail's admin: they narrow two of its views
+    # Wagtail's sign-in and password reset with their limits (same URLs and names).
+    path("admin/login/", LimitedLoginView.as_view(), name="wagtailadmin_login"),
+    path(
+        "admin/password_reset/",
+        LimitedPasswordResetView.as_view(),
+        name="wagtailadmin_password_reset",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v3/", api.urls),

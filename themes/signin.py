@@ -1,7 +1,8 @@
 """Sign-in attempts are limited per account and per client address, so a password
-cannot be guessed by trying: after ``PORTAL_SIGNIN_FAILURES_ALLOWED`` wrong passwords
-in ``SIGNIN_WINDOW_SECONDS``, further attempts are refused until the window passes.
-The counters are ``dangke.ratelimit``'s, shared with the Wagtail admin's sign-in."""
+cannot be guessed by trying: each attempt is counted before its password is checked,
+and after ``PORTAL_SIGNIN_FAILURES_ALLOWED`` of them in ``SIGNIN_WINDOW_SECONDS``
+further attempts are refused, a right password too, until the window passes. The
+counters are ``dangke.ratelimit``'s, shared with the Wagtail admin's sign-in."""
 
 from __future__ import annotations
 
@@ -10,20 +11,17 @@ from django.http import HttpRequest
 from dangke import ratelimit
 from dangke.ratelimit import SIGNIN_WINDOW_SECONDS
 
-__all__ = ["SIGNIN_WINDOW_SECONDS", "signin_blocked", "signin_failed"]
+__all__ = ["SIGNIN_WINDOW_SECONDS", "signin_attempt", "signin_succeeded"]
 
 
 def _address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def signin_blocked(request: HttpRequest, username: str) -> bool:
-    return ratelimit.signin_blocked(address=_address(request), username=username)
-
-
-def signin_failed(request: HttpRequest, username: str) -> None:
-    ratelimit.signin_failed(address=_address(request), username=username)
+def signin_attempt(request: HttpRequest, username: str) -> bool:
+    """Count the attempt; whether its password may be checked."""
+    return ratelimit.signin_attempt(address=_address(request), username=username)
 
 
 def signin_succeeded(request: HttpRequest, username: str) -> None:
-    ratelimit.signin_succeeded(username=username)
+    ratelimit.signin_succeeded(address=_address(request), username=username)

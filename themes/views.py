@@ -51,13 +51,12 @@ def signin_view(request: HttpRequest) -> HttpResponse:
         context["username"] = username
         if not username or not password:
             context["error"] = "请输入用户名和密码"
-        elif signin.signin_blocked(request, username):
+        elif not signin.signin_attempt(request, username):
             context["error"] = "登录尝试过于频繁，请 15 分钟后再试"
             status = 429
         else:
             user = authenticate(request, username=username, password=password)
             if user is None:
-                signin.signin_failed(request, username)
                 context["error"] = "用户名或密码不正确，请重新输入"
             else:
                 signin.signin_succeeded(request, username)

@@ -1,9 +1,20 @@
-"""Guessing is limited wherever a secret is taken: the Wagtail admin's sign-in (the
-portal's has its own test, tests/themes) and the API's bearer tokens."""
+"""Guessing is limited wherever a secret is taken: the portal's and the Wagtail
+admin's sign-in (one at a time here and in tests/themes, and 40 at once), the admin's
+password reset, and the API's bearer tokens. The platform has no API operation taking
+a password: API clients get their bearer tokens from an editor."""
 
 from __future__ import annotations
 
+import threading
+import uuid
+
 import pytest
+from django.contrib.auth.signals import user_login_failed
+from django.core import mail
+from django.db import connection
+from django.test import Client
+
+from dangke import ratelimit
 
 
 @pytest.fixture
@@ -69,3 +80,187 @@ def test_invalid_bearer_tokens_are_limited_per_address(
     )
     assert other.status_code != 429
     assert client.get("/api/v3/pages/").status_code == 200
+
+
+# --- 40 tries at once ---------------------------------------------------------------
+
+SIGN_INS = {"portal": "/login/", "admin": "/admin/login/"}
+TRIES = 40
+
+
+@pytest.fixture(params=["memory", "redis"])
+def shared_cache(request, settings):
+    """The counters in each cache the platform runs with: Django's in-memory cache
+    (one process) and Redis (every worker)."""
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "dangke.cache.KeptClientRedisCache",
+                "LOCATION": request.getfixturevalue("redis_url"),
+                "KEY_PREFIX": f"signin-test-{uuid.uuid4().hex}",
+            }
+        }
+    return request.param
+
+
+@pytest.fixture
+def checked_passwords():
+    """The usernames whose wrong password was checked (Django's signal for a
+    failed ``authenticate``), from any thread."""
+    failed: list[str] = []
+    lock = threading.Lock()
+
+    def count(sender, credentials, **kwargs):
+        with lock:
+            failed.append(credentials.get("username", ""))
+
+    user_login_failed.connect(count, weak=False, dispatch_uid="checked-passwords")
+    yield failed
+    user_login_failed.disconnect(dispatch_uid="checked-passwords")
+
+
+def at_once(requests) -> list:
+    """Run each of ``requests`` (a callable taking a fresh test client) in its own
+    thread, all released together; their answers in order."""
+    answers: list = [None] * len(requests)
+    barrier = threading.Barrier(len(requests))
+
+    def run(index, send):
+        try:
+            client = Client()
+            barrier.wait(timeout=30)
+            answers[index] = send(client)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            answers[index] = exc
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(index, send))
+        for index, send in enumerate(requests)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    errors = [answer for answer in answers if isinstance(answer, BaseException)]
+    assert not errors, errors[:3]
+    return answers
+
+
+def sign_in(url: str, username: str, password: str):
+    return lambda client: client.post(url, {"username": username, "password": password})
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("form", sorted(SIGN_INS))
+def test_forty_tries_at_once_check_no_more_passwords_than_the_limit(
+    form, shared_cache, staff, settings, checked_passwords
+):
+    """Counted after the check, 40 simultaneous tries all passed the check of the
+    count: 39 wrong passwords were checked and a right 40th signed in. Counted
+    before, exactly the limit is checked and a right password afterwards is
+    refused until the window passes."""
+    settings.PORTAL_SIGNIN_FAILURES_ALLOWED = 5
+    url = SIGN_INS[form]
+    answers = at_once([sign_in(url, "chief", f"wrong-{n}") for n in range(TRIES)])
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] * 5 + [429] * (TRIES - 5)
+    assert len(checked_passwords) == 5
+    late = Client()
+    for other_form in SIGN_INS.values():  # the counters are shared
+        refused = late.post(
+            other_form, {"username": "chief", "password": "right-password-1"}
+        )
+        assert refused.status_code == 429
+    assert "_auth_user_id" not in late.session
+    assert len(checked_passwords) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("form", sorted(SIGN_INS))
+def test_forty_accounts_tried_at_once_from_one_address_check_the_address_limit(
+    form, shared_cache, staff, settings, checked_passwords
+):
+    settings.PORTAL_SIGNIN_FAILURES_ALLOWED = 5
+    allowed = 5 * ratelimit.SIGNIN_ADDRESS_FACTOR
+    answers = at_once(
+        [sign_in(SIGN_INS[form], f"user{n}", "guess") for n in range(TRIES)]
+    )
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] * allowed + [429] * (TRIES - allowed)
+    assert len(checked_passwords) == allowed
+    # Another address still signs in.
+    other = Client(REMOTE_ADDR="10.0.0.7")
+    assert (
+        other.post(
+            "/admin/login/", {"username": "chief", "password": "right-password-1"}
+        ).status_code
+        == 302
+    )
+
+
+def test_a_right_password_is_not_counted_against_the_address(client, staff, settings):
+    """A shared screen where many members sign in is not locked by their
+    successes; its wrong passwords still count."""
+    settings.PORTAL_SIGNIN_FAILURES_ALLOWED = 1
+    for _ in range(2 * ratelimit.SIGNIN_ADDRESS_FACTOR):
+        assert admin_sign_in(client, "right-password-1").status_code == 302
+        client.logout()
+    for n in range(ratelimit.SIGNIN_ADDRESS_FACTOR):
+        assert admin_sign_in(client, "wrong", username=f"user{n}").status_code == 200
+    assert admin_sign_in(client, "right-password-1").status_code == 429
+
+
+# --- the admin's password reset --------------------------------------------------------
+
+
+def reset(email: str):
+    return lambda client: client.post("/admin/password_reset/", {"email": email})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forty_password_resets_at_once_send_a_few_mails(
+    shared_cache, staff, django_user_model
+):
+    """40 requests in 6 s sent 40 mails: now a few per e-mail and per address."""
+    per_email = ratelimit.PASSWORD_RESETS_PER_EMAIL
+    answers = at_once([reset("chief@example.com") for _ in range(TRIES)])
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [302] * per_email + [429] * (TRIES - per_email)
+    assert len(mail.outbox) == per_email
+    assert all(message.to == ["chief@example.com"] for message in mail.outbox)
+
+    mail.outbox.clear()
+    for n in range(TRIES):
+        django_user_model.objects.create_user(
+            f"user{n}", f"user{n}@example.com", "a-password-1"
+        )
+    other_address = "10.0.0.8"
+    answers = at_once(
+        [
+            lambda client, n=n: client.post(
+                "/admin/password_reset/",
+                {"email": f"user{n}@example.com"},
+                REMOTE_ADDR=other_address,
+            )
+            for n in range(TRIES)
+        ]
+    )
+    per_address = ratelimit.PASSWORD_RESETS_PER_ADDRESS
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [302] * per_address + [429] * (TRIES - per_address)
+    assert len(mail.outbox) == per_address
+
+
+def test_a_refused_password_reset_says_why_and_sends_nothing(client, staff):
+    for _ in range(ratelimit.PASSWORD_RESETS_PER_EMAIL):
+        assert reset("chief@example.com")(client).status_code == 302
+    sent = len(mail.outbox)
+    refused = reset("CHIEF@example.com ")(client)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == str(ratelimit.PASSWORD_RESET_WINDOW_SECONDS)
+    assert "过于频繁" in refused.content.decode()
+    assert len(mail.outbox) == sent
+    # Another target is still served from this address.
+    assert reset("someone@example.com")(client).status_code == 302
