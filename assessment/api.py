@@ -77,12 +77,12 @@ from dangke.exports import (
     export_with_audit,
 )
 from dangke.ratelimit import rate_limit_exceeded
+from dangke.tokens import TokenAuth
 from learning import selectors as learning_selectors
-from learning.auth import RememberedBearerTokenAuth
 from learning.models import Member, Organisation
 from learning.services import NotAMember
 
-router = Router(tags=["assessment"], auth=[RememberedBearerTokenAuth(), django_auth])
+router = Router(tags=["assessment"], auth=[TokenAuth(), django_auth])
 
 # Per client address: a hall's phones may all share one address behind its NAT,
 # and guessing an 8-character code (31⁸ of them) at this rate is hopeless anyway.
@@ -568,7 +568,7 @@ def _device(request: HttpRequest, contest_id: int) -> LiveDevice:
 
 @router.get(
     "/live/{contest_id}/state",
-    auth=[LiveDeviceAuth(), RememberedBearerTokenAuth(), django_auth],
+    auth=[LiveDeviceAuth(), TokenAuth(), django_auth],
     response={200: LiveStateOut, 304: None, **error_responses(403, 404)},
     operation_id="assessment_live_state",
     summary="The live contest now, for the host screen and the phones",

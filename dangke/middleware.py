@@ -31,7 +31,7 @@ from dangke.logs import (
     request_id_set,
 )
 from dangke.server_errors import server_error_log, server_error_response
-from dangke.tokens import bearer_counts_and_entry, token_digest, token_memo_get
+from dangke.tokens import bearer_prefetch
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
 
@@ -161,18 +161,14 @@ class SignInThrottleMiddleware:
         address = request.META.get("REMOTE_ADDR", "")
         limit = settings.API_BAD_TOKENS_PER_MINUTE
         token = request.headers["Authorization"][len("bearer ") :].strip()
-        digest = token_digest(token)
-        if token_memo_get(digest) is not None:
-            count = 0  # a token this process knows as valid is not a guess
-        else:
-            # One round trip for the count and the token's cached entry, which the
-            # API's authentication then uses (``learning.auth``).
-            count, request.bearer_entry = bearer_counts_and_entry(
-                bad_token_key=ratelimit.rate_limit_key(
-                    bucket="api-bad-token", who=address
-                ),
-                digest=digest,
-            )
+        # One round trip for the count and the token's cached entry, which the
+        # API's authentication then uses (``dangke.tokens``); none for a token this
+        # process knows as valid, which is not a guess.
+        count = bearer_prefetch(
+            request,
+            token=token,
+            count_key=ratelimit.rate_limit_key(bucket="api-bad-token", who=address),
+        )
         if count >= limit:
             from dangke.api_errors import problem_response
 

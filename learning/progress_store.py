@@ -1,9 +1,14 @@
 """The heartbeat's hot path to ``LessonProgress`` and the member's
 ``MemberCreditClock``: one read (both rows, joined, with a check of cached
 credentials) and one conditional write (both rows: the clock row counts the beat) in
-plain SQL, prepared once per connection on PostgreSQL (the ORM's query building, and
-PostgreSQL's planning, cost more than the queries themselves at heartbeat rates).
-Rare paths (creating the rows, completing a lesson) use the ORM.
+plain SQL, prepared once per connection on PostgreSQL (``dangke.prepared``: the ORM's
+query building, and PostgreSQL's planning, cost more than the queries themselves at
+heartbeat rates). Rare paths (creating the rows on SQLite, completing a lesson) use
+the ORM.
+
+Each statement is written whole per vendor (``_..._postgresql`` and ``_..._sqlite``
+builders), parameters by name (psycopg ``%(name)s``, sqlite3 ``:name``); only table
+names from the models and fixed fragments chosen by flags are formatted in.
 
 The row's ``playbacks`` JSON holds one ``PlaybackState`` per playback id; they are
 read into dataclasses and written back to the same JSON shape.
@@ -13,16 +18,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import cache
 from typing import Any
 
-import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from wagtail.models import APIToken
 
-from dangke.tokens import token_last_used_interval
+from dangke.prepared import prepared_cursor
+from dangke.tokens import BearerIdentity, token_stamp_params, token_stamp_statement
 from learning.models import LessonProgress, Member, MemberCreditClock
 
 TABLE = LessonProgress._meta.db_table
@@ -145,14 +150,26 @@ class ProgressRow:
 
 @dataclass(frozen=True)
 class Credentials:
-    """What a heartbeat was authenticated with, from a cache: the token's digest and
-    the member's fields the beat relies on. ``progress_row_read`` checks them
-    against the database in the same query."""
+    """What a heartbeat was authenticated with, from this process's copy of the
+    token: the token's digest and the member's fields the beat relies on.
+    ``progress_row_read`` checks them against the database in the same query."""
 
     token_hash: str
     organisation_id: int
     member_type: str
     stamp_last_used: bool = False  # the beat's write stamps the token's last use
+
+    @classmethod
+    def of(cls, identity: BearerIdentity) -> Credentials:
+        """The credentials of an unchecked identity (``identity.checked`` False,
+        with a member profile)."""
+        member = identity.profile
+        return cls(
+            token_hash=identity.key_hash,
+            organisation_id=member["organisation_id"],
+            member_type=member["member_type"],
+            stamp_last_used=identity.stamp_due,
+        )
 
 
 class CredentialsChanged(Exception):
@@ -164,23 +181,7 @@ def _loaded(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _json_column(name: str) -> str:
-    return f"{name}::text" if connection.vendor == "postgresql" else name
-
-
-def _json_param() -> str:
-    return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-
-
-# Still valid: the token unrevoked, its account active, and the account's member
-# profile the one (and in the organisation and of the type) the cache said.
-_CREDENTIALS_SQL = (
-    f"SELECT 1 FROM {TOKEN_TABLE} t "  # noqa: S608
-    f"JOIN {USER_TABLE} u ON u.id = t.user_id "
-    f"JOIN {MEMBER_TABLE} m ON m.user_id = u.id "
-    "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active "
-    "AND m.id = %s AND m.organisation_id = %s AND m.member_type = %s"
-)
+# --- the read -----------------------------------------------------------------
 
 
 def progress_row_read(
@@ -189,28 +190,16 @@ def progress_row_read(
     """The member's progress row for the lesson as stored, or None. Given cached
     ``credentials``, checks them in the same query and raises CredentialsChanged
     when they no longer hold."""
-    # Only constants are formatted in; values go as parameters.
-    check = f"EXISTS ({_CREDENTIALS_SQL})" if credentials else "TRUE"
-    sql = (
-        f"SELECT {check}, p.id, p.version, "  # noqa: S608
-        f"{_json_column('p.intervals')}, p.watched_seconds, p.position, "
-        f"{_json_column('p.playbacks')}, p.completed_at IS NOT NULL, "
-        "c.clock, c.member_id IS NOT NULL, c.beat_minute, c.beats "
-        f"FROM (SELECT 1 AS one) AS v LEFT JOIN {TABLE} p "
-        "ON p.member_id = %s AND p.lesson_id = %s "
-        f"LEFT JOIN {CLOCK_TABLE} c ON c.member_id = p.member_id"
-    )
+    params: dict[str, Any] = {"member_id": member_id, "lesson_id": lesson_id}
     if credentials:
-        params = [
-            credentials.token_hash,
-            member_id,
-            credentials.organisation_id,
-            credentials.member_type,
-        ]
-    else:
-        params = []
-    with _hot_cursor() as cursor:
-        cursor.execute(sql, [*params, member_id, lesson_id])
+        params.update(
+            token_hash=credentials.token_hash,
+            organisation_id=credentials.organisation_id,
+            member_type=credentials.member_type,
+        )
+    statement = _read_statement(connection.vendor, checking=credentials is not None)
+    with prepared_cursor() as cursor:
+        cursor.execute(statement, params)
         row = cursor.fetchone()
     if not row[0]:
         raise CredentialsChanged
@@ -235,6 +224,67 @@ def progress_row_read(
     )
 
 
+@cache
+def _read_statement(vendor: str, *, checking: bool) -> str:
+    if vendor == "postgresql":
+        return _read_postgresql(checking=checking)
+    return _read_sqlite(checking=checking)
+
+
+def _read_postgresql(*, checking: bool) -> str:
+    """Both rows (or NULLs: the one-row ``v`` keeps a row coming back), JSON as
+    text, led by whether the credentials still hold (``checking``): the token
+    unrevoked, its account active, and the account's member profile the one (and
+    in the organisation and of the type) the copy said."""
+    still_valid = (
+        f"""EXISTS (
+            SELECT 1 FROM {TOKEN_TABLE} t
+            JOIN {USER_TABLE} u ON u.id = t.user_id
+            JOIN {MEMBER_TABLE} m ON m.user_id = u.id
+            WHERE t.key_hash = %(token_hash)s AND t.revoked_at IS NULL AND u.is_active
+              AND m.id = %(member_id)s AND m.organisation_id = %(organisation_id)s
+              AND m.member_type = %(member_type)s
+        )"""  # noqa: S608
+        if checking
+        else "TRUE"
+    )
+    return f"""
+        SELECT {still_valid}, p.id, p.version, p.intervals::text, p.watched_seconds,
+               p.position, p.playbacks::text, p.completed_at IS NOT NULL,
+               c.clock, c.member_id IS NOT NULL, c.beat_minute, c.beats
+        FROM (SELECT 1 AS one) AS v
+        LEFT JOIN {TABLE} p
+          ON p.member_id = %(member_id)s AND p.lesson_id = %(lesson_id)s
+        LEFT JOIN {CLOCK_TABLE} c ON c.member_id = p.member_id"""  # noqa: S608
+
+
+def _read_sqlite(*, checking: bool) -> str:
+    """As ``_read_postgresql`` (JSON columns are text already)."""
+    still_valid = (
+        f"""EXISTS (
+            SELECT 1 FROM {TOKEN_TABLE} t
+            JOIN {USER_TABLE} u ON u.id = t.user_id
+            JOIN {MEMBER_TABLE} m ON m.user_id = u.id
+            WHERE t.key_hash = :token_hash AND t.revoked_at IS NULL AND u.is_active
+              AND m.id = :member_id AND m.organisation_id = :organisation_id
+              AND m.member_type = :member_type
+        )"""  # noqa: S608
+        if checking
+        else "TRUE"
+    )
+    return f"""
+        SELECT {still_valid}, p.id, p.version, p.intervals, p.watched_seconds,
+               p.position, p.playbacks, p.completed_at IS NOT NULL,
+               c.clock, c.member_id IS NOT NULL, c.beat_minute, c.beats
+        FROM (SELECT 1 AS one) AS v
+        LEFT JOIN {TABLE} p
+          ON p.member_id = :member_id AND p.lesson_id = :lesson_id
+        LEFT JOIN {CLOCK_TABLE} c ON c.member_id = p.member_id"""  # noqa: S608
+
+
+# --- creating the rows --------------------------------------------------------
+
+
 def progress_row_create(
     *, member_id: int, lesson_id: int, duration: int, now: datetime
 ) -> None:
@@ -244,18 +294,15 @@ def progress_row_create(
     On PostgreSQL one statement that does not wait for the WAL flush (empty rows: a
     database crash that lost them loses nothing, the next beat makes them again)."""
     if connection.vendor == "postgresql":
-        with _hot_cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
-                f"WITH clock AS (INSERT INTO {CLOCK_TABLE} "  # noqa: S608
-                "(member_id, clock, beat_minute, beats) VALUES (%s, NULL, NULL, 0) "
-                "ON CONFLICT DO NOTHING RETURNING 1) "
-                f"INSERT INTO {TABLE} (member_id, lesson_id, intervals, "
-                "watched_seconds, duration, position, completed_via, playbacks, "
-                "version, updated_at) "
-                "SELECT %s, %s, '[]', 0, %s, 0, '', '{}', 0, %s "
-                "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS r "
-                "ON CONFLICT DO NOTHING",
-                [member_id, member_id, lesson_id, duration, now],
+                _CREATE_POSTGRESQL,
+                {
+                    "member_id": member_id,
+                    "lesson_id": lesson_id,
+                    "duration": duration,
+                    "now": now,
+                },
             )
         return
     LessonProgress.objects.bulk_create(
@@ -265,6 +312,23 @@ def progress_row_create(
     MemberCreditClock.objects.bulk_create(
         [MemberCreditClock(member_id=member_id)], ignore_conflicts=True
     )
+
+
+_CREATE_POSTGRESQL = f"""
+    WITH clock AS (
+        INSERT INTO {CLOCK_TABLE} (member_id, clock, beat_minute, beats)
+        VALUES (%(member_id)s, NULL, NULL, 0)
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+    )
+    INSERT INTO {TABLE} (member_id, lesson_id, intervals, watched_seconds, duration,
+                         position, completed_via, playbacks, version, updated_at)
+    SELECT %(member_id)s, %(lesson_id)s, '[]', 0, %(duration)s, 0, '', '{{}}', 0, %(now)s
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+    ON CONFLICT DO NOTHING"""  # noqa: S608
+
+
+# --- the write ----------------------------------------------------------------
 
 
 def beat_minute(now: datetime) -> int:
@@ -294,198 +358,112 @@ def progress_row_write(
     crash can then lose at most the last fraction of a second of beats, never
     consistency. Completions pass ``durable=True`` and commit normally.
     """
-    json_param = _json_param()
-    postgres = connection.vendor == "postgresql"
-    minute = beat_minute(now)
     moving = credit_clock is not None
-    assignments = (
-        f"intervals = {json_param}, watched_seconds = %s, position = %s, "
-        f"duration = %s, playbacks = {json_param}, version = %s, updated_at = %s"
-    )
-    values = [
-        json.dumps(row.intervals),
-        row.watched_seconds,
-        row.position,
-        duration,
-        json.dumps(
+    stamp = token_stamp_params(stamp_token, now=now) if stamp_token else None
+    params: dict[str, Any] = {
+        "id": row.id,
+        "version": row.version,
+        "new_version": row.version + 1,
+        "member_id": row.member_id,
+        "minute": beat_minute(now),
+        "intervals": json.dumps(row.intervals),
+        "watched_seconds": row.watched_seconds,
+        "position": row.position,
+        "duration": duration,
+        "playbacks": json.dumps(
             {key: state.as_json() for key, state in row.playbacks.items()},
             separators=(",", ":"),
         ),
-        row.version + 1,
-        connection.ops.adapt_datetimefield_value(now),
-    ]
-    # The clock row: counted, and moved only from the value read (not moving it
-    # keeps whatever a concurrent beat moved it to).
-    same = "IS NOT DISTINCT FROM" if postgres else "IS"  # NULL equals NULL
-    clock_update = (
-        f"UPDATE {CLOCK_TABLE} SET "  # noqa: S608
-        + ("clock = %s, " if moving else "")
-        + "beat_minute = %s, "
-        "beats = CASE WHEN beat_minute = %s THEN beats + 1 ELSE 1 END "
-        "WHERE member_id = %s" + (f" AND clock {same} %s" if moving else "")
-    )
-    clock_values = [minute, minute, row.member_id]
+        "now": connection.ops.adapt_datetimefield_value(now),
+        **(stamp or {}),
+    }
     if moving:
-        clock_values = [credit_clock, *clock_values, row.credit_clock]
-    stamp, stamp_values = _token_stamp(now) if stamp_token else ("", [])
-    if stamp:
-        stamp += " AND key_hash = %s"
-        stamp_values.append(stamp_token)
-    if postgres:
-        # The progress row is locked (and its version checked) before the clock row
-        # is written; the row is then updated only if the clock row was: one
-        # statement, so all or nothing. Every writer locks the progress row first.
-        sources = ["counted"]
-        if not durable:
-            sources.insert(
-                0, "(SELECT set_config('synchronous_commit', 'off', true)) AS r"
-            )
-        # A data-modifying WITH runs whether or not the main statement reads it.
-        stamped = f"stamped AS ({stamp} RETURNING 1), " if stamp else ""
-        return _execute_one(
-            f"WITH {stamped}counted AS ({clock_update} AND EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM {TABLE} WHERE id = %s AND version = %s FOR UPDATE) "
-            f"RETURNING 1) UPDATE {TABLE} SET {assignments} "
-            f"FROM {', '.join(sources)} "
-            f"WHERE {TABLE}.id = %s AND {TABLE}.version = %s",
-            [
-                *stamp_values,
-                *clock_values,
-                *(row.id, row.version),
-                *values,
-                *(row.id, row.version),
-            ],
+        # Moved only from the value read (not moving it keeps whatever a concurrent
+        # beat moved it to).
+        params.update(new_clock=credit_clock, old_clock=row.credit_clock)
+    if connection.vendor == "postgresql":
+        statement = _write_postgresql(
+            moving=moving, stamping=stamp is not None, relaxed=not durable
         )
+        return _execute_one(statement, params)
     if stamp:
         with connection.cursor() as cursor:
-            cursor.execute(stamp, stamp_values)
+            cursor.execute(token_stamp_statement("sqlite"), params)
     # SQLite lets one writer at a time in: two statements in one transaction.
     with transaction.atomic():
-        written = _execute_one(clock_update, clock_values) and _execute_one(
-            f"UPDATE {TABLE} SET {assignments} WHERE id = %s AND version = %s",  # noqa: S608
-            [*values, row.id, row.version],
+        written = _execute_one(_clock_count_sqlite(moving=moving), params) and (
+            _execute_one(_WRITE_SQLITE, params)
         )
         if not written:
             transaction.set_rollback(True)
     return written
 
 
-def bearer_entry_read(
-    candidates: list[str], *, now: datetime, member_fields: tuple[str, ...]
-) -> dict[str, Any] | None:
-    """Who a bearer token is, by its ``candidates`` (digests under the current and
-    fallback secrets): ``{"key_hash", "user": (id, username, is_superuser,
-    is_staff), "member": {field: value} or None}``, or None for no valid token of an
-    active account. Stamps the token's last use as Wagtail's bearer authentication
-    does (on PostgreSQL in the same statement, without waiting for the WAL flush:
-    losing a stamp in a crash loses nothing)."""
-    fields = [
-        Member._meta.get_field("id" if name == "pk" else name) for name in member_fields
-    ]
-    # Only column names from the models are formatted in; values go as parameters.
-    member_columns = ", ".join(
-        f"m.{field.column} AS member_{index}" for index, field in enumerate(fields)
+@cache
+def _write_postgresql(*, moving: bool, stamping: bool, relaxed: bool) -> str:
+    """One statement, so all or nothing: the progress row is locked (and its
+    version checked) before the clock row is counted (and ``moving``, moved); the
+    progress row is then updated only if the clock row was. Every writer locks the
+    progress row first. ``stamping``: the token's stamp rides along (a
+    data-modifying WITH runs whether or not the main statement reads it).
+    ``relaxed``: without waiting for the WAL flush."""
+    stamped = (
+        f"stamped AS ({token_stamp_statement('postgresql')} RETURNING 1),"
+        if stamping
+        else ""
     )
-    candidate_params = ", ".join(["%s"] * len(candidates))
-    select = (
-        "SELECT t.id AS token_id, t.key_hash, u.id AS user_id, u.username, "  # noqa: S608
-        "u.is_superuser, u.is_staff, m.id IS NOT NULL AS has_member, "
-        f"{member_columns} FROM {TOKEN_TABLE} t "
-        f"JOIN {USER_TABLE} u ON u.id = t.user_id "
-        f"LEFT JOIN {MEMBER_TABLE} m ON m.user_id = u.id "
-        f"WHERE t.key_hash IN ({candidate_params}) "
-        "AND t.revoked_at IS NULL AND u.is_active LIMIT 1"
+    move_clock = "clock = %(new_clock)s," if moving else ""
+    clock_unmoved = "AND clock IS NOT DISTINCT FROM %(old_clock)s" if moving else ""
+    relax = (
+        "(SELECT set_config('synchronous_commit', 'off', true)) AS relaxed,"
+        if relaxed
+        else ""
     )
-    stamp, stamp_values = _token_stamp(now)
-    postgres = connection.vendor == "postgresql"
-    with _hot_cursor() as cursor:
-        if postgres and stamp:
-            cursor.execute(
-                f"WITH found AS ({select}), stamped AS ({stamp} "  # noqa: S608
-                "AND id = (SELECT token_id FROM found) RETURNING 1) "
-                "SELECT found.*, set_config('synchronous_commit', 'off', true) "
-                "FROM found",
-                [*candidates, *stamp_values],
-            )
-        else:
-            cursor.execute(select, candidates)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    token_id, key_hash, user_id, username, is_superuser, is_staff, has_member = row[:7]
-    if stamp and not postgres:
-        with connection.cursor() as cursor:
-            cursor.execute(f"{stamp} AND id = %s", [*stamp_values, token_id])
-    return {
-        "key_hash": key_hash,
-        "user": (user_id, username, bool(is_superuser), bool(is_staff)),
-        "member": (
-            {
-                name: field.to_python(value)  # SQLite gives dates as text
-                for name, field, value in zip(
-                    member_fields, fields, row[7 : 7 + len(fields)], strict=True
-                )
-            }
-            if has_member
-            else None
-        ),
-    }
+    return f"""
+        WITH {stamped}
+        counted AS (
+            UPDATE {CLOCK_TABLE}
+            SET {move_clock} beat_minute = %(minute)s,
+                beats = CASE WHEN beat_minute = %(minute)s THEN beats + 1 ELSE 1 END
+            WHERE member_id = %(member_id)s {clock_unmoved}
+              AND EXISTS (
+                  SELECT 1 FROM {TABLE}
+                  WHERE id = %(id)s AND version = %(version)s
+                  FOR UPDATE
+              )
+            RETURNING 1
+        )
+        UPDATE {TABLE}
+        SET intervals = %(intervals)s::jsonb, watched_seconds = %(watched_seconds)s,
+            position = %(position)s, duration = %(duration)s,
+            playbacks = %(playbacks)s::jsonb, version = %(new_version)s,
+            updated_at = %(now)s
+        FROM {relax} counted
+        WHERE {TABLE}.id = %(id)s AND {TABLE}.version = %(version)s"""  # noqa: S608
 
 
-def _token_stamp(now: datetime) -> tuple[str, list[Any]]:
-    """The UPDATE stamping tokens' last use with ``now`` where it is older than
-    Wagtail's interval (as its bearer authentication does), its WHERE clause open
-    for ``AND`` the token; ``""`` when tokens are never stamped."""
-    interval = token_last_used_interval()
-    if interval is None:
-        return "", []
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    stale = connection.ops.adapt_datetimefield_value(now - timedelta(seconds=interval))
-    return (
-        f"UPDATE {TOKEN_TABLE} SET last_used_at = %s "  # noqa: S608
-        "WHERE (last_used_at IS NULL OR last_used_at <= %s)",
-        [stamp, stale],
-    )
+@cache
+def _clock_count_sqlite(*, moving: bool) -> str:
+    """The clock row counted (and ``moving``, moved from the value read)."""
+    move_clock = "clock = :new_clock," if moving else ""
+    clock_unmoved = "AND clock IS :old_clock" if moving else ""
+    return f"""
+        UPDATE {CLOCK_TABLE}
+        SET {move_clock} beat_minute = :minute,
+            beats = CASE WHEN beat_minute = :minute THEN beats + 1 ELSE 1 END
+        WHERE member_id = :member_id {clock_unmoved}"""  # noqa: S608
 
 
-def _execute_one(sql: str, params: list[Any]) -> bool:
+_WRITE_SQLITE = f"""
+    UPDATE {TABLE}
+    SET intervals = :intervals, watched_seconds = :watched_seconds,
+        position = :position, duration = :duration, playbacks = :playbacks,
+        version = :new_version, updated_at = :now
+    WHERE id = :id AND version = :version"""  # noqa: S608
+
+
+def _execute_one(statement: str, params: dict[str, Any]) -> bool:
     """Run an UPDATE; True if it changed exactly one row."""
-    with _hot_cursor() as cursor:
-        cursor.execute(sql, params)
+    with prepared_cursor() as cursor:
+        cursor.execute(statement, params)
         return cursor.rowcount == 1
-
-
-PREPARE_ONLY_WHEN_ASKED = 2**31 - 1  # psycopg's count before it prepares on its own
-
-
-def _hot_cursor():
-    """A cursor for the heartbeat's statements. On PostgreSQL they are prepared once
-    per connection (server-side parameters; Django binds on the client and prepares
-    nothing), so each beat skips parsing and planning them: the write's planning
-    cost as much as running it. Through Django's cursor wrapper, so query logging
-    and database error translation still apply."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
-        # Django turns preparing off (None) for connection poolers' sake; only these
-        # cursors ask for it (Django's bind on the client, which never prepares).
-        connection.connection.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
-    raw = _PreparedCursor(connection.connection)
-    if connection.queries_logged:
-        return _LoggedCursor(raw, connection)
-    return connection.make_cursor(raw)
-
-
-class _LoggedCursor(CursorDebugWrapper):
-    """Logs the statement as written: Django's PostgreSQL backend asks psycopg for
-    the query it sent, which it does not keep for prepared statements."""
-
-    def execute(self, sql, params=None):
-        with self.debug_sql(sql, params, use_last_executed_query=False):
-            return CursorWrapper.execute(self, sql, params)
-
-
-class _PreparedCursor(psycopg.Cursor):
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)

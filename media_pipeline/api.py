@@ -25,18 +25,19 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.security import django_auth
-from wagtail.api.v3.auth import AllowAnonymous, BearerTokenAuth
+from wagtail.api.v3.auth import AllowAnonymous
 
 from dangke.api_bodies import multipart_form
 from dangke.api_errors import domain_error_response, error_responses, status_for
+from dangke.tokens import TokenAuth
 from media_pipeline import selectors, services
 from media_pipeline.errors import MediaError, TusVersionMissing
 from media_pipeline.models import TusUpload
 
 router = Router(tags=["media"])
 
-UPLOAD_AUTH = [BearerTokenAuth(), django_auth]
-PLAY_AUTH = [BearerTokenAuth(), django_auth, AllowAnonymous()]
+UPLOAD_AUTH = [TokenAuth(), django_auth]
+PLAY_AUTH = [TokenAuth(), django_auth, AllowAnonymous()]
 # Room in a subtitle form for the boundaries, part headers and the two text fields.
 MULTIPART_OVERHEAD = 64 * 1024
 CONTENT_TYPES = {

@@ -109,9 +109,9 @@ def lesson_progress_record(
 
     A member may send ``LEARNING_HEARTBEATS_PER_MINUTE`` beats a minute (counted on
     the member's clock row by the beat's own write, so every client of the account
-    shares it); replays are not counted. ``credentials`` (from a cache: see
-    ``learning.auth``) are checked by the read; when they say the token's last use
-    is due to be stamped, the beat's write stamps it.
+    shares it); replays are not counted. ``credentials`` (from this process's copy
+    of the token: see ``dangke.tokens``) are checked by the read; when they say the
+    token's last use is due to be stamped, the beat's write stamps it.
 
     Raises LessonNotFound (unknown, unpublished or restricted page), OutOfReach,
     InvalidHeartbeat (bad numbers, ranges beyond the duration), ProgressConflict (a

@@ -6,23 +6,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from wagtail.models import APIToken
 
 from learning import services
 from learning.models import LessonProgress, MemberCreditClock
 from learning.progress_store import (
     PlaybackState,
     ProgressAnswer,
-    bearer_entry_read,
     progress_row_read,
     progress_row_write,
 )
-from learning.selectors.scoping import MEMBER_FIELDS
 from learning.services.progress import KEPT_ANSWERS
 
 STORED = {
@@ -131,30 +128,3 @@ def _statements(context: CaptureQueriesContext) -> list[str]:
     verbs = [query["sql"].split()[0].upper() for query in context.captured_queries]
     verbs = ["UPDATE" if verb == "WITH" else verb for verb in verbs]
     return [v for v in verbs if v not in {"BEGIN", "SAVEPOINT", "RELEASE", "COMMIT"}]
-
-
-def test_a_token_read_from_the_database_is_who_it_says_and_is_stamped(
-    member, token_for
-):
-    """The lookup behind a token not in any cache: the account, its roles and the
-    member profile with the model's types (SQLite gives dates as text), stamped as
-    used; a revoked token or an inactive account is nobody."""
-    token = token_for(member.user)
-    member.join_date = date(2001, 7, 1)
-    member.save()
-    now = timezone.now()
-    entry = bearer_entry_read(
-        APIToken.candidate_key_hashes(token), now=now, member_fields=MEMBER_FIELDS
-    )
-    assert entry["key_hash"] == APIToken.hash_token(token)
-    assert entry["user"] == (member.user_id, member.user.username, False, False)
-    assert entry["member"] == {name: getattr(member, name) for name in MEMBER_FIELDS}
-    assert APIToken.objects.get(user=member.user).last_used_at == now
-    member.user.is_active = False
-    member.user.save()
-    assert (
-        bearer_entry_read(
-            APIToken.candidate_key_hashes(token), now=now, member_fields=MEMBER_FIELDS
-        )
-        is None
-    )
