@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -17,6 +18,7 @@ from assessment import services
 from assessment.errors import ImportFileUnreadable, QuestionImportFailed
 from assessment.models import Question, QuestionKind
 from dangke.exports import cell_safe, table_bytes
+from dangke.import_jobs import import_job_create
 from dangke.models import ImportJob
 
 HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F",
@@ -496,3 +498,117 @@ def test_a_job_held_by_another_run_is_not_run_twice(editor, db):
     )
     assert services.questions_import_job_run(job_id=job.pk).status == "done"
     assert Question.objects.count() == 4
+
+
+# --- a large import beside the members' traffic (SQLite, a real file) --------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beats_and_searches_answer_during_a_large_import(
+    section, member, token_for, settings, tmp_path
+):
+    """100,000 questions once held SQLite's write lock for 17 minutes and every
+    heartbeat and search failed with "database is locked". Batches keep each hold
+    short: with a busy timeout of 5 s (the platform's is 20 s) nothing fails while
+    20,000 questions are imported beside them."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's single writer is what is tested here")
+    import json
+    import sqlite3
+    import threading
+    import uuid
+
+    from django.db import connections
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+    from django.test import Client
+
+    from tests import factories
+
+    settings.LEARNING_HEARTBEATS_PER_MINUTE = 100_000
+    settings.IMPORT_BATCH_SIZE = 200
+    lesson = factories.lesson(section, title="党章学习", duration=3600)
+    token = token_for(member.user)
+    rows = [["单选题", f"第{i}题：党的最高领导机关是？", "全国代表大会", "中央委员会",
+             "", "", "", "", "A", "", "", "党章"] for i in range(20_000)]  # fmt: skip
+    job = import_job_create(
+        kind="questions",
+        upload=SimpleUploadedFile("big.csv", csv_bytes(rows)),
+        options={},
+        user=None,
+    )
+    # The test's data, copied into a database file that every thread opens.
+    database = tmp_path / "shared.sqlite3"
+    connection.ensure_connection()
+    target = sqlite3.connect(database)
+    connection.connection.backup(target)
+    target.close()
+    file_settings = {
+        **connection.settings_dict,
+        "NAME": str(database),
+        "OPTIONS": {**connection.settings_dict["OPTIONS"], "timeout": 5},
+    }
+
+    failures: list[str] = []
+    counts = {"beats": 0, "searches": 0}
+    importing = threading.Event()
+
+    def on_the_file(work):
+        def run():
+            connections["default"] = DatabaseWrapper(dict(file_settings), "default")
+            try:
+                work()
+            except BaseException as exc:  # noqa: BLE001 - reported by the test
+                failures.append(f"{work.__name__}: {exc!r}")
+            finally:
+                connections["default"].close()
+
+        return run
+
+    def importer():
+        importing.set()
+        services.questions_import_job_run(job_id=job.pk)
+
+    def beats():
+        client, playback = Client(), str(uuid.uuid4())
+        importing.wait()
+        while importer_thread.is_alive():
+            body = {"lesson": lesson.pk, "playback_id": playback,
+                    "seq": counts["beats"], "ranges": [], "position": 0, "rate": 1.0}  # fmt: skip
+            response = client.post(
+                "/api/v3/learning/progress",
+                data=json.dumps(body),
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
+            if response.status_code != 200:
+                failures.append(f"beat {response.status_code} {response.content[:200]}")
+            counts["beats"] += 1
+
+    def searches():
+        client = Client()
+        importing.wait()
+        while importer_thread.is_alive():
+            response = client.get("/api/v3/search/", {"q": "党章"})
+            if response.status_code != 200:
+                failures.append(
+                    f"search {response.status_code} {response.content[:200]}"
+                )
+            counts["searches"] += 1
+
+    importer_thread = threading.Thread(target=on_the_file(importer))
+    others = [threading.Thread(target=on_the_file(beats)),
+              threading.Thread(target=on_the_file(searches))]  # fmt: skip
+    importer_thread.start()
+    for thread in others:
+        thread.start()
+    importer_thread.join(timeout=600)
+    for thread in others:
+        thread.join(timeout=60)
+    assert failures == []
+    assert counts["beats"] >= 3 and counts["searches"] >= 3
+    with sqlite3.connect(database) as reader:
+        status, created = reader.execute(
+            "SELECT status, created_count FROM dangke_importjob WHERE id = ?", [job.pk]
+        ).fetchone()
+        stored = reader.execute("SELECT count(*) FROM assessment_question").fetchone()
+    assert (status, created, stored[0]) == ("done", 20_000, 20_000)
