@@ -364,10 +364,14 @@ def _check_values_hook(patch: str) -> None:
     _calls_in_order(patch, "Operation.run", run, "_run_checks", "_get_values")
 
 
-def _check_param_models(patch: str) -> None:
+def _check_path_models(patch: str) -> None:
+    _uses(patch, "Operation.__init__", Operation.__init__, "models")
+    _target(patch, "ninja.params.models", "PathModel")
+
+
+def _check_body_models(patch: str) -> None:
     _uses(patch, "Operation.__init__", Operation.__init__, "models")
     _target(patch, "ninja.params.models", "BodyModel")
-    _target(patch, "ninja.params.models", "PathModel")
     details = _target(patch, "ninja.signature.details", "")
     _uses(
         patch,
@@ -499,7 +503,7 @@ def api_operation_check_before_values(
     operation._get_values = checked_get_values
 
 
-@_patch(changes=False, written_for="django-ninja 1.7.1", check=_check_param_models)
+@_patch(changes=False, written_for="django-ninja 1.7.1", check=_check_body_models)
 def operation_json_body(operation: Operation) -> tuple[str | None, Any] | None:
     """``(name, annotation)`` of the JSON body ``operation`` takes (``name`` None
     when several body parameters share the body as an object), or None when it
@@ -516,7 +520,7 @@ def operation_json_body(operation: Operation) -> tuple[str | None, Any] | None:
     return None
 
 
-@_patch(changes=False, written_for="django-ninja 1.7.1", check=_check_param_models)
+@_patch(changes=False, written_for="django-ninja 1.7.1", check=_check_path_models)
 def operation_path_annotations(operation: Operation) -> dict[str, Any]:
     """The declared type of each of ``operation``'s path parameters."""
     from ninja.params.models import PathModel

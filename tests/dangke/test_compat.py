@@ -67,6 +67,7 @@ def test_wagtail_pages_router_still_looks_up_get_pages_queryset_by_name():
 def test_the_page_router_reads_through_dangke_rule():
     from wagtail.api.v3.routers import pages
 
+    import dangke.urls  # noqa: F401 - loading the URLs applies the patches
     from cms.api_pages import pages_queryset_for_request
 
     assert pages.get_pages_queryset is pages_queryset_for_request
