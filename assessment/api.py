@@ -288,6 +288,9 @@ def practice_answer(request: HttpRequest, question_id: int, payload: AnswerIn):
     response={200: WrongAnswerListOut, **error_responses(400, 403)},
     operation_id="assessment_wrong_answer_list",
     summary="The wrong-answer book (错题本) with explanations",
+    description="Keys and explanations follow the one key rule: none while a "
+    "question is held back (`held_back`). Answers given in a contest that is not "
+    "over, or in a quiz that does not show its answers, never enter the book.",
 )
 def wrong_answer_list(request: HttpRequest, offset: int = 0, limit: int = 50):
     if not (0 <= offset and 1 <= limit <= 200):
@@ -302,10 +305,13 @@ def wrong_answer_list(request: HttpRequest, offset: int = 0, limit: int = 50):
 
 @router.post(
     "/wrong-answers/{question_id}/retry",
-    response={200: WrongAnswerRetryOut, **error_responses(400, 403, 404)},
+    response={200: WrongAnswerRetryOut, **error_responses(400, 403, 404, 409)},
     operation_id="assessment_wrong_answer_retry",
     summary="Answer a question of the wrong-answer book again",
-    description="Answered right, it may be removed from the book.",
+    description="Answered right, it may be removed from the book. A question held "
+    "back (`held_back`: a contest not over or a quiz keeping its answers hidden may "
+    "still draw it) cannot be answered again until it is not (409 "
+    "`question_held_back`).",
 )
 def wrong_answer_retry(request: HttpRequest, question_id: int, payload: AnswerIn):
     entry, correct = services.wrong_answer_retry(

@@ -10,6 +10,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt, StrictStr
+
+# More than any question has options: a longer list is refused before it is read.
+MAX_ANSWER_OPTIONS = 50
 
 
 class OptionOut(Schema):
@@ -19,13 +23,19 @@ class OptionOut(Schema):
 
 class AnswerIn(Schema):
     """One answer: ``options`` for a choice question, ``value`` for true/false,
-    ``text`` for fill-in-the-blank. Nothing (or an empty list) clears it."""
+    ``text`` for fill-in-the-blank. Nothing (or an empty list) clears it.
 
-    options: list[int] = Field(
-        default_factory=list, description="选择题：所选选项的 id"
+    Strict: an option id is a JSON integer (``true`` is not option 1, ``"3"`` is not
+    option 3), a true/false answer a JSON boolean (not ``1``), a text a string;
+    anything else is refused (422) naming the field."""
+
+    options: list[StrictInt] = Field(
+        default_factory=list,
+        max_length=MAX_ANSWER_OPTIONS,
+        description="选择题：所选选项的 id（整数）",
     )
-    value: bool | None = Field(None, description="判断题：true 为“正确”")
-    text: str | None = Field(None, max_length=500, description="填空题的答案")
+    value: StrictBool | None = Field(None, description="判断题：true 为“正确”")
+    text: StrictStr | None = Field(None, max_length=500, description="填空题的答案")
 
 
 class AnswerOut(Schema):
@@ -132,6 +142,11 @@ class PracticeQuestionOut(Schema):
     options: list[OptionOut] = Field(default_factory=list)
     answer: AnswerOut | None
     answered: bool
+    held_back: bool = Field(
+        False,
+        description="true：这道题正用于尚未结束的竞赛或不公布答案的考试，"
+        "暂不能作答，也不显示答案",
+    )
     correct: bool | None = None
     key: KeyOut | None = None
     explanation: str | None = None
@@ -149,8 +164,12 @@ class WrongAnswerOut(Schema):
     kind: str
     stem: str
     options: list[OptionOut] = Field(default_factory=list)
-    key: KeyOut
-    explanation: str
+    key: KeyOut | None = Field(description="held_back 时为 null")
+    explanation: str | None = Field(description="held_back 时为 null")
+    held_back: bool = Field(
+        description="true：这道题正用于尚未结束的竞赛或不公布答案的考试，"
+        "暂不显示答案与解析，也不能重答"
+    )
     times_wrong: int
     last_wrong_at: datetime
     answered_right: bool

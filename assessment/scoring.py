@@ -20,6 +20,8 @@ from assessment.models import Question, QuestionKind
 
 CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
 MAX_TEXT_ANSWER = 500
+# An error names at most this many of the values it refuses, then how many more.
+MAX_NAMED_IN_ERROR = 10
 
 Key = dict[str, Any]
 Answer = dict[str, Any]
@@ -87,6 +89,14 @@ def question_content(
     return content
 
 
+def values_named(values: Sequence[Any], *, limit: int = MAX_NAMED_IN_ERROR) -> str:
+    """``values`` for an error message, the first ``limit`` of them and how many
+    there are in all (``1, 2, 3 等 10000 个``), so an error never repeats all of
+    what a client sent."""
+    shown = ", ".join(map(str, values[:limit]))
+    return f"{shown} 等 {len(values)} 个" if len(values) > limit else shown
+
+
 def answer_clean(
     *,
     content: dict[str, Any],
@@ -109,7 +119,7 @@ def answer_clean(
         unknown = [item for item in chosen if item not in known]
         if unknown:
             raise InvalidAnswer(
-                f"选项 {', '.join(map(str, unknown))} 不属于这道题",
+                f"选项 {values_named(unknown)} 不属于这道题",
                 code="unknown_option",
             )
         if len(set(chosen)) != len(chosen):

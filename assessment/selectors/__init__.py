@@ -2,6 +2,8 @@
 the day's practice and the wrong-answer book, online contests, reports along the
 organisation tree, and the live stage round's state.
 
+Whether an answer key may reach a member is decided in one place, ``keys``.
+
 Split by concern; callers import from the package (``from assessment import
 selectors; selectors.attempt_view(...)``). Every selector takes keyword arguments.
 """
@@ -12,6 +14,13 @@ from assessment.selectors.contests import (
     contest_view,
     contests_for_member,
     member_in_subtree,
+)
+from assessment.selectors.keys import (
+    answer_keys_shown,
+    question_ids_held_back,
+    questions_held_back,
+    quiz_keys_may_show,
+    quiz_question_pool,
 )
 from assessment.selectors.live import (
     UserLike,
@@ -52,6 +61,7 @@ __all__ = [
     "ResultReport",
     "ResultRow",
     "UserLike",
+    "answer_keys_shown",
     "attempt_for_member",
     "attempt_view",
     "contest_for_member",
@@ -69,7 +79,11 @@ __all__ = [
     "pass_rate_report",
     "practice_item_view",
     "practice_view",
+    "question_ids_held_back",
+    "questions_held_back",
     "quiz_for_member",
+    "quiz_keys_may_show",
+    "quiz_question_pool",
     "quiz_summary",
     "quizzes_available",
     "quizzes_for_page",

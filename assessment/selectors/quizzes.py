@@ -1,8 +1,8 @@
 """Quizzes a member may take, their attempts and what an attempt shows.
 
 What an attempt shows never holds the key while it is open; once it is closed, the
-key, right/wrong and the explanation are shown when the quiz says so
-(``show_explanations``), and the score always.
+key, right/wrong and the explanation are shown as the key rule
+(``assessment.selectors.keys``) allows, and the score always.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from django.db.models import Max
 from django.utils import timezone
 from wagtail.models import Page
 
-from assessment.models import AttemptQuestion, OnlineContest, Quiz, QuizAttempt
+from assessment.models import AttemptQuestion, Quiz, QuizAttempt
+from assessment.selectors.keys import answer_keys_shown
 from cms.selectors import pages_visible_to_public
 from learning.models import Member
 
@@ -102,28 +103,25 @@ def _question_view(item: AttemptQuestion, reveal: bool) -> dict[str, Any]:
     return view
 
 
-def _key_may_show(quiz: Quiz, now: datetime) -> bool:
-    """A contest paper's answers stay hidden until the contest closes, so no one
-    hands them on to those still to take it."""
-    if quiz.kind != Quiz.Kind.CONTEST:
-        return True
-    contest = OnlineContest.objects.filter(quiz=quiz).first()
-    return contest is None or now >= contest.closes_at
-
-
 def attempt_view(
     *, attempt: QuizAttempt, now: datetime | None = None
 ) -> dict[str, Any]:
     """What the member sees of an attempt: the questions as drawn (options in this
     attempt's order) with their saved answers, the deadline and the server's time;
     once closed the result and, if the quiz shows them, the key, right/wrong and
-    explanations (for a contest only once the contest has closed). Raises
-    nothing."""
+    explanations (for a contest only once the contest has closed), question by
+    question as ``keys.answer_keys_shown`` allows. Raises nothing."""
     now = now or timezone.now()
     quiz = attempt.quiz
     closed = not attempt.is_open
-    reveal = closed and quiz.show_explanations and _key_may_show(quiz, now)
     items = list(attempt.questions.order_by("position"))
+    shown = (
+        answer_keys_shown(
+            question_ids=[item.question_id for item in items], quiz=quiz, now=now
+        )
+        if closed
+        else set()
+    )
     return {
         "id": attempt.pk,
         "quiz": {"id": quiz.pk, "title": quiz.title, "kind": quiz.kind},
@@ -137,7 +135,9 @@ def attempt_view(
         else max(0.0, round((attempt.deadline - now).total_seconds(), 3)),
         "question_count": len(items),
         "answered_count": sum(1 for item in items if item.answer),
-        "questions": [_question_view(item, reveal) for item in items],
+        "questions": [
+            _question_view(item, item.question_id in shown) for item in items
+        ],
         "result": {
             "closed_at": attempt.closed_at,
             "elapsed_seconds": attempt.elapsed_seconds,

@@ -46,8 +46,8 @@ from assessment.scoring import (
     question_content,
     question_key,
 )
+from assessment.selectors.keys import answer_keys_shown, quiz_question_pool
 from assessment.services.practice import wrong_answers_note
-from cms.selectors import course_lesson_links
 from dangke.cache import MISSING, ProcessCache
 from learning.models import Member
 from learning.selectors import lesson_info, member_can_learn, member_can_take_course
@@ -77,27 +77,13 @@ def quiz_questions_draw(*, quiz: Quiz, rng: random.Random) -> list[Question]:
         if quiz.shuffle_questions:
             rng.shuffle(ids)
     else:
-        pool = Question.objects.filter(
-            active=True,
-            difficulty__gte=quiz.draw_difficulty_min,
-            difficulty__lte=quiz.draw_difficulty_max,
-        )
-        if quiz.draw_tag_list:
-            pool = pool.filter(tags__name__in=quiz.draw_tag_list)
-        if quiz.draw_linked_only and quiz.page_id:
-            pool = pool.filter(page_id__in=_linked_page_ids(quiz))
+        pool = quiz_question_pool(quiz=quiz)
         candidates = sorted(set(pool.values_list("pk", flat=True)))
         ids = rng.sample(candidates, min(quiz.draw_count, len(candidates)))
     if not ids:
         raise QuizMisconfigured(f"「{quiz.title}」没有可用的题目，请联系管理员")
     questions = Question.objects.prefetch_related("options").in_bulk(ids)
     return [questions[pk] for pk in ids]
-
-
-def _linked_page_ids(quiz: Quiz) -> list[int]:
-    """The quiz's page and, for a course, its lessons."""
-    lessons = course_lesson_links(course_ids=[quiz.page_id])
-    return [quiz.page_id, *(link.lesson_id for link in lessons)]
 
 
 def attempt_create(
@@ -527,10 +513,18 @@ def _attempt_close(attempt: QuizAttempt, *, at: datetime, timed_out: bool) -> No
     )
     attempt.passed = attempt.score >= quiz.pass_mark
     attempt.save()
+    # The book holds only what the key rule lets the member see (nothing of a
+    # contest still running or of a quiz that keeps its answers hidden): even
+    # "answered right" on an entry would tell them a hidden answer was right.
+    shown = answer_keys_shown(
+        question_ids=[item.question_id for item in items], quiz=quiz, now=at
+    )
     wrong_answers_note(
         member=Member(pk=attempt.member_id),
-        right=[item.question_id for item in items if item.correct],
-        wrong=[item.question_id for item in items if not item.correct],
+        right=[i.question_id for i in items if i.correct and i.question_id in shown],
+        wrong=[
+            i.question_id for i in items if not i.correct and i.question_id in shown
+        ],
         now=at,
     )
     if (

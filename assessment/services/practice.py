@@ -1,6 +1,11 @@
 """每日一练 and the 错题本: a few questions a day, drawn preferring what the member
 has not seen and what they got wrong; the questions they got wrong, to review and
 answer again, removable once answered right. No points, no streaks, no ranking.
+
+Both tell right from wrong at once, so both follow the key rule
+(``assessment.selectors.keys``): a held-back question (a contest that is not over,
+a quiz that keeps its answers hidden) is not drawn, and answering one here waits
+until it is no longer held back.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from assessment.errors import (
     AlreadyAnswered,
     InvalidAnswer,
     NotAnsweredRight,
+    QuestionHeldBack,
     QuestionNotInAttempt,
     WrongAnswerNotFound,
 )
@@ -34,6 +40,7 @@ from assessment.scoring import (
     question_content,
     question_key,
 )
+from assessment.selectors.keys import question_ids_held_back, questions_held_back
 from learning.models import Member
 
 
@@ -75,6 +82,14 @@ def wrong_answer_note(
     )
 
 
+def _held_back_refuse(*, question_id: int, now: datetime) -> None:
+    """Raises QuestionHeldBack when the key rule holds the question back now."""
+    if question_ids_held_back(question_ids=[question_id], now=now):
+        raise QuestionHeldBack(
+            "这道题正用于尚未结束的竞赛或不公布答案的考试，暂时不能在这里作答"
+        )
+
+
 def _seen_question_ids(member: Member) -> set[int]:
     practised = DailyPracticeItem.objects.filter(
         practice__member_id=member.pk
@@ -88,8 +103,12 @@ def _seen_question_ids(member: Member) -> set[int]:
 def daily_practice_draw(*, member: Member, count: int, rng: random.Random) -> list[int]:
     """Up to ``count`` question ids for a day's practice: up to half from the
     member's unresolved wrong answers, then questions never seen, then the rest of
-    the bank (more wrong ones first). Raises nothing."""
-    active = set(Question.objects.filter(active=True).values_list("pk", flat=True))
+    the bank (more wrong ones first); never a held-back question. Raises nothing."""
+    active = set(
+        Question.objects.filter(active=True)
+        .exclude(pk__in=questions_held_back().values("pk"))
+        .values_list("pk", flat=True)
+    )
     wrong = sorted(
         set(
             WrongAnswer.objects.filter(
@@ -150,11 +169,13 @@ def daily_practice_answer(
     explanation may be shown) and kept: the same answer again returns the same
     result. A wrong answer enters the wrong-answer book, a right one resolves it.
 
-    Raises QuestionNotInAttempt (not in the day's practice), AlreadyAnswered (a
-    different answer to a question already answered) and InvalidAnswer.
+    Raises QuestionNotInAttempt (not in the day's practice), QuestionHeldBack (held
+    back since it was drawn), AlreadyAnswered (a different answer to a question
+    already answered) and InvalidAnswer.
     """
     now = now or timezone.now()
     day = day or timezone.localdate(now)
+    _held_back_refuse(question_id=question_id, now=now)
     with transaction.atomic():
         item = (
             DailyPracticeItem.objects.select_for_update(of=("self",))
@@ -206,7 +227,7 @@ def wrong_answer_retry(
     """Answer a question of the wrong-answer book again: ``(entry, correct)``. A
     right answer marks it answered right (removable); a wrong one counts again.
 
-    Raises WrongAnswerNotFound and InvalidAnswer.
+    Raises WrongAnswerNotFound, QuestionHeldBack and InvalidAnswer.
     """
     now = now or timezone.now()
     entry = (
@@ -216,6 +237,7 @@ def wrong_answer_retry(
     )
     if entry is None:
         raise WrongAnswerNotFound(f"题目 {question_id} 不在错题本中")
+    _held_back_refuse(question_id=question_id, now=now)
     question = entry.question
     answer = answer_clean(
         content=question_content(question), options=options, value=value, text=text

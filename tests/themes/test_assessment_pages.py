@@ -13,7 +13,9 @@ from html.parser import HTMLParser
 import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.utils import timezone
 
+from assessment import services
 from assessment.models import (
     LiveContest,
     LiveContestItem,
@@ -455,3 +457,55 @@ def test_the_archive_partial_lists_the_members_attempts(client_for, member, quiz
         request=request,
     )
     assert quiz.title in html and "100.00" in html and "及格" in html
+
+
+def test_a_contest_handed_in_leaves_the_wrong_answer_book_empty(
+    client_for, member, contest, bank
+):
+    """The leak reported: the book listed the contest's questions with their keys,
+    so the next player scored 100."""
+    client = client_for(member.user)
+    attempt_url = client.post(f"/me/contests/{contest.pk}/")["Location"]
+    client.post(attempt_url, {**form_data(bank.values(), wrong_answer),
+                              "action": "submit"})  # fmt: skip
+    html = client.get("/me/wrong-answers/").content.decode()
+    assert "错题本是空的" in html
+    for question in bank.values():
+        assert question.stem not in html
+    assert "广州市" not in html and "会议在上海开幕" not in html
+    result = client.get(attempt_url).content.decode()
+    assert "本次作答不显示答案与解析" in result and "广州市" not in result
+
+
+def test_a_book_entry_a_contest_may_draw_shows_no_key_and_cannot_be_retried(
+    client_for, member, bank, contest
+):
+    question = bank["multiple"]
+    services.wrong_answer_note(
+        member=member, question_id=question.pk, correct=False, now=timezone.now()
+    )
+    client = client_for(member.user)
+    html = client.get("/me/wrong-answers/").content.decode()
+    assert question.stem in html and "答错 1 次" in html
+    assert "查看答案与解析" not in html and "会议在上海开幕" not in html
+    assert "暂不显示答案与解析" in html
+    assert f"/me/wrong-answers/{question.pk}/retry/" not in html
+    response = client.post(
+        f"/me/wrong-answers/{question.pk}/retry/",
+        form_data([question], right_answer),
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "尚未结束的竞赛" in html and "回答正确" not in html
+
+
+def test_a_quiz_that_hides_its_answers_leaves_them_out_of_the_book(
+    client_for, member, lesson, bank
+):
+    hidden = fixed_quiz(lesson, list(bank.values()), show_explanations=False)
+    client = client_for(member.user)
+    attempt_url = start(client, hidden)
+    client.post(attempt_url, {**form_data(bank.values(), wrong_answer),
+                              "action": "submit"})  # fmt: skip
+    html = client.get("/me/wrong-answers/").content.decode()
+    assert "错题本是空的" in html and "广州市" not in html
