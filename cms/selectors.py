@@ -2,6 +2,7 @@
 
 cms owns its pages, their link tables and the rule of who may see a page; other apps
 ask here instead of querying ``CourseLesson``/``TopicCourse`` or view restrictions.
+The public teaching sites and red routes (红色阵地) are read here too.
 
 **Who may see a page** is one rule: the page is live and every view restriction on it
 and its ancestors accepts the request (Wagtail's ``PageViewRestriction
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from wagtail.api.querysets import get_public_pages_queryset
 from wagtail.models import Page
@@ -28,6 +29,9 @@ from cms.models import (
     CourseLesson,
     CoursePage,
     MicroLessonPage,
+    RedRoute,
+    RedRouteStop,
+    TeachingSitePage,
     TopicCourse,
     TopicPage,
     VRCoursewarePage,
@@ -193,3 +197,94 @@ def topics_holding_courses(*, course_ids: Iterable[int]) -> QuerySet:
     return TopicPage.objects.filter(
         topic_courses__course_id__in=list(course_ids)
     ).distinct()
+
+
+# --- teaching sites and red routes --------------------------------------------------
+
+# Sites within this many degrees (~5 km) of a site are its neighbours.
+NEARBY_DEGREES = 0.05
+
+
+def teaching_sites_public() -> list[TeachingSitePage]:
+    """Live teaching sites without a view restriction, in the editors' tree order."""
+    return list(
+        pages_visible_to_public(queryset=TeachingSitePage.objects.all()).order_by(
+            "path"
+        )
+    )
+
+
+def teaching_sites_near(
+    *, site: TeachingSitePage, degrees: float = NEARBY_DEGREES
+) -> list[TeachingSitePage]:
+    """The public teaching sites other than ``site`` within ``degrees`` of it in
+    latitude and in longitude, in tree order."""
+    return [
+        other
+        for other in teaching_sites_public()
+        if other.pk != site.pk
+        and abs(other.latitude - site.latitude) <= degrees
+        and abs(other.longitude - site.longitude) <= degrees
+    ]
+
+
+@dataclass
+class PublicRedRoute:
+    """A red route as anyone may see it: only its public stops, in order."""
+
+    route: RedRoute
+    stops: list[tuple[TeachingSitePage, str]]  # (site, note) in order
+
+    @property
+    def pk(self) -> int:
+        return self.route.pk
+
+    @property
+    def name(self) -> str:
+        return self.route.name
+
+    @property
+    def description(self) -> str:
+        return self.route.description
+
+
+def red_routes_public(*, route_id: int | None = None) -> list[PublicRedRoute]:
+    """Red routes by name with their public stops in order: a stop at a draft or
+    restricted site is left out, and so is a route without any public stop.
+    ``route_id`` narrows to one route."""
+    routes = RedRoute.objects.order_by("name", "pk").prefetch_related(
+        Prefetch(
+            "stops",
+            queryset=RedRouteStop.objects.select_related("site").order_by(
+                "sort_order", "pk"
+            ),
+        )
+    )
+    if route_id is not None:
+        routes = routes.filter(pk=route_id)
+    routes = list(routes)
+    site_ids = {stop.site_id for route in routes for stop in route.stops.all()}
+    public_ids = set(
+        pages_visible_to_public(
+            queryset=TeachingSitePage.objects.filter(pk__in=site_ids)
+        ).values_list("pk", flat=True)
+    )
+    public = []
+    for route in routes:
+        stops = [
+            (stop.site, stop.note)
+            for stop in route.stops.all()
+            if stop.site_id in public_ids
+        ]
+        if stops:
+            public.append(PublicRedRoute(route=route, stops=stops))
+    return public
+
+
+def red_routes_through(*, site: TeachingSitePage) -> list[PublicRedRoute]:
+    """The public red routes with ``site`` among their public stops."""
+    return [
+        route
+        for route in red_routes_public()
+        if any(stop.pk == site.pk for stop, _ in route.stops)
+    ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 # Krasovsky 1940: semi-major axis (m) and eccentricity squared, as GCJ-02 uses them.
 KRASOVSKY_A = 6378245.0
@@ -123,6 +124,28 @@ def wgs84_to_bd09(lat: float, lng: float) -> tuple[float, float]:
     if out_of_china(lat, lng):
         return lat, lng
     return gcj02_to_bd09(*wgs84_to_gcj02(lat, lng))
+
+
+def navigation_links(
+    *, name: str, address: str, latitude: float, longitude: float
+) -> dict[str, str]:
+    """Links ("导航") that open a WGS-84 point in Amap (converted to GCJ-02) and
+    Baidu Maps (converted to BD-09), with its name (and address, for Baidu)."""
+    quoted_name = quote(name, safe="")
+    quoted_address = quote(address, safe="")
+    gcj_lat, gcj_lng = wgs84_to_gcj02(latitude, longitude)
+    bd_lat, bd_lng = wgs84_to_bd09(latitude, longitude)
+    return {
+        "amap": (
+            f"https://uri.amap.com/marker?position={gcj_lng:.6f},{gcj_lat:.6f}"
+            f"&name={quoted_name}&coordinate=gaode&callnative=1"
+        ),
+        "baidu": (
+            f"https://api.map.baidu.com/marker?location={bd_lat:.6f},{bd_lng:.6f}"
+            f"&title={quoted_name}&content={quoted_address}&output=html"
+            "&coord_type=bd09ll&src=dangke.portal"
+        ),
+    }
 
 
 # --- drawing ------------------------------------------------------------------------

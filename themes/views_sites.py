@@ -3,377 +3,51 @@ maps drawn server-side as inline SVG from the stored WGS-84 coordinates (no tile
 no script, nothing from another host) and "导航" links into Amap and Baidu Maps with
 the coordinates converted to the datums those apps use (``themes.geo``).
 
-Only public sites ever appear (``cms.selectors.pages_visible_to_public``): a route's
-stop at a draft or restricted site is left out, and a route with no public stop is
-not shown at all.
+Which sites and routes are shown is cms's rule (``cms.selectors``: only public
+sites, a route's stop at a draft or restricted site left out, a route with no
+public stop not shown at all); where things go on the map is
+``themes.map_layout``'s. These views only put them together.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from urllib.parse import quote
+from collections.abc import Iterable
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 
-from cms.models import RedRoute, RedRouteStop, TeachingSitePage
-from cms.selectors import pages_visible_to_public
-from themes.geo import MapProjection, wgs84_to_bd09, wgs84_to_gcj02
+from cms.models import TeachingSitePage
+from cms.selectors import (
+    red_routes_public,
+    red_routes_through,
+    teaching_sites_near,
+    teaching_sites_public,
+)
+from themes.geo import navigation_links
+from themes.map_layout import site_map
 from themes.rendering import render_portal
-
-MAP_WIDTH = 320
-MAP_MIN_HEIGHT = 220
-MAP_MAX_HEIGHT = 360
-MAP_PADDING = 32
-LABEL_SIZE = 12  # user units: about 13 px on a phone, 18 px at the 480 px desktop width
-DOT_RADIUS = 6
-STOP_RADIUS = 9
-# Sites within this many degrees (~5 km) are drawn around a site on its own page.
-NEARBY_DEGREES = 0.05
-METRES_PER_DEGREE = 111_320.0
-SCALE_STEPS = (50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)
-
-
-# --- what the pages show --------------------------------------------------------------
-
-
-def public_sites() -> list[TeachingSitePage]:
-    """Live teaching sites without a view restriction, in the editors' tree order."""
-    return list(
-        pages_visible_to_public(queryset=TeachingSitePage.objects.all()).order_by(
-            "path"
-        )
-    )
-
-
-@dataclass
-class RouteView:
-    """A red route as the portal shows it: only its public stops, numbered 1…n."""
-
-    route: RedRoute
-    stops: list[tuple[TeachingSitePage, str]]  # (site, note) in order
-
-    @property
-    def pk(self) -> int:
-        return self.route.pk
-
-    @property
-    def name(self) -> str:
-        return self.route.name
-
-    @property
-    def description(self) -> str:
-        return self.route.description
-
-
-def public_routes(*, route_id: int | None = None) -> list[RouteView]:
-    """Red routes with their public stops in order; routes without any are left
-    out. ``route_id`` narrows to one route."""
-    routes = RedRoute.objects.order_by("name", "pk").prefetch_related(
-        Prefetch(
-            "stops",
-            queryset=RedRouteStop.objects.select_related("site").order_by(
-                "sort_order", "pk"
-            ),
-        )
-    )
-    if route_id is not None:
-        routes = routes.filter(pk=route_id)
-    routes = list(routes)
-    site_ids = {stop.site_id for route in routes for stop in route.stops.all()}
-    public_ids = set(
-        pages_visible_to_public(
-            queryset=TeachingSitePage.objects.filter(pk__in=site_ids)
-        ).values_list("pk", flat=True)
-    )
-    views = []
-    for route in routes:
-        stops = [
-            (stop.site, stop.note)
-            for stop in route.stops.all()
-            if stop.site_id in public_ids
-        ]
-        if stops:
-            views.append(RouteView(route=route, stops=stops))
-    return views
 
 
 def site_navigation(site: TeachingSitePage) -> dict[str, str]:
-    """Links that open the site in Amap (GCJ-02) and Baidu Maps (BD-09)."""
-    name = quote(site.title, safe="")
-    address = quote(site.address or "", safe="")
-    gcj_lat, gcj_lng = wgs84_to_gcj02(site.latitude, site.longitude)
-    bd_lat, bd_lng = wgs84_to_bd09(site.latitude, site.longitude)
-    return {
-        "amap": (
-            f"https://uri.amap.com/marker?position={gcj_lng:.6f},{gcj_lat:.6f}"
-            f"&name={name}&coordinate=gaode&callnative=1"
-        ),
-        "baidu": (
-            f"https://api.map.baidu.com/marker?location={bd_lat:.6f},{bd_lng:.6f}"
-            f"&title={name}&content={address}&output=html&coord_type=bd09ll"
-            "&src=dangke.portal"
-        ),
-    }
-
-
-# --- the map ------------------------------------------------------------------------
-
-
-@dataclass
-class MapLabel:
-    text: str
-    x: float
-    y: float
-    anchor: str  # SVG text-anchor
-
-
-@dataclass
-class MapSite:
-    title: str
-    x: float
-    y: float
-    label: MapLabel
-    highlight: bool = False
-    numbered: bool = False  # drawn as a route's numbered stop instead of a dot
-    r: float = DOT_RADIUS
-
-
-@dataclass
-class MapStop:
-    number: int
-    x: float
-    y: float
-    r: float = STOP_RADIUS
-
-
-@dataclass
-class MapRoute:
-    index: int
-    name: str
-    points: str  # SVG polyline points
-    stops: list[MapStop] = field(default_factory=list)
-
-
-@dataclass
-class MapScale:
-    x1: float
-    x2: float
-    y: float
-    label: str
-
-
-@dataclass
-class SiteMap:
-    title: str
-    description: str
-    width: int
-    height: int
-    sites: list[MapSite]
-    routes: list[MapRoute]
-    scale: MapScale | None
-
-
-def _text_width(text: str) -> float:
-    """Rough rendered width: CJK characters are square, others about half."""
-    return sum(LABEL_SIZE if ord(ch) > 0x2E7F else LABEL_SIZE * 0.6 for ch in text)
-
-
-def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    return max(0.0, width) * max(0.0, height)
-
-
-def _place_labels(
-    points: Sequence[tuple[str, float, float, float]], width: float, height: float
-) -> list[MapLabel]:
-    """Put each label (text, x, y, radius) beside its point where it overlaps no
-    label placed before it, no other point and stays inside the map; else where it
-    overlaps least. Greedy and good enough for a handful of sites."""
-    # The north arrow (top right) and the scale bar (bottom left) keep their place.
-    placed: list[tuple[float, ...]] = [
-        (width - 32, 6, width - 8, 50),
-        (6, height - 32, 110, height - 6),
-    ]
-    obstacles = [(x - r, y - r, x + r, y + r) for _, x, y, r in points]
-    labels = []
-    for index, (text, x, y, radius) in enumerate(points):
-        w, h = _text_width(text), LABEL_SIZE
-        gap = radius + 4
-        right, left = x + gap, x - gap
-        top, bottom = y - gap, y + gap
-        candidates = [  # (x, baseline, anchor, box): right, left, above, below
-            (right, y + h * 0.35, "start", (right, y - h / 2, right + w, y + h / 2)),
-            (left, y + h * 0.35, "end", (left - w, y - h / 2, left, y + h / 2)),
-            (x, top - 3, "middle", (x - w / 2, top - h, x + w / 2, top)),
-            (x, bottom + h, "middle", (x - w / 2, bottom, x + w / 2, bottom + h)),
-        ]
-        best, best_cost = None, math.inf
-        for lx, ly, anchor, box in candidates:
-            outside = sum(
-                max(0.0, value)
-                for value in (-box[0], box[2] - width, -box[1], box[3] - height)
-            )
-            cost = outside * 1000 + sum(_overlap(box, other) for other in placed)
-            cost += sum(
-                _overlap(box, other)
-                for number, other in enumerate(obstacles)
-                if number != index
-            )
-            if cost < best_cost:
-                best, best_cost = (lx, ly, anchor, box), cost
-            if cost == 0:
-                break
-        lx, ly, anchor, box = best
-        placed.append(box)
-        labels.append(
-            MapLabel(text=text, x=round(lx, 1), y=round(ly, 1), anchor=anchor)
-        )
-    return labels
-
-
-def _scale_bar(projection: MapProjection, mid_lat: float, height: float) -> MapScale:
-    metres_per_unit = (
-        METRES_PER_DEGREE * math.cos(math.radians(mid_lat)) / projection.scale
-    )
-    target = projection.width / 4 * metres_per_unit
-    metres = max([s for s in SCALE_STEPS if s <= target] or [SCALE_STEPS[0]])
-    length = metres / metres_per_unit
-    label = f"{metres // 1000} 公里" if metres >= 1000 else f"{metres} 米"
-    x1 = 12.0
-    return MapScale(
-        x1=x1, x2=round(x1 + length, 1), y=round(height - 12, 1), label=label
-    )
-
-
-def site_map(
-    *,
-    sites: Iterable[TeachingSitePage],
-    routes: Iterable[RouteView] = (),
-    highlight: TeachingSitePage | None = None,
-    title: str,
-) -> SiteMap | None:
-    """The sites as labelled points and each route as an ordered polyline with
-    numbered stops, fitted to their bounding box (None when there is nothing to
-    draw). ``highlight`` is drawn larger (the site of the page)."""
-    routes = list(routes)
-    by_id: dict[int, TeachingSitePage] = {site.pk: site for site in sites}
-    for route in routes:
-        for site, _ in route.stops:
-            by_id.setdefault(site.pk, site)
-    if highlight is not None:
-        by_id.setdefault(highlight.pk, highlight)
-    if not by_id:
-        return None
-    coords = [(site.latitude, site.longitude) for site in by_id.values()]
-    lats = [lat for lat, _ in coords]
-    lngs = [lng for _, lng in coords]
-    # The viewport follows the data's shape within limits: a wide, flat spread of
-    # sites gets a shorter map instead of empty bands.
-    lat_span = max(0.004, max(lats) - min(lats))
-    lng_span = max(0.004, max(lngs) - min(lngs)) * math.cos(math.radians(lats[0]))
-    inner = MAP_WIDTH - 2 * MAP_PADDING
-    height = int(
-        max(
-            MAP_MIN_HEIGHT,
-            min(MAP_MAX_HEIGHT, inner * lat_span / lng_span + 2 * MAP_PADDING),
-        )
-    )
-    projection = MapProjection.fit(
-        coords, width=MAP_WIDTH, height=height, padding=MAP_PADDING
-    )
-
-    map_routes = []
-    numbered: set[int] = set()
-    for index, route in enumerate(routes):
-        points = [projection.point(s.latitude, s.longitude) for s, _ in route.stops]
-        shift = index * (STOP_RADIUS * 2 + 2)  # several routes through one site
-        map_routes.append(
-            MapRoute(
-                index=index,
-                name=route.name,
-                points=" ".join(f"{x},{y}" for x, y in points),
-                stops=[
-                    MapStop(number=n, x=round(x + shift, 1), y=y)
-                    for n, (x, y) in enumerate(points, start=1)
-                ],
-            )
-        )
-        numbered.update(site.pk for site, _ in route.stops)
-
-    highlight_id = highlight.pk if highlight is not None else None
-    # The highlighted site's label is placed first, so it gets the best spot.
-    ordered = sorted(by_id.values(), key=lambda s: (s.pk != highlight_id, s.path))
-    positions = [projection.point(s.latitude, s.longitude) for s in ordered]
-
-    def radius(site: TeachingSitePage) -> float:
-        if site.pk in numbered:
-            return STOP_RADIUS
-        return DOT_RADIUS + (2 if site.pk == highlight_id else 0)
-
-    labels = _place_labels(
-        [
-            (site.title, x, y, radius(site))
-            for site, (x, y) in zip(ordered, positions, strict=True)
-        ],
-        MAP_WIDTH,
-        height,
-    )
-    map_sites = [
-        MapSite(
-            title=site.title,
-            x=x,
-            y=y,
-            label=label,
-            highlight=site.pk == highlight_id,
-            numbered=site.pk in numbered,
-            r=radius(site),
-        )
-        for site, (x, y), label in zip(ordered, positions, labels, strict=True)
-    ]
-
-    names = "、".join(site.title for site in ordered)
-    parts = [f"共 {len(ordered)} 个现场教学点：{names}"]
-    for route in routes:
-        parts.append(
-            f"{route.name}依次经过："
-            + " → ".join(site.title for site, _ in route.stops)
-        )
-    return SiteMap(
-        title=title,
-        description="。".join(parts) + "。",
-        width=MAP_WIDTH,
-        height=height,
-        sites=map_sites,
-        routes=map_routes,
-        scale=_scale_bar(projection, (min(lats) + max(lats)) / 2, height),
+    """Links that open the site in Amap and Baidu Maps."""
+    return navigation_links(
+        name=site.title,
+        address=site.address or "",
+        latitude=site.latitude,
+        longitude=site.longitude,
     )
 
 
 def site_page_extras(site: TeachingSitePage) -> dict:
     """What a teaching site's own page adds: a small map with its public
     neighbours, the navigation links and the public routes through it."""
-    neighbours = [
-        other
-        for other in public_sites()
-        if other.pk != site.pk
-        and abs(other.latitude - site.latitude) <= NEARBY_DEGREES
-        and abs(other.longitude - site.longitude) <= NEARBY_DEGREES
-    ]
-    routes = [
-        route
-        for route in public_routes()
-        if any(stop.pk == site.pk for stop, _ in route.stops)
-    ]
     return {
         "map": site_map(
-            sites=neighbours, highlight=site, title=f"{site.title}位置示意图"
+            sites=teaching_sites_near(site=site),
+            highlight=site,
+            title=f"{site.title}位置示意图",
         ),
         "navigation": site_navigation(site),
-        "routes": routes,
+        "routes": red_routes_through(site=site),
     }
 
 
@@ -393,8 +67,8 @@ def _site_rows(sites: Iterable[TeachingSitePage], request: HttpRequest) -> list[
 
 def sites_view(request: HttpRequest) -> HttpResponse:
     """红色阵地: the public teaching sites and red routes, on a map and as lists."""
-    sites = public_sites()
-    routes = public_routes()
+    sites = teaching_sites_public()
+    routes = red_routes_public()
     return render_portal(
         request,
         "sites.html",
@@ -408,7 +82,7 @@ def sites_view(request: HttpRequest) -> HttpResponse:
 
 def route_view(request: HttpRequest, route_id: int) -> HttpResponse:
     """A red route: its public stops in order and its map."""
-    routes = public_routes(route_id=route_id)
+    routes = red_routes_public(route_id=route_id)
     if not routes:
         raise Http404("没有这条红色线路")
     route = routes[0]

@@ -107,3 +107,63 @@ def test_pages_using_a_video(section):
     assert sorted(selectors.page_ids_using_video(asset_id=asset.pk)) == sorted(
         [live.pk, draft.pk]
     )
+
+
+def _site(parent, title, lat, lng, *, live=True):
+    from cms.models import TeachingSitePage
+
+    page = TeachingSitePage(
+        title=title, slug=f"site-{TeachingSitePage.objects.count() + 1}",
+        address=f"{title}路1号", latitude=lat, longitude=lng, live=live,
+    )  # fmt: skip
+    parent.add_child(instance=page)
+    if live:
+        page.save_revision().publish()
+    return page
+
+
+@pytest.fixture
+def red_sites(home_page):
+    area = factories.section(home_page, title="现场教学", slug="sites")
+    internal = factories.section(home_page, title="内部阵地", slug="internal")
+    PageViewRestriction.objects.create(page=internal, restriction_type="login")
+    return {
+        "third": _site(area, "中共三大会址纪念馆", 23.1287, 113.2882),
+        "uprising": _site(area, "广州起义烈士陵园", 23.1308, 113.2936),
+        "far": _site(area, "从化教学点", 23.5500, 113.5900),
+        "draft": _site(area, "草稿教学点", 23.1300, 113.2800, live=False),
+        "secret": _site(internal, "内部教学点", 23.1290, 113.2850),
+    }
+
+
+def test_red_routes_show_only_public_stops_and_sites_their_public_neighbours(
+    red_sites,
+):
+    from cms.models import RedRoute, RedRouteStop
+
+    def route(name, keys):
+        made = RedRoute(name=name)
+        made.stops = [
+            RedRouteStop(site=red_sites[key], note=f"第{i}站", sort_order=i)
+            for i, key in enumerate(keys)
+        ]
+        made.save()
+        return made
+
+    walk = route("越秀红色足迹", ["uprising", "draft", "third", "secret"])
+    route("内部线路", ["draft", "secret"])  # no public stop: not shown at all
+    [shown] = selectors.red_routes_public()
+    assert shown.pk == walk.pk and shown.name == "越秀红色足迹"
+    assert [(site.title, note) for site, note in shown.stops] == [
+        ("广州起义烈士陵园", "第0站"),
+        ("中共三大会址纪念馆", "第2站"),
+    ]
+    assert [r.pk for r in selectors.red_routes_public(route_id=walk.pk)] == [walk.pk]
+    assert selectors.red_routes_through(site=red_sites["far"]) == []
+    assert [r.pk for r in selectors.red_routes_through(site=red_sites["third"])] == [
+        walk.pk
+    ]
+    public = {site.title for site in selectors.teaching_sites_public()}
+    assert public == {"中共三大会址纪念馆", "广州起义烈士陵园", "从化教学点"}
+    near = selectors.teaching_sites_near(site=red_sites["third"])
+    assert [site.title for site in near] == ["广州起义烈士陵园"]

@@ -1,5 +1,7 @@
 """Template tags of the teaching site pages (Wagtail renders those, so the map and
-the navigation links come through a tag; the work is in ``themes.views_sites``)."""
+the navigation links come through a tag: the sites and routes are read by
+``cms.selectors``, the map laid out by ``themes.map_layout``, and
+``themes.views_sites.site_page_extras`` puts them together)."""
 
 from __future__ import annotations
 
