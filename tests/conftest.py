@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import timezone
 from wagtail.models import APIToken, Page
 
 from tests import factories
@@ -76,6 +78,22 @@ def _celery_eager():
     app.conf.task_eager_propagates = True
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Server time (``django.utils.timezone.now``) frozen, and moved forward only
+    when the test says: ``clock(30)`` advances 30 s and returns the new time,
+    ``clock.now()`` reads it."""
+    state = {"now": timezone.now()}
+    monkeypatch.setattr(timezone, "now", lambda: state["now"])
+
+    def advance(seconds: float = 0):
+        state["now"] += timedelta(seconds=seconds)
+        return state["now"]
+
+    advance.now = lambda: state["now"]
+    return advance
 
 
 @pytest.fixture

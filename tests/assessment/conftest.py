@@ -4,11 +4,9 @@ its lessons, a small question bank, quizzes, and a server clock tests move."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from assessment import services
 from assessment.models import Quiz, QuizQuestion
@@ -25,20 +23,6 @@ def _fresh_attempt_sheets():
     services.attempt_sheets_forget()
     yield
     services.attempt_sheets_forget()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Server time that a test moves forward explicitly."""
-    state = {"now": timezone.now()}
-    monkeypatch.setattr(timezone, "now", lambda: state["now"])
-
-    def advance(seconds: float = 0):
-        state["now"] += timedelta(seconds=seconds)
-        return state["now"]
-
-    advance.now = lambda: state["now"]
-    return advance
 
 
 @pytest.fixture

@@ -157,9 +157,7 @@ def test_secretary_report_is_scoped(secretary, client_for, people):
     assert refused.url == reverse("wagtailadmin_home")
 
 
-def test_checkin_screen_and_qr_image(editor, client_for, tree, monkeypatch):
-    frozen = timezone.now()
-    monkeypatch.setattr(timezone, "now", lambda: frozen)
+def test_checkin_screen_and_qr_image(editor, client_for, tree, clock):
     klass = TrainingClass.objects.create(
         title="党务培训", organisation=tree["district"]
     )

@@ -49,20 +49,6 @@ def heartbeat(lesson, playback, seq, ranges, position, **extra) -> dict:
     }
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """Server time that a test moves forward explicitly."""
-    state = {"now": timezone.now()}
-    monkeypatch.setattr(timezone, "now", lambda: state["now"])
-
-    def advance(seconds: float):
-        state["now"] += timedelta(seconds=seconds)
-        return state["now"]
-
-    advance.now = lambda: state["now"]
-    return advance
-
-
 def test_heartbeat_with_bearer_token(member, lesson, token_for, clock):
     token = token_for(member.user)
     playback = uuid.uuid4()

@@ -8,7 +8,6 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from learning import services
@@ -40,26 +39,6 @@ class Tags(HTMLParser):
 
     def options(self) -> dict[str, dict]:
         return {attrs["value"]: attrs for tag, attrs in self.tags if tag == "option"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Server time a test moves forward explicitly (codes rotate every 30 s)."""
-    state = {"now": timezone.now()}
-    monkeypatch.setattr(timezone, "now", lambda: state["now"])
-
-    def advance(seconds: float = 0):
-        state["now"] += timedelta(seconds=seconds)
-        return state["now"]
-
-    return advance
 
 
 @pytest.fixture
