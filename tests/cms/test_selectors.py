@@ -109,21 +109,10 @@ def test_pages_using_a_video(section):
     )
 
 
-def _site(parent, title, lat, lng, *, live=True):
-    from cms.models import TeachingSitePage
-
-    page = TeachingSitePage(
-        title=title, slug=f"site-{TeachingSitePage.objects.count() + 1}",
-        address=f"{title}路1号", latitude=lat, longitude=lng, live=live,
-    )  # fmt: skip
-    parent.add_child(instance=page)
-    if live:
-        page.save_revision().publish()
-    return page
-
-
 @pytest.fixture
 def red_sites(home_page):
+    from tests.themes.test_sites import site as _site
+
     area = factories.section(home_page, title="现场教学", slug="sites")
     internal = factories.section(home_page, title="内部阵地", slug="internal")
     PageViewRestriction.objects.create(page=internal, restriction_type="login")
