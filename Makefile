@@ -67,9 +67,14 @@ run: demo ## set up, migrate, load the demo and serve web + worker on 127.0.0.1:
 	$(VENV)/bin/celery -A dangke worker -B -Q default,media,search -c 2 --loglevel=INFO & \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
-lint: setup ## ruff lint and format check
+# Our JavaScript only: the vendored libraries under static/themes/vendor/ are ignored
+# by eslint.config.mjs.
+JS_SOURCES := themes/static media_pipeline/static
+
+lint: setup node_modules/.installed ## ruff lint and format check, ESLint (npm, pinned) over the portal's JavaScript
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	node_modules/.bin/eslint --max-warnings 0 $(JS_SOURCES)
 
 format: setup ## ruff fix and format
 	$(VENV)/bin/ruff check --fix .

@@ -279,7 +279,9 @@ export class BeatSender {
             if (!lock) return adopted();
             this.held.add(id);
             adopted();
-            return new Promise((release) => this.releases.set(id, release));
+            return new Promise((release) => {
+              this.releases.set(id, release);
+            });
           })
           .catch(adopted);
       });
