@@ -1,6 +1,7 @@
-"""What the benchmarks share: a progress line, a free loopback port, waiting for the
-server they start, a PostgreSQL admin connection for their throwaway databases, and
-the bare authenticated view their baselines call."""
+"""What the benchmarks share (and the tests that serve the project over HTTP): a
+progress line, a free loopback port, the one gunicorn launcher, a PostgreSQL admin
+connection for their throwaway databases, and the bare authenticated view their
+baselines call."""
 
 from __future__ import annotations
 
@@ -30,42 +31,86 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(
-    port: int, *, path: str = "/api/v3/openapi.json", timeout: float = 120
-) -> None:
-    """Return once ``GET path`` on the loopback ``port`` answers at all."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", path)
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the server did not answer on port {port} within {timeout} s")
+ROOT = Path(__file__).resolve().parent.parent
 
 
-@contextmanager
-def gunicorn_served(
-    app: str, *, env: dict[str, str], workers: int = 2, extra: tuple[str, ...] = ()
-) -> Iterator[int]:
-    """gunicorn serving ``app`` (``module:name``, built with
-    ``application_with_bare_view``) on a free loopback port until the block ends."""
+def gunicorn_start(
+    app: str = "dangke.wsgi:application",
+    *,
+    env: dict[str, str],
+    workers: int = 1,
+    threads: int = 1,
+    timeout: int = 30,
+    log_level: str = "warning",
+    extra: tuple[str, ...] = (),
+) -> tuple[subprocess.Popen, int]:
+    """The one way the benchmarks and the tests start gunicorn: serving ``app``
+    (``module:name``) from the project's folder on a free loopback port with
+    ``env`` (``ALLOWED_HOSTS`` defaults to the loopback address). Returns the
+    process and the port without waiting: ``gunicorn_wait``, then ``terminate``;
+    ``gunicorn_served`` does all three."""
     port = free_port()
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
-            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
-            *("--log-level", "warning", *extra, app),
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+            f"--timeout={timeout}",
+            f"--log-level={log_level}",
+            *extra,
+            app,
         ],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
+        cwd=ROOT,
+        env={"ALLOWED_HOSTS": "127.0.0.1", **env},
     )
+    return server, port
+
+
+def gunicorn_wait(
+    server: subprocess.Popen,
+    port: int,
+    *,
+    path: str | None = None,
+    seconds: float = 180,
+) -> None:
+    """Return once the server on ``port`` accepts connections (or, with ``path``,
+    answers ``GET path`` at all); raise if it exited or ``seconds`` passed (and
+    then kill it)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if path is None:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            else:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", path)
+                conn.getresponse().read()
+            return
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited with {server.returncode}"
+                ) from None
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"gunicorn did not answer on port {port} within {seconds} s")
+
+
+@contextmanager
+def gunicorn_served(
+    app: str,
+    *,
+    env: dict[str, str],
+    ready_path: str | None = None,
+    seconds: float = 300,
+    **options,
+) -> Iterator[int]:
+    """gunicorn serving ``app`` (``gunicorn_start``'s ``options``) until the block
+    ends; the block starts once ``gunicorn_wait`` saw it ready."""
+    server, port = gunicorn_start(app, env=env, **options)
     try:
-        # The bare view answers a GET at once (the OpenAPI document may take
-        # longer to build than a probe waits on a busy machine).
-        wait_until_up(port, path=BARE_PATH, timeout=300)
+        gunicorn_wait(server, port, path=ready_path, seconds=seconds)
         yield port
     finally:
         server.terminate()
@@ -104,7 +149,7 @@ def application_with_bare_view():
 
     @csrf_exempt
     def bare_view(request):
-        if request.method == "GET":  # the probe of ``gunicorn_served``
+        if request.method == "GET":  # the readiness probe (``gunicorn_wait``)
             return JsonResponse({"ok": True})
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip()

@@ -127,10 +127,13 @@ def server_env(
 @contextmanager
 def served(env: dict[str, str], *, workers: int) -> Iterator[int]:
     """gunicorn serving the project (plus the bare view) on a free loopback port."""
+    # The bare view answers a GET at once (the OpenAPI document may take longer to
+    # build than a probe waits on a busy machine).
     with gunicorn_served(
         "bench.heartbeat:application",
         env={**env, "BENCH_HEARTBEAT_SERVE": "1"},
         workers=workers,
+        ready_path=BARE_PATH,
     ) as port:
         yield port
 

@@ -38,9 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402 (after the path is set)
-    free_port,
+    gunicorn_start,
+    gunicorn_wait,
     progress,
-    wait_until_up,
 )
 
 BARE_PATH = "/bench/bare-video"
@@ -291,28 +291,17 @@ def main() -> None:
         progress("transcoding the lesson clip", 1, total)
         sys.path.insert(0, str(ROOT))
         data = setup_data(clip_seconds)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--log-level",
-                "warning",
-                "bench.portal:application",
-            ],
-            cwd=ROOT,
+        server, port = gunicorn_start(
+            "bench.portal:application",
             env={**env, "BENCH_PORTAL_SERVE": "1"},
+            workers=2,
+            threads=4,
         )
         ours: list[float] = []
         bare: list[float] = []
         ours_bytes: list[int] = []
         try:
-            wait_until_up(port, path="/login/")
+            gunicorn_wait(server, port, path="/login/", seconds=120)
             from playwright.sync_api import sync_playwright
 
             base = f"http://127.0.0.1:{port}"

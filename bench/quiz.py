@@ -45,9 +45,9 @@ from bench.common import (  # noqa: E402 (after the path is set)
     BARE_PATH,
     admin_execute,
     application_with_bare_view,
-    free_port,
+    gunicorn_start,
+    gunicorn_wait,
     progress,
-    wait_until_up,
 )
 
 API = "/api/v3/assessment"
@@ -395,24 +395,13 @@ def main() -> None:
         )
         progress("migrating", 1, 1)
         data = setup_data(members, phones)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--backlog",
-                "2048",
-                "--log-level",
-                "warning",
-                "bench.quiz:application",
-            ],
-            cwd=ROOT,
+        server, port = gunicorn_start(
+            "bench.quiz:application",
             env={**env, "BENCH_QUIZ_SERVE": "1"},
+            workers=workers,
+            extra=("--backlog=2048",),
         )
-        wait_until_up(port, timeout=240)
+        gunicorn_wait(server, port, path="/api/v3/openapi.json", seconds=240)
         client = Client(port)
         # Warm both paths up (a few members who are not measured).
         warm = list(range(members - min(8, members // 10 or 1), members))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from wagtail.models import APIToken, Page
 
 from tests import factories
-from tests.services import in_ci, redis_problem, test_redis_url
+from tests.services import in_ci, redis_problem, redis_url_for_tests
 
 
 def pytest_collection_modifyitems(items):
@@ -179,7 +179,7 @@ def redis_url():
         if in_ci():
             pytest.fail(f"CI=true but {problem}")
         pytest.skip(problem)
-    return test_redis_url()
+    return redis_url_for_tests()
 
 
 @pytest.fixture

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
-import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test"
@@ -23,17 +20,17 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def test_database_url() -> str:
+def database_url_for_tests() -> str:
     return os.environ.get("TEST_DATABASE_URL") or DEFAULT_TEST_DATABASE_URL
 
 
-def test_redis_url() -> str:
+def redis_url_for_tests() -> str:
     return os.environ.get("TEST_REDIS_URL") or DEFAULT_TEST_REDIS_URL
 
 
 def postgres_problem(url: str | None = None) -> str | None:
     """None when PostgreSQL answers at ``url``, else a sentence saying why not."""
-    url = url or test_database_url()
+    url = url or database_url_for_tests()
     try:
         import psycopg
 
@@ -68,7 +65,7 @@ def postgres_only(reason: str, *, ci_fails: bool = False) -> None:
 
 def redis_problem(url: str | None = None) -> str | None:
     """None when Redis answers PING at ``url``, else a sentence saying why not."""
-    url = url or test_redis_url()
+    url = url or redis_url_for_tests()
     parts = urlsplit(url)
     try:
         with socket.create_connection(
@@ -80,48 +77,6 @@ def redis_problem(url: str | None = None) -> str | None:
     except OSError as exc:
         return f"Redis at {url} is not reachable: {exc}"
     return None
-
-
-def gunicorn_start(
-    env: dict[str, str], *, request_timeout: int = 30
-) -> tuple[subprocess.Popen, int]:
-    """Serve the project with gunicorn (one sync worker) on a free loopback port,
-    with ``env`` (its database, media root, secret key); return the process and the
-    port without waiting (``gunicorn_wait``)."""
-    from bench.common import free_port
-
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            f"--bind=127.0.0.1:{port}",
-            "--workers=1",
-            f"--timeout={request_timeout}",
-            "--log-level=error",
-            "dangke.wsgi:application",
-        ],
-        cwd=Path(__file__).resolve().parents[1],
-        env={**env, "ALLOWED_HOSTS": "127.0.0.1"},
-    )
-    return server, port
-
-
-def gunicorn_wait(server: subprocess.Popen, port: int, *, seconds: float = 180) -> None:
-    """Return once ``port`` accepts connections; raise if the server died or
-    ``seconds`` passed."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError(
-                    f"gunicorn exited with {server.returncode}"
-                ) from None
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError(f"gunicorn did not answer on port {port} within {seconds} s")
 
 
 if __name__ == "__main__":

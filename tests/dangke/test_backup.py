@@ -22,9 +22,10 @@ from django.core.files.base import File
 from django.db import connection
 from django.utils import timezone
 
+from bench.common import gunicorn_start, gunicorn_wait
 from dangke.backup import BackupError, backup_restore
 from tests import factories
-from tests.services import gunicorn_start, gunicorn_wait, postgres_only
+from tests.services import postgres_only
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 
@@ -138,7 +139,7 @@ class Site:
     player or an app: ``get(url)`` answers the body of a 200."""
 
     def __init__(self, env: dict, token: str):
-        self.server, self.port = gunicorn_start(env)
+        self.server, self.port = gunicorn_start(env=env, log_level="error")
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
 

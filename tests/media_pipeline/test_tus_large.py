@@ -29,8 +29,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from bench.common import gunicorn_start, gunicorn_wait
 from media_pipeline.models import VideoAsset
-from tests.services import gunicorn_start, gunicorn_wait, postgres_only
+from tests.services import postgres_only
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 
@@ -177,7 +178,7 @@ def upload_server(tmp_path, lecturer_user, token_for):
         "MEDIA_WORK_DIR": str(tmp_path / "work"),
         "LOG_LEVEL": "ERROR",
     }
-    server, port = gunicorn_start(env, request_timeout=300)
+    server, port = gunicorn_start(env=env, timeout=300, log_level="error")
     try:
         gunicorn_wait(server, port)
         yield TusClient(port, token_for(lecturer_user)), _worker_pid(server.pid)
