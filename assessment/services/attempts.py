@@ -390,38 +390,49 @@ def _answer_write(
     """Store a changed answer while its attempt is open and before its deadline
     and the question is unscored; True if stored (False also when the answer is
     the one stored already)."""
-    postgres = connection.vendor == "postgresql"
-    json_param = "%s::jsonb" if postgres else "%s"
-    # Only constants are formatted in; values go as parameters.
-    sql = (
-        f"UPDATE {AttemptQuestion._meta.db_table} "  # noqa: S608
-        f"SET answer = {json_param}, answered_at = %s "
-        + (
-            "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed "
-            if postgres
-            else ""
-        )
-        + "WHERE id = %s AND correct IS NULL AND %s < %s "
-        + f"AND answer IS {'DISTINCT FROM' if postgres else 'NOT'} {json_param} "
-        + f"AND attempt_id IN (SELECT id FROM {QuizAttempt._meta.db_table} "  # noqa: S608
-        "WHERE id = %s AND member_id = %s AND status = %s)"
-    )
-    stored = None if answer is None else json.dumps(answer)
     adapt = connection.ops.adapt_datetimefield_value
-    params = [
-        stored,
-        adapt(at),
-        pk,
-        adapt(at),
-        adapt(deadline),
-        stored,
-        attempt_id,
-        member_id,
-        QuizAttempt.Status.OPEN.value,
-    ]
+    params = {
+        "pk": pk,
+        "answer": None if answer is None else json.dumps(answer),
+        "at": adapt(at),
+        "deadline": adapt(deadline),
+        "attempt_id": attempt_id,
+        "member_id": member_id,
+        "open": QuizAttempt.Status.OPEN.value,
+    }
+    if connection.vendor == "postgresql":
+        statement = _ANSWER_WRITE_POSTGRESQL
+    else:
+        statement = _ANSWER_WRITE_SQLITE
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement, params)
         return cursor.rowcount == 1
+
+
+# One conditional single-row UPDATE per vendor, parameters by name; only the
+# models' table names are formatted in. PostgreSQL's does not wait for the WAL flush
+# (``synchronous_commit`` off for its own transaction only).
+_ANSWER_WRITE_POSTGRESQL = f"""
+    UPDATE {AttemptQuestion._meta.db_table}
+    SET answer = %(answer)s::jsonb, answered_at = %(at)s
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+    WHERE id = %(pk)s AND correct IS NULL AND %(at)s < %(deadline)s
+      AND answer IS DISTINCT FROM %(answer)s::jsonb
+      AND attempt_id IN (
+          SELECT id FROM {QuizAttempt._meta.db_table}
+          WHERE id = %(attempt_id)s AND member_id = %(member_id)s
+            AND status = %(open)s
+      )"""  # noqa: S608
+
+_ANSWER_WRITE_SQLITE = f"""
+    UPDATE {AttemptQuestion._meta.db_table}
+    SET answer = :answer, answered_at = :at
+    WHERE id = :pk AND correct IS NULL AND :at < :deadline
+      AND answer IS NOT :answer
+      AND attempt_id IN (
+          SELECT id FROM {QuizAttempt._meta.db_table}
+          WHERE id = :attempt_id AND member_id = :member_id AND status = :open
+      )"""  # noqa: S608
 
 
 def attempt_submit(
