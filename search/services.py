@@ -4,6 +4,7 @@ from the current database state whether a document is indexed or removed."""
 from __future__ import annotations
 
 import contextvars
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone
 
 from cms.models import CoursePage, Lecturer, MicroLessonPage, VRCoursewarePage
@@ -29,6 +30,8 @@ from search.synonyms import (
     synonym_terms_problem,
     synonym_terms_split,
 )
+
+logger = logging.getLogger(__name__)
 
 _sync_paused: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "search_sync_paused", default=False
@@ -144,12 +147,60 @@ def search_index_rebuild(*, stdout: IO[str] | None = None) -> int:
     return count
 
 
-def search_query_record(*, query_text: str, results: int) -> None:
+# How long a query log write may wait for the database's write lock: the log is a
+# report, the search is the answer, and 200 clients at once must not queue behind
+# SQLite's one writer for the full connection timeout.
+QUERY_LOG_LOCK_WAIT_MS = 200
+
+
+@contextmanager
+def _lock_wait_short() -> Iterator[None]:
+    """A transaction whose wait for locks is ``QUERY_LOG_LOCK_WAIT_MS``: SQLite's
+    ``busy_timeout`` for the connection (restored after), PostgreSQL's
+    ``lock_timeout`` and ``statement_timeout`` for the transaction (left alone
+    inside a caller's transaction, which must not inherit them)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout")
+            (previous,) = cursor.fetchone()
+            cursor.execute(f"PRAGMA busy_timeout = {QUERY_LOG_LOCK_WAIT_MS:d}")
+        try:
+            with transaction.atomic():
+                yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA busy_timeout = {int(previous):d}")
+        return
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('lock_timeout', %(wait)s, true), "
+                    "set_config('statement_timeout', %(wait)s, true)",
+                    {"wait": f"{QUERY_LOG_LOCK_WAIT_MS}ms"},
+                )
+        yield
+
+
+def search_query_record(*, query_text: str, results: int) -> bool:
     """Log one search: the normalised query, how many results, when. Never who
-    searched: no user, no address, no session."""
-    SearchQueryLog.objects.create(
-        query=text.normalise(query_text)[:100], results=max(0, results)
-    )
+    searched: no user, no address, no session.
+
+    Logging never fails the search it logs: when the database cannot take the row
+    at once (locked, timed out, unreachable) the row is dropped with a warning and
+    the function returns False. Raises nothing."""
+    try:
+        with _lock_wait_short():
+            SearchQueryLog.objects.create(
+                query=text.normalise(query_text)[:100], results=max(0, results)
+            )
+    except DatabaseError as exc:
+        # The class only: a message may name hosts or credentials.
+        logger.warning("search query log write skipped: %s", type(exc).__name__)
+        return False
+    return True
 
 
 def search_query_log_purge(*, days: int | None = None) -> int:

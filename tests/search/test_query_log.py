@@ -103,3 +103,53 @@ def test_demo_dictionary_loads_once():
     assert search_synonyms_load() == 0
     with pytest.raises(ValueError, match="line 1"):
         search_synonyms_load(lines=["只有一个词"])
+
+
+@pytest.fixture
+def findable(home_page):
+    from search.services import search_index_rebuild
+
+    lessons = factories.section(home_page, title="微党课", slug="lessons")
+    factories.lesson(lessons, title="党史学习教育", summary="学习党的百年奋斗历史。")
+    search_index_rebuild(stdout=io.StringIO())
+
+
+def test_a_log_write_that_fails_never_fails_the_search(
+    client, findable, monkeypatch, caplog
+):
+    from django.db import OperationalError
+
+    def locked(**fields):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(SearchQueryLog.objects, "create", locked)
+    with caplog.at_level("WARNING", logger="search.services"):
+        response = client.get("/api/v3/search/", {"q": "党史"})
+        assert response.status_code == 200, response.content
+        assert [item["title"] for item in response.json()["items"]] == ["党史学习教育"]
+        page = client.get("/search/", {"q": "党史"})
+        assert page.status_code == 200
+        assert "党史学习教育" in page.content.decode().replace("<mark>", "").replace(
+            "</mark>", ""
+        )
+    skipped = [r for r in caplog.records if "query log write skipped" in r.message]
+    assert len(skipped) == 2 and "OperationalError" in skipped[0].message
+    assert "database is locked" not in caplog.text
+    assert not SearchQueryLog.objects.exists()
+
+
+def test_a_failed_log_write_leaves_the_connection_usable_and_says_so(monkeypatch):
+    from django.db import IntegrityError, connection
+
+    def broken(**fields):
+        raise IntegrityError("simulated")
+
+    monkeypatch.setattr(SearchQueryLog.objects, "create", broken)
+    assert search_query_record(query_text="党史", results=1) is False
+    monkeypatch.undo()
+    assert search_query_record(query_text="党史", results=1) is True
+    assert SearchQueryLog.objects.count() == 1
+    if connection.vendor == "sqlite":  # the short lock wait is put back
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout")
+            assert cursor.fetchone()[0] == 20_000
