@@ -9,12 +9,12 @@ from django.utils.html import format_html, format_html_join
 from wagtail import hooks
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from assessment import views
 from assessment.forms import ContestForm, LiveContestForm, QuestionForm, QuizForm
 from assessment.models import LiveContest, OnlineContest, Question, Quiz
+from dangke.admin_scope import ScopedViewSetMixin
 from dangke.admin_views import PermissionMenuItem
 from learning.selectors import organisation_scope_q
 
@@ -43,34 +43,17 @@ class QuizViewSet(ModelViewSet):
     edit_handler = ObjectList(Quiz.panels, base_form_class=QuizForm)
 
 
-def _scoped(view_class):
-    """A view class showing only the contests of the user's organisation
-    subtrees."""
+class ContestViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Contests of the user's organisation subtrees only, in every view (the join
+    codes of a live contest's teams included): ``dangke.admin_scope``."""
 
-    class Scoped(view_class):
-        def _scope(self, queryset):
-            return queryset.filter(
-                organisation_scope_q(user=self.request.user, prefix="organisation__")
-            )
-
-        def get_base_queryset(self):
-            return self._scope(super().get_base_queryset())
-
-        def get_queryset(self):
-            return self._scope(super().get_queryset())
-
-    Scoped.__name__ = f"Scoped{view_class.__name__}"
-    return Scoped
-
-
-class ContestViewSet(ModelViewSet):
     add_to_admin_menu = False
     contest_form_class = ContestForm
     search_fields = ["title"]
     search_backend_name = None
-    index_view_class = _scoped(generic.IndexView)
-    edit_view_class = _scoped(generic.EditView)
-    delete_view_class = _scoped(generic.DeleteView)
+
+    def scope_queryset(self, queryset, *, user):
+        return queryset.filter(organisation_scope_q(user=user, prefix="organisation__"))
 
     def get_edit_handler(self):
         return ObjectList(

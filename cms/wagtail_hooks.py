@@ -9,15 +9,18 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from cms.models import Lecturer, RedRoute
 from cms.permissions import OwnSubmissionsPagePermissionPolicy
 from cms.selectors import page_visible_to_request, pages_using_document
-from dangke.admin_views import InstanceCheckedViewSetMixin
+from dangke.admin_scope import PolicyScopedViewSetMixin
 
 
-class LecturerViewSet(InstanceCheckedViewSetMixin, SnippetViewSet):
+class LecturerViewSet(PolicyScopedViewSetMixin, SnippetViewSet):
     model = Lecturer
     icon = "user"
     menu_label = "师资库"
     list_display = ["name", "title", "organisation", "user"]
     search_fields = ["name", "specialties", "organisation"]
+    # The database search backend cannot restrict a query to these fields on SQLite
+    # (nor filter a lecturer's own profile); a substring match suits the pool.
+    search_backend_name = None
     add_to_admin_menu = True
     menu_order = 200
 

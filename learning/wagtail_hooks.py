@@ -9,6 +9,7 @@ from wagtail.admin.panels import ObjectList
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from dangke.admin_scope import ScopedViewSetMixin
 from dangke.admin_views import PermissionMenuItem
 from learning import views
 from learning.forms import ScopedOrganisationForm
@@ -22,36 +23,18 @@ from learning.models import (
 from learning.selectors import organisation_scope_q
 
 
-def _scoped(view_class, prefix: str):
-    """A view class whose objects are limited to the user's organisation subtrees;
-    ``prefix`` leads from the model to its organisation's ``path``."""
+class ScopedViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Objects of the user's organisation subtrees only, in every view
+    (``dangke.admin_scope``); ``organisation_prefix`` leads from the model to its
+    organisation's ``path``."""
 
-    class Scoped(view_class):
-        def _scope(self, queryset):
-            return queryset.filter(
-                organisation_scope_q(user=self.request.user, prefix=prefix)
-            )
-
-        def get_base_queryset(self):
-            return self._scope(super().get_base_queryset())
-
-        def get_queryset(self):
-            return self._scope(super().get_queryset())
-
-    Scoped.__name__ = f"Scoped{view_class.__name__}"
-    return Scoped
-
-
-class ScopedViewSet(ModelViewSet):
     organisation_prefix = "organisation__"
     add_to_admin_menu = False
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        prefix = self.organisation_prefix
-        self.index_view_class = _scoped(generic.IndexView, prefix)
-        self.edit_view_class = _scoped(generic.EditView, prefix)
-        self.delete_view_class = _scoped(generic.DeleteView, prefix)
+    def scope_queryset(self, queryset, *, user):
+        return queryset.filter(
+            organisation_scope_q(user=user, prefix=self.organisation_prefix)
+        )
 
     def get_edit_handler(self):
         return ObjectList(

@@ -12,7 +12,7 @@ from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from dangke.admin_views import InstanceCheckedViewSetMixin
+from dangke.admin_scope import PolicyScopedViewSetMixin, ScopedViewSetMixin
 from media_pipeline.forms import SubtitleAdminForm, VideoAssetAdminForm
 from media_pipeline.models import Subtitle, VideoAsset
 from media_pipeline.selectors import (
@@ -50,7 +50,7 @@ class AssetStatePanel(Panel):
             return context
 
 
-class VideoAssetViewSet(InstanceCheckedViewSetMixin, SnippetViewSet):
+class VideoAssetViewSet(PolicyScopedViewSetMixin, SnippetViewSet):
     model = VideoAsset
     icon = "media"
     menu_label = "视频素材"
@@ -76,11 +76,21 @@ class VideoAssetViewSet(InstanceCheckedViewSetMixin, SnippetViewSet):
     )
 
 
-class SubtitleViewSet(SnippetViewSet):
+class SubtitleViewSet(ScopedViewSetMixin, SnippetViewSet):
+    """Subtitles of the assets the user may change or view (a lecturer: their own
+    uploads), in every view: ``dangke.admin_scope``."""
+
     model = Subtitle
     icon = "doc-full"
     menu_label = "字幕"
     list_display = ["asset", "label", "language", "created_at"]
+
+    def scope_queryset(self, queryset, *, user):
+        assets = policy_registry.get_by_type(
+            VideoAsset
+        ).instances_user_has_any_permission_for(user, ["change", "view"])
+        return queryset.filter(asset__in=assets.values("pk"))
+
     edit_handler = ObjectList(
         [
             FieldPanel("asset"),

@@ -617,3 +617,302 @@ def test_authorisation_matrix(tmp_path, ffmpeg_binaries, settings):
                         f"{row.kind} {row.name} {row.url} leaks {secret!r} to {role}"
                     )
     assert wrong == [], "\n" + "\n".join(wrong)
+
+
+# --- the admin ------------------------------------------------------------------------
+#
+# Every URL pattern under /admin/ is classified here; a pattern no rule classifies
+# fails the test, so a new admin view has to say who may reach it. The generated
+# views of the scoped viewsets (``dangke.admin_scope``: copy, history, usage, inspect,
+# the chooser, exports, bulk actions, ...) are then requested, on SQLite and
+# PostgreSQL, as an organisation admin of another subtree and as a lecturer.
+
+SCOPED = "scoped"  # ``dangke.admin_scope``: objects of the user's scope only
+EDITORS = "editors"  # model permissions that only editors and superusers hold
+PAGES = "pages"  # Wagtail's page permissions + cms.permissions (test_lecturer_privacy)
+COLLECTIONS = "collections"  # documents and images: collection permissions
+OWN_RULE = "own rule"  # our own admin views; each checks its rule (tests/<app>/)
+ADMIN_USERS = "admin users"  # any signed-in admin user; shows no one's content
+PUBLIC = "public"  # sign-in and password reset
+
+# (class, route prefix): the first prefix that matches a pattern's route decides.
+ADMIN_URL_CLASSES: list[tuple[str, str]] = [
+    (PUBLIC, "admin/login/"),
+    (PUBLIC, "admin/password_reset/"),
+    *((SCOPED, f"admin/{name}/") for name in (
+        "organisations", "members", "organisation_admins", "assignments",
+        "training_classes", "online_contests", "live_contests",
+    )),
+    *((SCOPED, f"admin/snippets/{model}/") for model in (
+        "cms/lecturer", "media_pipeline/videoasset", "media_pipeline/subtitle",
+        "choose/cms/lecturer", "choose/media_pipeline/videoasset",
+        "choose/media_pipeline/subtitle",
+    )),
+    *((EDITORS, f"admin/{name}/") for name in (
+        "questions", "quizzes", "audit", "sites", "users", "groups", "api-tokens",
+        "workflows", "collections", "redirects", "forms", "settings",
+        "snippets/cms/redroute", "snippets/choose/cms/redroute",
+        "snippets/search/searchsynonym", "snippets/choose/search/searchsynonym",
+    )),
+    *((PAGES, prefix) for prefix in (
+        "admin/pages/", "admin/choose-page/", "admin/api/main/^pages/", "admin/reports/",
+    )),
+    *((COLLECTIONS, prefix) for prefix in (
+        "admin/documents/", "admin/images/", "admin/api/main/^documents/",
+        "admin/api/main/^images/",
+    )),
+    *((OWN_RULE, f"admin/{name}/") for name in (
+        "learning", "assessment", "media/assets", "search/queries", "imports",
+    )),
+    # Bulk actions: snippets' delete is ``dangke.admin_scope``'s (checked below);
+    # pages', documents', images' and users' follow Wagtail's policies.
+    (ADMIN_USERS, "admin/bulk/"),
+    *((ADMIN_USERS, f"admin/{name}") for name in (
+        "", "test404/", "failwhale/", "account/", "logout/", "dismissibles/",
+        "editing-sessions/", "block-preview/", "tag-autocomplete/",
+        "choose-external-link/", "choose-email-link/", "choose-phone-link/",
+        "choose-anchor-link/", "embeds/", "snippets/", "sprite/", "jsi18n/", "^.*/$",
+    )),
+]  # fmt: skip
+
+
+def _admin_patterns():
+    """(route, callback) of every URL pattern under /admin/."""
+    from django.urls import get_resolver
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            elif route.startswith("admin/"):
+                yield route, pattern.callback
+
+    return list(walk(get_resolver().url_patterns, ""))
+
+
+ADMIN_EXACT_ROUTES = {"admin/", "admin/^.*/$"}  # the dashboard and Wagtail's 404
+
+
+def _admin_class(route: str) -> str | None:
+    for kind, prefix in ADMIN_URL_CLASSES:
+        if route == prefix or (
+            prefix not in ADMIN_EXACT_ROUTES and route.startswith(prefix)
+        ):
+            return kind
+    return None
+
+
+def _view_class(callback):
+    return getattr(callback, "view_class", None) or getattr(
+        getattr(callback, "__wrapped__", None), "view_class", None
+    )
+
+
+def test_every_admin_url_is_classified(db):
+    patterns = _admin_patterns()
+    unclassified = sorted(route for route, _ in patterns if _admin_class(route) is None)
+    assert unclassified == [], "classify these admin URLs in ADMIN_URL_CLASSES"
+    # What the table calls scoped is built by dangke.admin_scope, and only that.
+    wrong = [
+        route
+        for route, callback in patterns
+        if (_admin_class(route) == SCOPED)
+        != hasattr(_view_class(callback), "admin_scope")
+    ]
+    assert wrong == [], "scoped in the table but not in the code, or the reverse"
+    assert sum(_admin_class(route) == SCOPED for route, _ in patterns) > 60
+
+
+ADMIN_SECRET = "甲党员adminsecret"  # the member's name, out of the other admin's scope
+CONTEST_SECRET = "擂台赛contestsecret"
+TEAM_CODE = "JOIN42"
+VIDEO_SECRET = "别人的素材videosecret"
+
+
+@pytest.fixture
+def admin_world(tree, section):
+    """A member, its organisation's records and contests under S1; another
+    lecturer's video and subtitle. ``other_admin`` administers S2, ``lecturer``
+    uploaded nothing of them, ``own_admin`` administers S1."""
+    from assessment.models import LiveContest, LiveTeam, OnlineContest, Quiz
+    from learning.models import Assignment, OrganisationAdministrator, TrainingClass
+    from media_pipeline.models import Subtitle
+
+    sub1 = tree["sub1"]
+    member = factories.member(organisation=tree["branch1"], username="member")
+    member.name = ADMIN_SECRET
+    member.save()
+    own_admin = factories.org_admin(organisation=sub1, username="own_admin")
+    other_admin = factories.org_admin(organisation=tree["sub2"], username="other_admin")
+    editor = factories.user("editor", groups=["编辑"])
+    lecturer = factories.user("lecturer", groups=["讲师"])
+    other_lecturer = factories.user("other_lecturer", groups=["讲师"])
+    live = LiveContest.objects.create(title=CONTEST_SECRET, organisation=sub1)
+    LiveTeam.objects.create(contest=live, name="一队", join_code=TEAM_CODE)
+    now = timezone.now()
+    online = OnlineContest.objects.create(
+        title=CONTEST_SECRET, organisation=sub1, opens_at=now,
+        closes_at=now + timedelta(days=1),
+        quiz=Quiz.objects.create(title="试卷", kind=Quiz.Kind.CONTEST),
+    )  # fmt: skip
+    course = factories.course(section, title="课程")
+    asset = factories.video_asset(title=VIDEO_SECRET, uploaded_by=other_lecturer)
+    objects = {
+        "organisations": tree["branch1"],
+        "members": member,
+        "organisation_admins": OrganisationAdministrator.objects.get(user=own_admin),
+        "assignments": Assignment.objects.create(
+            content=course,
+            organisation=sub1,
+            created_by=editor,
+            deadline=now.date() + timedelta(days=30),
+        ),
+        "training_classes": TrainingClass.objects.create(
+            title=CONTEST_SECRET, organisation=sub1
+        ),
+        "online_contests": online,
+        "live_contests": live,
+        "snippets/cms/lecturer": factories.lecturer(name="乙老师", user=other_lecturer),
+        "snippets/media_pipeline/videoasset": asset,
+        "snippets/media_pipeline/subtitle": Subtitle.objects.create(
+            asset=asset, content="WEBVTT\n"
+        ),
+    }
+    factories.lecturer(name="甲老师", user=lecturer)
+    factories.video_asset(title="自己的素材 own-video", uploaded_by=lecturer)
+    return {
+        "objects": objects,
+        "users": {
+            "other_admin": other_admin, "own_admin": own_admin, "lecturer": lecturer,
+            "editor": editor,
+        },
+    }  # fmt: skip
+
+
+def _admin_url(route: str, pk) -> str:
+    """A concrete URL for ``route`` (a path() or re_path() pattern) naming ``pk``."""
+    import re
+
+    url = re.sub(r"<(?:\w+:)?pk>", str(pk), route)
+    url = re.sub(r"\(\?P<pk>[^)]*\)", str(pk), url)
+    url = re.sub(r"\(\?P<(\w+)>[^)]*\)", "1", url)
+    url = re.sub(r"<(?:\w+:)?\w+>", "1", url)
+    return "/" + url.lstrip("^").replace("^", "").rstrip("$")
+
+
+def _scope_owner(route: str, world: dict) -> tuple[str, object]:
+    """The viewset key of ``route`` and its out-of-scope object."""
+    key = route.removeprefix("admin/").replace("snippets/choose/", "snippets/")
+    for name, obj in world["objects"].items():
+        if key.startswith(name + "/"):
+            return name, obj
+    raise AssertionError(f"no out-of-scope object for {route}")
+
+
+# ASCII parts: the choosers answer JSON, which escapes Chinese.
+OUT_OF_SCOPE_SECRETS = ("adminsecret", "contestsecret", TEAM_CODE, "videosecret")
+
+
+def test_generated_admin_views_keep_to_the_scope(admin_world, client_for):
+    """Every view a scoped viewset generates answers 404 for an object outside the
+    scope (an organisation admin of S2, a lecturer), listings, exports and choosers
+    leave it out, and nothing of it shows."""
+    clients = {role: client_for(user) for role, user in admin_world["users"].items()}
+    wrong: list[str] = []
+    scoped = [route for route, _ in _admin_patterns() if _admin_class(route) == SCOPED]
+    for route in scoped:
+        name, obj = _scope_owner(route, admin_world)
+        # The role holding the model permission: it reaches the view, not the object.
+        role = "lecturer" if name.startswith("snippets/") else "other_admin"
+        url = _admin_url(route, obj.pk)
+        names_object = "pk>" in route or "(?P<pk>" in route
+        for method in ("GET", "POST"):
+            for who in ("other_admin", "lecturer"):
+                client = clients[who]
+                response = client.get(url) if method == "GET" else client.post(url, {})
+                status = response.status_code
+                body = _body(response)
+                if names_object and who == role and status != 404:
+                    wrong.append(f"{method} {url} as {who}: {status}, expected 404")
+                elif status == 200 and any(s in body for s in OUT_OF_SCOPE_SECRETS):
+                    wrong.append(
+                        f"{method} {url} as {who} shows an out-of-scope object"
+                    )
+                elif status >= 500:
+                    wrong.append(f"{method} {url} as {who}: {status}")
+    # Listings, their exports and the choosers' lists and picks.
+    lists = {
+        "other_admin": [
+            f"/admin/{name}/{suffix}"
+            for name in ("members", "organisations", "organisation_admins",
+                         "assignments", "training_classes", "online_contests",
+                         "live_contests")
+            for suffix in ("", "results/", "?export=csv", "?export=xlsx", "?q=secret")
+        ],
+        "lecturer": [
+            f"/admin/snippets/{prefix}{model}/{suffix}"
+            for prefix in ("", "choose/")
+            for model in ("cms/lecturer", "media_pipeline/videoasset",
+                          "media_pipeline/subtitle")
+            for suffix in ("", "results/", "?q=别人")
+        ] + [
+            "/admin/snippets/choose/media_pipeline/videoasset/chosen-multiple/"
+            f"?id={admin_world['objects']['snippets/media_pipeline/videoasset'].pk}",
+        ],
+    }  # fmt: skip
+    for who, urls in lists.items():
+        for url in urls:
+            response = clients[who].get(url)
+            body = _body(response)
+            if response.status_code >= 500:
+                wrong.append(f"GET {url} as {who}: {response.status_code}")
+            elif any(secret in body for secret in OUT_OF_SCOPE_SECRETS):
+                wrong.append(f"GET {url} as {who} shows an out-of-scope object")
+    # Snippets' bulk delete names the objects it refuses: not outside the scope.
+    for name in (
+        "cms/lecturer",
+        "media_pipeline/videoasset",
+        "media_pipeline/subtitle",
+    ):
+        obj = admin_world["objects"][f"snippets/{name}"]
+        url = f"/admin/bulk/{name.replace('/', '/')}/delete/?id={obj.pk}"
+        for method in ("GET", "POST"):
+            client = clients["lecturer"]
+            response = client.get(url) if method == "GET" else client.post(url)
+            if response.status_code != 404:
+                wrong.append(f"{method} {url} as lecturer: {response.status_code}")
+    assert wrong == [], "\n" + "\n".join(wrong)
+    assert (
+        admin_world["objects"]["snippets/media_pipeline/videoasset"]
+        .__class__.objects.filter(title=VIDEO_SECRET)
+        .exists()
+    )
+
+
+def test_generated_admin_views_still_serve_the_scope(admin_world, client_for):
+    """Within the scope the same views answer: the S1 admin opens the member's
+    history, usage and copy; the editor every object's."""
+    objects = admin_world["objects"]
+    own = client_for(admin_world["users"]["own_admin"])
+    editor = client_for(admin_world["users"]["editor"])
+    member = objects["members"]
+    for view in ("edit", "history", "usage", "copy"):
+        url = f"/admin/members/{view}/{member.pk}/"
+        assert own.get(url).status_code == 200, url
+        assert editor.get(url).status_code == 200, url
+    assert ADMIN_SECRET in _body(own.get("/admin/members/?q=secret"))
+    live = objects["live_contests"]
+    assert TEAM_CODE in _body(own.get("/admin/live_contests/"))
+    assert own.get(f"/admin/live_contests/copy/{live.pk}/").status_code == 200
+    asset = objects["snippets/media_pipeline/videoasset"]
+    for view in ("edit", "history", "usage"):
+        url = f"/admin/snippets/media_pipeline/videoasset/{view}/{asset.pk}/"
+        assert editor.get(url).status_code == 200, url
+    chooser = editor.get("/admin/snippets/choose/media_pipeline/videoasset/")
+    assert "videosecret" in _body(chooser)
+    lecturer = client_for(admin_world["users"]["lecturer"])
+    own_chooser = _body(
+        lecturer.get("/admin/snippets/choose/media_pipeline/videoasset/")
+    )
+    assert "own-video" in own_chooser and "videosecret" not in own_chooser

@@ -1,0 +1,230 @@
+"""One scoped-admin-viewset helper: every view a Wagtail viewset generates sees only
+the objects the signed-in user may reach.
+
+Wagtail's viewsets build each of their views from a ``*_view_class`` attribute through
+``ViewSet.construct_view``; scoping a chosen few (list, edit, delete) left the others
+(copy, history, usage, inspect, revisions, preview, lock, workflow, the chooser) reading
+any object by its id. ``ScopedViewSetMixin.construct_view`` scopes every view class
+instead, whatever its name:
+
+- a view whose URL names an object (``pk``) answers 404 before it reads an object
+  outside the scope (Wagtail's views read their object in ``setup``);
+- a listing (index, its results and its CSV/XLSX export) lists only the scope;
+- a snippet's chooser (choose, results, chosen, chosen-multiple) offers only the scope;
+- the snippet bulk actions (``ScopedSnippetDeleteBulkAction``, registered below
+  when the first app's ``wagtail_hooks`` imports this module) name and act on
+  objects in the scope only.
+
+A viewset says what its scope is in ``scope_queryset(queryset, user=...)``. Forms are
+not views: a field offering other objects (an organisation, a user account) is
+narrowed by the viewset's form class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_list_or_404
+from wagtail import hooks
+from wagtail.admin.forms.choosers import SearchFilterMixin
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic.chooser import (
+    BaseChooseView,
+    ChosenMultipleViewMixin,
+    CreateViewMixin,
+)
+from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
+
+from dangke.admin_views import InstanceCheckedDeleteView, InstanceCheckedEditView
+
+Scope = Callable[..., QuerySet]  # scope(queryset, *, user) -> the part user may reach
+
+NOT_FOUND = "没有找到该对象，或它不在您管理的范围内。"
+
+
+class _ObjectInScope:
+    """Answers 404 for a URL naming an object (``pk``) outside the scope, before the
+    view reads it."""
+
+    admin_scope: Scope
+    admin_scope_model: type[Model]
+
+    def scoped(self, queryset: QuerySet | None = None) -> QuerySet:
+        if queryset is None:
+            queryset = self.admin_scope_model._default_manager.all()
+        return type(self).admin_scope(queryset, user=self.request.user)
+
+    def setup(self, request, *args, **kwargs):
+        self.request = request
+        pk = kwargs.get("pk")
+        if pk is not None:
+            try:
+                found = self.scoped().filter(pk=unquote(str(pk))).exists()
+            except (ValueError, TypeError, ValidationError):
+                found = False
+            if not found:
+                raise Http404(NOT_FOUND)
+        super().setup(request, *args, **kwargs)
+
+
+class _ListingInScope:
+    def get_base_queryset(self):
+        return self.scoped(super().get_base_queryset())
+
+
+class _SubstringSearch(forms.Form):
+    """A chooser's search box matching substrings of the model's search fields.
+
+    The search backends check a queryset's filters against the model's indexed
+    filter fields and refuse the scope's (a 500 on ``?q=``); a scoped list is small
+    enough for a substring match, which also suits Chinese without segmenting."""
+
+    q = forms.CharField(
+        label="搜索",
+        widget=forms.TextInput(attrs={"placeholder": "搜索"}),
+        required=False,
+    )
+
+    def filter(self, objects):
+        objects = super().filter(objects)
+        query = (self.cleaned_data.get("q") or "").strip()
+        if query:
+            names = {field.name for field in objects.model._meta.concrete_fields}
+            match = Q(pk__in=[])
+            for field in objects.model.get_searchable_search_fields():
+                if field.field_name in names:
+                    match |= Q(**{f"{field.field_name}__icontains": query})
+            objects = objects.filter(match)
+            self.is_searching = True
+            self.search_query = query
+        return objects
+
+
+class _ChoicesInScope:
+    def get_object_list(self):
+        return self.scoped(super().get_object_list())
+
+    def get_filter_form_class(self):
+        form_class = super().get_filter_form_class()
+        if issubclass(form_class, SearchFilterMixin):
+            bases = tuple(
+                _SubstringSearch if base is SearchFilterMixin else base
+                for base in form_class.__bases__
+            )
+            form_class = type("ScopedFilterForm", bases, {})
+        return form_class
+
+
+class _CreateOnlyWithAForm:
+    """A chooser's create view posts to a form; a snippet without one answers 404
+    (Wagtail's raises on ``None.is_valid()``)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.get_creation_form_class() is None:
+            raise Http404(NOT_FOUND)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class _ChosenInScope:
+    def get_objects(self, pks):
+        return self.scoped(super().get_objects(pks))
+
+
+def scoped_view_class(view_class: type, *, model: type[Model], scope: Scope) -> type:
+    """``view_class`` narrowed to what ``scope`` lets the request's user reach."""
+    bases: list[type] = []
+    if issubclass(view_class, IndexView):
+        bases.append(_ListingInScope)
+    if issubclass(view_class, BaseChooseView):
+        bases.append(_ChoicesInScope)
+    if issubclass(view_class, ChosenMultipleViewMixin):
+        bases.append(_ChosenInScope)
+    if issubclass(view_class, CreateViewMixin):
+        bases.append(_CreateOnlyWithAForm)
+    return type(
+        f"Scoped{view_class.__name__}",
+        (*bases, _ObjectInScope, view_class),
+        {
+            "__module__": view_class.__module__,
+            "admin_scope": staticmethod(scope),
+            "admin_scope_model": model,
+        },
+    )
+
+
+class ScopedViewSetMixin:
+    """For a ``ModelViewSet``, ``SnippetViewSet`` or ``ChooserViewSet`` whose objects
+    a user may reach only in part: every view it constructs is scoped (see the
+    module's docstring); a snippet's chooser is scoped the same way."""
+
+    def scope_queryset(self, queryset: QuerySet, *, user: Any) -> QuerySet:
+        """The part of ``queryset`` that ``user`` may reach in the admin."""
+        raise NotImplementedError
+
+    def construct_view(self, view_class, **kwargs):
+        model = getattr(self, "model", None)
+        if isinstance(model, str):  # a ChooserViewSet may name its model
+            from django.apps import apps
+
+            model = apps.get_model(model)
+        view_class = scoped_view_class(
+            view_class, model=model, scope=self.scope_queryset
+        )
+        return super().construct_view(view_class, **kwargs)
+
+    @property
+    def chooser_viewset_class(self):
+        return ScopedSnippetChooserViewSet
+
+
+class ScopedSnippetChooserViewSet(ScopedViewSetMixin, SnippetChooserViewSet):
+    """A snippet's chooser, with the scope of the snippet's own viewset."""
+
+    def scope_queryset(self, queryset: QuerySet, *, user: Any) -> QuerySet:
+        return self.model.snippet_viewset.scope_queryset(queryset, user=user)
+
+
+class ScopedSnippetDeleteBulkAction(DeleteBulkAction):
+    """Wagtail's bulk delete of snippets, which names the objects it may not delete:
+    for a scoped snippet, ids outside the scope are not found."""
+
+    def get_queryset(self, model, object_ids):
+        queryset = model._default_manager.filter(pk__in=object_ids)
+        viewset = getattr(model, "snippet_viewset", None)
+        if isinstance(viewset, ScopedViewSetMixin):
+            queryset = viewset.scope_queryset(queryset, user=self.request.user)
+        return get_list_or_404(queryset)
+
+
+# After Wagtail's own (order 0), so that this is the snippets' "delete" bulk action.
+hooks.register("register_bulk_action", ScopedSnippetDeleteBulkAction, order=1)
+
+
+def within(queryset: QuerySet, allowed: QuerySet) -> QuerySet:
+    """``queryset`` narrowed to the rows of ``allowed`` (same model)."""
+    return queryset.filter(pk__in=allowed.values("pk"))
+
+
+class PolicyScopedViewSetMixin(ScopedViewSetMixin):
+    """For a ``SnippetViewSet`` whose permission policy grants some instances only
+    (a lecturer's own profile, an uploader's own videos): every view reaches the
+    instances the user may change or view; edit and delete also check the action
+    on the instance (403)."""
+
+    edit_view_class = InstanceCheckedEditView
+    delete_view_class = InstanceCheckedDeleteView
+
+    def scope_queryset(self, queryset: QuerySet, *, user: Any) -> QuerySet:
+        return within(
+            queryset,
+            self.permission_policy.instances_user_has_any_permission_for(
+                user, ["change", "view"]
+            ),
+        )
