@@ -2,8 +2,9 @@
 
 Wagtail's generic edit and delete views check the model-level permission; with
 policies where a user may act on some instances only (a lecturer's own profile, an
-uploader's own videos) the instance must be checked too, and listings must show only
-what the user may act on.
+uploader's own videos) the instance must be checked too
+(``dangke.admin_scope.PolicyScopedViewSetMixin`` uses these views and keeps every
+other view, listings included, to what the user may act on).
 """
 
 from django.core.exceptions import PermissionDenied
@@ -29,19 +30,6 @@ class InstanceCheckedEditView(_InstanceCheckMixin, snippets.EditView):
 
 class InstanceCheckedDeleteView(_InstanceCheckMixin, snippets.DeleteView):
     instance_action = "delete"
-
-
-class InstanceCheckedViewSetMixin:
-    """For a SnippetViewSet: edit/delete check the instance; the list shows only what
-    the user may change or view."""
-
-    edit_view_class = InstanceCheckedEditView
-    delete_view_class = InstanceCheckedDeleteView
-
-    def get_queryset(self, request):
-        return self.permission_policy.instances_user_has_any_permission_for(
-            request.user, ["change", "view"]
-        )
 
 
 class PermissionMenuItem(MenuItem):
