@@ -1,6 +1,8 @@
 """Search on the shared API: ``/api/v3/search/`` and ``/api/v3/search/suggest``.
 
-Anonymous clients are fine: the index only ever holds live, public content.
+Anonymous clients are fine: answers hold only what ``search.selectors`` admits at
+query time (live, public pages and the lecturers of the pool), whatever the state
+of the index. Logging a query never fails it (``search_query_record``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,18 @@
 """Reads: queries and suggestions through the configured backend, spelling help,
-and the query report."""
+and the query report.
+
+**What a search may show** is decided here, at query time, for every caller (the
+API, suggestions, the portal): a page's document while the page is live and public
+(cms's ``pages_visible_to_public``), a lecturer's while the lecturer is in the
+pool. The index may lag (no worker, or one behind): an unpublished, restricted,
+moved or deleted page leaves the answers at once, totals and facets included, and
+its document leaves the index when the worker catches up.
+
+Every caller gets the public rule, also a signed-in member whose request could see
+a restricted page: the index holds public content only, so a wider per-request rule
+would only ever reach documents of pages restricted since they were indexed, and
+the answer would then depend on how far behind the worker is.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +21,20 @@ from datetime import timedelta
 
 from django.db.models import Avg, Count, Max
 from django.utils import timezone
+from wagtail.models import Page
 
+from cms.models import Lecturer
+from cms.selectors import pages_visible_to_public
 from search import spelling, text
 from search.backends import get_backend
-from search.backends.base import SearchBackend, SearchQuery, SearchResults, Suggestion
+from search.backends.base import (
+    SearchBackend,
+    SearchQuery,
+    SearchResults,
+    Suggestion,
+    Visibility,
+)
+from search.documents import SEARCHABLE_PAGE_MODELS
 from search.errors import QueryInvalid
 from search.models import SearchQueryLog
 from search.synonyms import synonym_map
@@ -36,20 +59,34 @@ def search_text_clean(*, raw: str | None) -> str:
     return value
 
 
-def search_run(*, query: SearchQuery) -> SearchResults:
-    """Ranked, highlighted and faceted results for ``query``. When no document has
+def search_visibility() -> Visibility:
+    """What a search may return now (see the module docstring): the live, public
+    pages of the searchable types and the lecturers of the pool."""
+    pages = pages_visible_to_public(queryset=Page.objects.type(*SEARCHABLE_PAGE_MODELS))
+    return Visibility(
+        page_ids=frozenset(pages.values_list("pk", flat=True)),
+        lecturer_ids=frozenset(Lecturer.objects.values_list("pk", flat=True)),
+    )
+
+
+def search_run(
+    *, query: SearchQuery, visible: Visibility | None = None
+) -> SearchResults:
+    """Ranked, highlighted and faceted results for ``query`` among what may be
+    seen (``visible``, default ``search_visibility()``). When no document has
     every word (``match == "any"``: the closest results by any single word) or none
     has any (``match == "suggestion"``: the results of the spelling suggestion),
     ``did_you_mean`` holds the query with its unknown words corrected, if that
     finds something."""
     backend = get_backend()
-    results = backend.search(query)
+    visible = search_visibility() if visible is None else visible
+    results = backend.search(query, visible=visible)
     if results.total and results.match == "all":
         return results
-    suggestion = search_did_you_mean(backend=backend, query=query)
+    suggestion = search_did_you_mean(backend=backend, query=query, visible=visible)
     if not suggestion:
         return results
-    corrected = backend.search(replace(query, text=suggestion))
+    corrected = backend.search(replace(query, text=suggestion), visible=visible)
     if not corrected.total:
         return results
     if results.total:
@@ -59,9 +96,12 @@ def search_run(*, query: SearchQuery) -> SearchResults:
     )
 
 
-def search_did_you_mean(*, backend: SearchBackend, query: SearchQuery) -> str:
-    """``query``'s text with each word that nothing indexed has replaced by the
-    nearest indexed term (by pinyin or edit distance), or ""."""
+def search_did_you_mean(
+    *, backend: SearchBackend, query: SearchQuery, visible: Visibility
+) -> str:
+    """``query``'s text with each word that nothing visible has replaced by the
+    nearest indexed term (by pinyin or edit distance) that finds something
+    visible, or ""."""
     parsed = text.parse_query(query.text, synonyms=synonym_map())
     if parsed.is_empty:
         return ""
@@ -71,14 +111,27 @@ def search_did_you_mean(*, backend: SearchBackend, query: SearchQuery) -> str:
 
     def found_alone(word: str) -> bool:
         single = SearchQuery(text=word, page_size=1, facets=False)
-        return backend.search(single).total > 0
+        return backend.search(single, visible=visible).total > 0
 
-    return spelling.did_you_mean(parsed.words, vocabulary, found_alone=found_alone)
+    suggestion = spelling.did_you_mean(
+        parsed.words, vocabulary, found_alone=found_alone
+    )
+    # The vocabulary is the index's and may still hold the title of a page that is
+    # no longer visible: each replacement must find something visible by all of
+    # its words, or the suggestion alone would name that page.
+    for term in set(suggestion.split()) - set(parsed.words):
+        alone = backend.search(
+            SearchQuery(text=term, page_size=1, facets=False), visible=visible
+        )
+        if not alone.total or alone.match != "all":
+            return ""
+    return suggestion
 
 
 def search_suggest(*, text: str, limit: int = 8) -> list[Suggestion]:
-    """Titles that start like ``text`` (Chinese, full pinyin or initials)."""
-    return get_backend().suggest(text, limit=limit)
+    """Titles that start like ``text`` (Chinese, full pinyin or initials), of what
+    may be seen (``search_visibility``)."""
+    return get_backend().suggest(text, visible=search_visibility(), limit=limit)
 
 
 def search_health() -> dict:

@@ -6,8 +6,9 @@ API validates (empty → an empty state, too long → a message), shows highligh
 hits linking to their portal pages, facets as filter links with counts, and pages.
 When nothing has every word it says so and shows the closest results by any single
 word, or the results of the spelling suggestion ("did you mean"), labelled.
-Hits whose page is no longer live and public (an index not yet updated) are left
-out, so a title never leaks.
+What may be seen is decided by ``search.selectors`` at query time, the same for
+this page and the search API (an index not yet updated never leaks a title, a
+count or a facet); this view only reads the request and formats the answer.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page
 
-from cms.selectors import pages_visible_to_public
-from search.backends.base import KINDS, SearchHit, SearchQuery
+from search.backends.base import KINDS, PAGE_KINDS, SearchHit, SearchQuery
 from search.errors import QueryInvalid
 from search.models import SearchDocument
 from search.selectors import (
@@ -39,7 +39,6 @@ MAX_FILTER_LENGTH = 200
 FILTERS = ("type", "topic", "lecturer", "year")
 FACET_TITLES = {"type": "类型", "topic": "专题", "lecturer": "讲师", "year": "年份"}
 KIND_LABELS = dict(SearchDocument.Kind.choices)
-PAGE_KINDS = {"lesson", "course", "topic", "vr", "site"}
 _MARK = re.compile(r"(</?mark>)")
 
 
@@ -104,20 +103,15 @@ def _url(params: dict[str, str | int]) -> str:
 
 
 def _hit_rows(hits: list[SearchHit], request: HttpRequest) -> list[dict]:
-    page_ids = [hit.object_id for hit in hits if hit.kind in PAGE_KINDS]
-    pages = {
-        page.pk: page
-        for page in pages_visible_to_public(
-            queryset=Page.objects.filter(pk__in=page_ids)
-        )
-    }
+    # The hits are visible already (search.selectors); the pages give the URLs.
+    pages = Page.objects.in_bulk(
+        [hit.object_id for hit in hits if hit.kind in PAGE_KINDS]
+    )
     rows = []
     for hit in hits:
         if hit.kind in PAGE_KINDS:
             page = pages.get(hit.object_id)
-            if page is None:
-                continue
-            url = page.get_url(request)
+            url = page.get_url(request) if page else ""
         else:  # lecturers have no page: their lessons and courses
             url = _url({"q": hit.title, "lecturer": hit.title})
         rows.append(

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 KINDS = ("lesson", "course", "topic", "lecturer", "vr", "site")
+PAGE_KINDS = ("lesson", "course", "topic", "vr", "site")  # ``object_id`` is a page id
 FACETS = ("type", "topic", "lecturer", "year")
 
 
@@ -44,6 +45,22 @@ class SearchQuery:
     page: int = 1
     page_size: int = 10
     facets: bool = True
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """The documents a search may return, decided at query time (see
+    ``search.selectors.search_visibility``), whatever the index still holds: a
+    page's document when its id is in ``page_ids``, a lecturer's when theirs is in
+    ``lecturer_ids``. Backends apply it inside the query, so totals, facets and
+    pages count only what may be seen."""
+
+    page_ids: frozenset[int]
+    lecturer_ids: frozenset[int]
+
+    def admits(self, kind: str, object_id: int) -> bool:
+        ids = self.lecturer_ids if kind == "lecturer" else self.page_ids
+        return object_id in ids
 
 
 @dataclass(frozen=True)
@@ -107,12 +124,16 @@ class SearchBackend(ABC):
         """Remove documents by key; missing keys are fine. Returns how many went."""
 
     @abstractmethod
-    def search(self, query: SearchQuery) -> SearchResults:
-        """Ranked, highlighted, faceted and paginated results."""
+    def search(self, query: SearchQuery, *, visible: Visibility) -> SearchResults:
+        """Ranked, highlighted, faceted and paginated results among the documents
+        ``visible`` admits (totals and facets count only those)."""
 
     @abstractmethod
-    def suggest(self, text: str, *, limit: int = 8) -> list[Suggestion]:
-        """Titles that start like ``text`` (Chinese, pinyin or initials)."""
+    def suggest(
+        self, text: str, *, visible: Visibility, limit: int = 8
+    ) -> list[Suggestion]:
+        """Titles that start like ``text`` (Chinese, pinyin or initials), of the
+        documents ``visible`` admits."""
 
     @abstractmethod
     def rebuild(

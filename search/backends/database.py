@@ -2,17 +2,25 @@
 
 SQLite uses the FTS5 table of migrations 0002/0003 and ranks with bm25 (column
 weights title 10, pinyin 8, summary 4, lecturer/topic/tags and their pinyin 3, body
-1, character bigrams 0.5); PostgreSQL uses the weighted ``tsvector`` column
+1, character bigrams 0.2); PostgreSQL uses the weighted ``tsvector`` column
 (A/B/C, bigrams D) with ``ts_rank``. Both see the same folded (simplified,
 half-width) jieba-segmented tokens, at index time and at query time
 (``search.text``). Whole words match in every column but the bigrams; a word's
 bigrams, as a phrase, only there, so partial words are found and rank below whole
 ones. The editors' synonyms are expanded when the query is parsed.
+
+Each vendor's reading statements are written out whole in one class
+(``SqliteStatements``, ``PostgresStatements``) with parameters bound by name; the
+match expressions (``fts5_match``, ``tsquery``) are parameters too, never spliced.
+Every statement keeps only the documents the query's ``Visibility`` admits, so a
+document the index still holds after its page was unpublished, restricted, moved
+or deleted is never counted, faceted or returned.
 """
 
 from __future__ import annotations
 
 import heapq
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -30,6 +38,7 @@ from search.backends.base import (
     SearchQuery,
     SearchResults,
     Suggestion,
+    Visibility,
 )
 from search.models import SearchDocument, SearchFacetValue
 from search.synonyms import synonym_map
@@ -37,7 +46,6 @@ from search.synonyms import synonym_map
 BATCH = 500
 FACET_LIMIT = 20
 KIND_LABELS = dict(SearchDocument.Kind.choices)
-SQLITE_WEIGHTS = "10.0, 8.0, 4.0, 3.0, 1.0, 0.2"
 WORD_COLUMNS = "{title_tokens pinyin_tokens summary_tokens meta_tokens body_tokens}"
 TITLE_COLUMNS = "{title_tokens pinyin_tokens}"
 
@@ -99,6 +107,144 @@ def prefix_everything(parsed: text.ParsedQuery) -> text.ParsedQuery:
         for g in parsed.groups
     )
     return text.ParsedQuery(groups, parsed.marks, parsed.pinyin, parsed.words)
+
+
+class SqliteStatements:
+    """The reading statements on SQLite: FTS5's ``search_document_fts`` (kept in
+    step with ``search_document`` by triggers), ranked by ``bm25`` with the column
+    weights title 10, pinyin 8, summary 4, lecturer/topic/tags 3, body 1, bigrams
+    0.2; a lower score ranks first. Id sets travel as one JSON array each, read by
+    ``json_each``. A filter whose parameter is NULL is off."""
+
+    descending = False
+
+    MATCHES = """
+        SELECT d.id, d.kind, d.year,
+               bm25(search_document_fts, 10.0, 8.0, 4.0, 3.0, 1.0, 0.2) AS score,
+               d.id IN (
+                   SELECT rowid FROM search_document_fts
+                   WHERE search_document_fts MATCH %(title_match)s
+               ) AS title_tier
+        FROM search_document_fts
+        JOIN search_document d ON d.id = search_document_fts.rowid
+        WHERE search_document_fts MATCH %(match)s
+          AND (%(kind)s IS NULL OR d.kind = %(kind)s)
+          AND (%(year)s IS NULL OR d.year = %(year)s)
+          AND (%(topic)s IS NULL OR d.id IN (
+                  SELECT document_id FROM search_document_facet
+                  WHERE facet = 'topic' AND value = %(topic)s))
+          AND (%(lecturer)s IS NULL OR d.id IN (
+                  SELECT document_id FROM search_document_facet
+                  WHERE facet = 'lecturer' AND value = %(lecturer)s))
+          AND CASE WHEN d.kind = 'lecturer'
+                   THEN d.object_id IN (
+                       SELECT value FROM json_each(%(visible_lecturers)s))
+                   ELSE d.object_id IN (
+                       SELECT value FROM json_each(%(visible_pages)s))
+              END
+    """
+
+    FACET_VALUES = """
+        SELECT facet, value, label, COUNT(*)
+        FROM search_document_facet
+        WHERE document_id IN (SELECT value FROM json_each(%(documents)s))
+        GROUP BY facet, value, label
+    """
+
+    SUGGESTIONS = """
+        SELECT d.title, d.kind, d.ref, d.detail_url
+        FROM search_document_fts
+        JOIN search_document d ON d.id = search_document_fts.rowid
+        WHERE search_document_fts MATCH %(match)s
+          AND CASE WHEN d.kind = 'lecturer'
+                   THEN d.object_id IN (
+                       SELECT value FROM json_each(%(visible_lecturers)s))
+                   ELSE d.object_id IN (
+                       SELECT value FROM json_each(%(visible_pages)s))
+              END
+        ORDER BY bm25(search_document_fts, 10.0, 8.0, 4.0, 3.0, 1.0, 0.2), d.id
+        LIMIT %(limit)s
+    """
+
+    @staticmethod
+    def match(parsed: text.ParsedQuery, *, mode: str, title_only: bool = False) -> str:
+        return fts5_match(parsed, mode=mode, title_only=title_only)
+
+    @staticmethod
+    def ids(values: Iterable[int]) -> str:
+        return json.dumps(sorted(values))
+
+    @classmethod
+    def visibility(cls, visible: Visibility) -> dict[str, str]:
+        return {
+            "visible_pages": cls.ids(visible.page_ids),
+            "visible_lecturers": cls.ids(visible.lecturer_ids),
+        }
+
+
+class PostgresStatements:
+    """The reading statements on PostgreSQL: the weighted ``search_vector``
+    column (A/B/C, bigrams D) ranked by ``ts_rank``; a higher score ranks first.
+    Id sets travel as one integer array each. A filter whose parameter is NULL is
+    off."""
+
+    descending = True
+
+    MATCHES = """
+        SELECT d.id, d.kind, d.year,
+               ts_rank(d.search_vector, to_tsquery('simple', %(match)s)) AS score,
+               CASE WHEN d.search_vector @@ to_tsquery('simple', %(title_match)s)
+                    THEN 1 ELSE 0 END AS title_tier
+        FROM search_document d
+        WHERE d.search_vector @@ to_tsquery('simple', %(match)s)
+          AND (%(kind)s::text IS NULL OR d.kind = %(kind)s)
+          AND (%(year)s::integer IS NULL OR d.year = %(year)s)
+          AND (%(topic)s::text IS NULL OR d.id IN (
+                  SELECT document_id FROM search_document_facet
+                  WHERE facet = 'topic' AND value = %(topic)s))
+          AND (%(lecturer)s::text IS NULL OR d.id IN (
+                  SELECT document_id FROM search_document_facet
+                  WHERE facet = 'lecturer' AND value = %(lecturer)s))
+          AND CASE WHEN d.kind = 'lecturer'
+                   THEN d.object_id = ANY(%(visible_lecturers)s::integer[])
+                   ELSE d.object_id = ANY(%(visible_pages)s::integer[])
+              END
+    """
+
+    FACET_VALUES = """
+        SELECT facet, value, label, COUNT(*)
+        FROM search_document_facet
+        WHERE document_id = ANY(%(documents)s::integer[])
+        GROUP BY facet, value, label
+    """
+
+    SUGGESTIONS = """
+        SELECT d.title, d.kind, d.ref, d.detail_url
+        FROM search_document d
+        WHERE d.search_vector @@ to_tsquery('simple', %(match)s)
+          AND CASE WHEN d.kind = 'lecturer'
+                   THEN d.object_id = ANY(%(visible_lecturers)s::integer[])
+                   ELSE d.object_id = ANY(%(visible_pages)s::integer[])
+              END
+        ORDER BY ts_rank(d.search_vector, to_tsquery('simple', %(match)s)) DESC,
+                 d.id
+        LIMIT %(limit)s
+    """
+
+    @staticmethod
+    def match(parsed: text.ParsedQuery, *, mode: str, title_only: bool = False) -> str:
+        return tsquery(parsed, mode=mode, weights="A" if title_only else "ABC")
+
+    @staticmethod
+    def ids(values: Iterable[int]) -> list[int]:
+        return sorted(values)
+
+    @classmethod
+    def visibility(cls, visible: Visibility) -> dict[str, list[int]]:
+        return {
+            "visible_pages": cls.ids(visible.page_ids),
+            "visible_lecturers": cls.ids(visible.lecturer_ids),
+        }
 
 
 def document_row(doc: IndexDocument) -> tuple[SearchDocument, list[SearchFacetValue]]:
@@ -229,112 +375,60 @@ class DatabaseBackend(SearchBackend):
             "documents": indexed,
         }
 
-    def _match(self, parsed: text.ParsedQuery, mode: str, title_only: bool = False):
-        """(FROM clause, WHERE clause, params, score expression, order)."""
-        if self.vendor == "sqlite":
-            expression = fts5_match(parsed, mode=mode, title_only=title_only)
-            return (
-                "search_document_fts JOIN search_document d "
-                "ON d.id = search_document_fts.rowid",
-                "search_document_fts MATCH %s",
-                [expression],
-                f"bm25(search_document_fts, {SQLITE_WEIGHTS})",
-                [],
-                "ASC",
-            )
-        expression = tsquery(parsed, mode=mode, weights="A" if title_only else "ABC")
-        return (
-            "search_document d",
-            "d.search_vector @@ to_tsquery('simple', %s)",
-            [expression],
-            "ts_rank(d.search_vector, to_tsquery('simple', %s))",
-            [expression],
-            "DESC",
-        )
+    @property
+    def statements(self) -> type[SqliteStatements] | type[PostgresStatements]:
+        return SqliteStatements if self.vendor == "sqlite" else PostgresStatements
 
-    def _title_tier(self, parsed: text.ParsedQuery, mode: str) -> tuple[str, list]:
-        """1 when the title (or its pinyin) has the words whole: such documents
-        come first, as bm25's whole-document length normalisation can otherwise put
-        a short document that mentions the words in its summary above a long one
-        titled with them; a part of a title word (bigrams) does not count."""
-        _, where, params, *_ = self._match(
-            parsed.without_ngrams(), mode, title_only=True
-        )
-        if self.vendor == "sqlite":
-            return (
-                "(CASE WHEN d.id IN (SELECT rowid FROM search_document_fts "  # noqa: S608
-                f"WHERE {where}) THEN 1 ELSE 0 END)",
-                params,
-            )
-        return f"(CASE WHEN {where} THEN 1 ELSE 0 END)", params
-
-    @staticmethod
-    def _filters(query: SearchQuery) -> tuple[str, list]:
-        sql, params = [], []
-        if query.kind:
-            sql.append("d.kind = %s")
-            params.append(query.kind)
-        if query.year:
-            sql.append("d.year = %s")
-            params.append(query.year)
-        for facet, value in (("topic", query.topic), ("lecturer", query.lecturer)):
-            if value:
-                sql.append(
-                    "d.id IN (SELECT document_id FROM search_document_facet "
-                    "WHERE facet = %s AND value = %s)"
-                )
-                params += [facet, value]
-        return "".join(f" AND {clause}" for clause in sql), params
-
-    def _fetch(self, sql: str, params: list) -> list[tuple]:
+    def _fetch(self, sql: str, params: dict) -> list[tuple]:
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    def search(self, query: SearchQuery) -> SearchResults:
+    def search(self, query: SearchQuery, *, visible: Visibility) -> SearchResults:
         parsed = text.parse_query(query.text, synonyms=synonym_map())
         empty = SearchResults(query.text, 0, query.page, query.page_size, [], {})
         if parsed.is_empty:
             return empty
-        filters, filter_params = self._filters(query)
+        statements = self.statements
+        filters = {
+            "kind": query.kind,
+            "year": query.year or None,
+            "topic": query.topic,
+            "lecturer": query.lecturer,
+            **statements.visibility(visible),
+        }
         # All words first; when nothing has all of them, any of them. One pass over
         # the matches gives the count, the type and year facets and the ranking.
         modes = ("and", "or") if len(parsed.groups) > 1 else ("and",)
         for mode in modes:
-            source, where, params, score, score_params, order = self._match(
-                parsed, mode
-            )
-            tier, tier_params = self._title_tier(parsed, mode)
             matches = self._fetch(
-                f"SELECT d.id, d.kind, d.year, {score}, {tier} FROM {source} "  # noqa: S608
-                f"WHERE {where}{filters}",
-                score_params + tier_params + params + filter_params,
+                statements.MATCHES,
+                {
+                    "match": statements.match(parsed, mode=mode),
+                    # 1 when the title (or its pinyin) has the words whole: such
+                    # documents come first, as bm25's whole-document length
+                    # normalisation can otherwise put a short document that
+                    # mentions the words in its summary above a long one titled
+                    # with them; a part of a title word (bigrams) does not count.
+                    "title_match": statements.match(
+                        parsed.without_ngrams(), mode=mode, title_only=True
+                    ),
+                    **filters,
+                },
             )
             if matches:
                 break
         else:
             return empty
         match = "all" if mode == "and" or len(parsed.groups) == 1 else "any"
-        sign = 1 if order == "ASC" else -1
+        sign = -1 if statements.descending else 1
         offset = (query.page - 1) * query.page_size
         ranked = heapq.nsmallest(
             offset + query.page_size,
             matches,
             key=lambda row: (-row[4], sign * row[3], row[0]),
         )[offset:]
-        counts: dict[tuple[str, int | None], int] = defaultdict(int)
-        for _, kind, year, *_ in matches:
-            counts[kind, year] += 1
-        facets = {}
-        if query.facets:
-            facets = self._facets(
-                [(kind, year, n) for (kind, year), n in counts.items()],
-                source,
-                where,
-                filters,
-                params,
-                filter_params,
-            )
+        facets = self._facets(matches) if query.facets else {}
         hits = self._hits([(row[0], row[3]) for row in ranked], parsed)
         return SearchResults(
             query.text,
@@ -346,18 +440,19 @@ class DatabaseBackend(SearchBackend):
             match=match,
         )
 
-    def _facets(self, counts, source, where, filters, params, filter_params):
+    def _facets(self, matches: list[tuple]) -> dict[str, list[FacetCount]]:
+        """Type and year from the matched rows, topic and lecturer from their facet
+        values: every count is of the same documents as the total."""
         by_kind: dict[str, int] = defaultdict(int)
         by_year: dict[int, int] = defaultdict(int)
-        for kind, year, number in counts:
-            by_kind[kind] += number
+        for _, kind, year, *_ in matches:
+            by_kind[kind] += 1
             if year:
-                by_year[year] += number
+                by_year[year] += 1
+        statements = self.statements
         rows = self._fetch(
-            "SELECT v.facet, v.value, v.label, COUNT(*) FROM search_document_facet v "  # noqa: S608
-            f"WHERE v.document_id IN (SELECT d.id FROM {source} WHERE {where}{filters}) "
-            "GROUP BY v.facet, v.value, v.label",
-            params + filter_params,
+            statements.FACET_VALUES,
+            {"documents": statements.ids([row[0] for row in matches])},
         )
         values: dict[str, list[FacetCount]] = {"topic": [], "lecturer": []}
         for facet, value, label, number in rows:
@@ -417,26 +512,30 @@ class DatabaseBackend(SearchBackend):
             )
         return hits
 
-    def suggest(self, text_: str, *, limit: int = 8) -> list[Suggestion]:
+    def suggest(
+        self, text_: str, *, visible: Visibility, limit: int = 8
+    ) -> list[Suggestion]:
         parsed = text.parse_query(text_)
         if parsed.is_empty:
             return []
-        parsed = prefix_everything(parsed)
-        source, where, params, score, score_params, order = self._match(
-            parsed, "and", title_only=True
-        )
+        statements = self.statements
         rows = self._fetch(
-            f"SELECT d.title, d.kind, d.ref, d.detail_url, {score} AS score "  # noqa: S608
-            f"FROM {source} WHERE {where} ORDER BY score {order}, d.id LIMIT %s",
-            score_params + params + [limit],
+            statements.SUGGESTIONS,
+            {
+                "match": statements.match(
+                    prefix_everything(parsed), mode="and", title_only=True
+                ),
+                "limit": limit,
+                **statements.visibility(visible),
+            },
         )
-        return [Suggestion(title, kind, ref, url) for title, kind, ref, url, _ in rows]
+        return [Suggestion(*row) for row in rows]
 
     # --- spelling help ------------------------------------------------------------
 
     def vocabulary_stamp(self) -> tuple:
         row = self._fetch(
-            "SELECT COUNT(*), MAX(indexed_at), MAX(id) FROM search_document", []
+            "SELECT COUNT(*), MAX(indexed_at), MAX(id) FROM search_document", {}
         )[0]
         return (self.vendor, *(str(value) for value in row))
 

@@ -54,6 +54,7 @@ from search.backends.base import (
     SearchQuery,
     SearchResults,
     Suggestion,
+    Visibility,
 )
 from search.models import SearchDocument
 from search.synonyms import es_rules, synonym_map
@@ -266,9 +267,34 @@ def pinyin_text(query_text: str) -> str:
     return " ".join(parsed.pinyin) or text.normalise(query_text)
 
 
-def search_body(query: SearchQuery, *, alias: str, client=None) -> Search:
-    """The ``Search`` for a query: text (never parsed as syntax), filters, facets,
-    highlights and the page."""
+def hidden(visible: Visibility) -> list[Q]:
+    """The ``must_not`` clauses that drop what ``visible`` does not admit: a
+    lecturer not in its lecturer ids, a page not in its page ids. They run in
+    filter context inside the query (not a post-filter), so the total and every
+    facet count only what may be seen. Each id set is one ``terms`` query, within
+    Elasticsearch's ``index.max_terms_count`` (65,536 by default) for a
+    district's pages."""
+    return [
+        Q(
+            "bool",
+            filter=[Q("term", kind="lecturer")],
+            must_not=[Q("terms", object_id=sorted(visible.lecturer_ids))],
+        ),
+        Q(
+            "bool",
+            must_not=[
+                Q("term", kind="lecturer"),
+                Q("terms", object_id=sorted(visible.page_ids)),
+            ],
+        ),
+    ]
+
+
+def search_body(
+    query: SearchQuery, *, alias: str, visible: Visibility, client=None
+) -> Search:
+    """The ``Search`` for a query: text (never parsed as syntax), filters (what
+    ``visible`` admits among them), facets, highlights and the page."""
     query_text = text.normalise(query.text)
     spelled = pinyin_text(query.text)
     search = Search(using=client, index=alias).query(
@@ -288,6 +314,7 @@ def search_body(query: SearchQuery, *, alias: str, client=None) -> Search:
                 Q("match", context_pinyin={"query": spelled, "_name": "all"}),
             ],
             minimum_should_match=1,
+            must_not=hidden(visible),
         )
     )
     if query.kind:
@@ -323,7 +350,10 @@ def search_body(query: SearchQuery, *, alias: str, client=None) -> Search:
     return search[start : start + query.page_size]
 
 
-def suggest_body(query_text: str, *, alias: str, limit: int, client=None) -> Search:
+def suggest_body(
+    query_text: str, *, alias: str, limit: int, visible: Visibility, client=None
+) -> Search:
+    """Titles that start like ``query_text``, of what ``visible`` admits."""
     query_text = text.normalise(query_text)
     return (
         Search(using=client, index=alias)
@@ -336,6 +366,7 @@ def suggest_body(query_text: str, *, alias: str, limit: int, client=None) -> Sea
                     Q("match", pinyin={"query": pinyin_text(query_text)}),
                 ],
                 minimum_should_match=1,
+                must_not=hidden(visible),
             )
         )
         .source(["title", "kind", "ref", "detail_url"])[:limit]
@@ -482,13 +513,15 @@ class ElasticsearchBackend(SearchBackend):
             "documents": documents,
         }
 
-    def search(self, query: SearchQuery) -> SearchResults:
+    def search(self, query: SearchQuery, *, visible: Visibility) -> SearchResults:
         empty = SearchResults(query.text, 0, query.page, query.page_size, [], {})
         # The analyzer applies the synonyms; here they only mark the highlights.
         parsed = text.parse_query(query.text, synonyms=synonym_map())
         if parsed.is_empty or not self._aliased():
             return empty
-        response = search_body(query, alias=self.alias, client=self.client).execute()
+        response = search_body(
+            query, alias=self.alias, visible=visible, client=self.client
+        ).execute()
         hits = []
         # The all-words clause is boosted: when the best hit does not have every
         # word, none has, and these are the closest results by any word.
@@ -574,11 +607,13 @@ class ElasticsearchBackend(SearchBackend):
         for bucket in response.aggregations.topics.buckets:
             yield str(bucket.key).partition("|")[2]
 
-    def suggest(self, text_: str, *, limit: int = 8) -> list[Suggestion]:
+    def suggest(
+        self, text_: str, *, visible: Visibility, limit: int = 8
+    ) -> list[Suggestion]:
         if text.parse_query(text_).is_empty or not self._aliased():
             return []
         response = suggest_body(
-            text_, alias=self.alias, limit=limit, client=self.client
+            text_, alias=self.alias, limit=limit, visible=visible, client=self.client
         ).execute()
         return [
             Suggestion(hit.title, hit.kind, hit.ref, hit.detail_url) for hit in response

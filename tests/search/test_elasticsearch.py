@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.backends.base import IndexDocument, SearchQuery
+from search.backends.base import IndexDocument, SearchQuery, Visibility
 from search.backends.elasticsearch import (
     SearchEntry,
     chinese_analyzers,
@@ -14,6 +14,8 @@ from search.backends.elasticsearch import (
     search_body,
     suggest_body,
 )
+
+VISIBLE = Visibility(page_ids=frozenset({7}), lecturer_ids=frozenset({3}))
 
 
 def _analysis(kind: str) -> dict:
@@ -94,7 +96,7 @@ def test_search_body_text_filters_facets_highlights_and_page():
     query = SearchQuery(
         text='党史 OR "*"', kind="lesson", topic="party-history-education", page=3
     )
-    body = search_body(query, alias="dangke").to_dict()
+    body = search_body(query, alias="dangke", visible=VISIBLE).to_dict()
     # Filters join the text's bool query; one text clause must still match.
     assert body["query"]["bool"]["minimum_should_match"] == 1
     should = body["query"]["bool"]["should"]
@@ -125,12 +127,14 @@ def test_search_body_text_filters_facets_highlights_and_page():
 
 
 def test_search_body_never_uses_query_string_syntax():
-    body = search_body(SearchQuery(text="a AND (b OR c*)"), alias="dangke").to_dict()
+    body = search_body(
+        SearchQuery(text="a AND (b OR c*)"), alias="dangke", visible=VISIBLE
+    ).to_dict()
     assert "query_string" not in str(body) and "simple_query_string" not in str(body)
 
 
 def test_suggest_body():
-    body = suggest_body("dsxx", alias="dangke", limit=5).to_dict()
+    body = suggest_body("dsxx", alias="dangke", limit=5, visible=VISIBLE).to_dict()
     assert body["query"]["bool"]["should"] == [
         {"match_phrase_prefix": {"title": {"query": "dsxx"}}},
         {"match_phrase": {"title.ngram": {"query": "dsxx"}}},
@@ -224,7 +228,9 @@ def test_ngram_and_pinyin_fields_for_partial_words_and_names():
 
 
 def test_search_body_joins_spaced_pinyin_and_names_its_clauses():
-    body = search_body(SearchQuery(text="Dǎng Shǐ"), alias="dangke").to_dict()
+    body = search_body(
+        SearchQuery(text="Dǎng Shǐ"), alias="dangke", visible=VISIBLE
+    ).to_dict()
     should = body["query"]["bool"]["should"]
     assert should[3] == {
         "match": {"pinyin": {"query": "dangshi", "boost": 3, "_name": "all"}}
@@ -239,5 +245,7 @@ def test_search_body_joins_spaced_pinyin_and_names_its_clauses():
         "context.ngram^0.4",
     ]
     assert should[2]["multi_match"]["type"] == "phrase"
-    body = search_body(SearchQuery(text="黨史"), alias="dangke").to_dict()
+    body = search_body(
+        SearchQuery(text="黨史"), alias="dangke", visible=VISIBLE
+    ).to_dict()
     assert body["query"]["bool"]["should"][0]["multi_match"]["query"] == "党史"
