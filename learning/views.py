@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from wagtail.admin.ui.tables import Column
 
+from dangke.exports import FILE_FORMATS
 from dangke.import_jobs import import_job_create
 from dangke.import_views import import_job_response
 from learning import selectors, services
@@ -97,7 +98,7 @@ def report_view(request: HttpRequest) -> HttpResponse:
         "year": data.get("year"),
     }
     export = request.GET.get("export")
-    if export in ("csv", "xlsx"):
+    if export in FILE_FORMATS:
         report = selectors.report_build(**kwargs, laggards_limit=100_000)
         return report_response(
             report, report.laggards, export, actor=request.user, channel="admin"

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 
 from dangke.cache import MISSING, ProcessCache
 from learning.models import PATH_STEP, Member, Organisation, OrganisationAdministrator
+from learning.selectors.tree import organisation_subtree_q
 
 MEMBER_TTL = 300  # seconds; saving or deleting a member forgets it (signal_handlers)
 
@@ -106,7 +107,7 @@ def organisation_scope_q(*, user: UserLike, prefix: str = "") -> Q:
         return Q(pk__in=[])
     query = Q()
     for path in paths:
-        query |= Q(**{f"{prefix}path__startswith": path})
+        query |= organisation_subtree_q(path=path, prefix=prefix)
     return query
 
 
