@@ -253,6 +253,7 @@ def _questions_write(
             .order_by("pk")
         ):
             existing.setdefault(question.import_key, question)
+        _questions_adopt(batch, page=page, existing=existing)
         wanted_tags = {
             key: _tags(data.tags, extra_tags) for key, data in batch
         }  # fmt: skip
@@ -319,6 +320,38 @@ def _questions_write(
     if into is not None:
         by_key = {question.import_key: question for question in created}
         into += [by_key.get(key) or existing[key] for key, _ in batch]
+
+
+def _questions_adopt(
+    batch: list[tuple[str, QuestionData]],
+    *,
+    page: Page | None,
+    existing: dict[str, Question],
+) -> None:
+    """Questions written in the admin (or by the demo) carry no key yet: one with
+    the same stem, kind, options and page as a row of the file is that row's
+    question, and gets its key now."""
+    stems = {data.stem.strip() for key, data in batch if key not in existing}
+    if not stems:
+        return
+    unkeyed = (
+        Question.objects.filter(import_key="", stem__in=stems, page=page)
+        .prefetch_related("options", "tagged_items")
+        .order_by("pk")
+    )
+    wanted = {key for key, _ in batch}
+    adopted: list[Question] = []
+    for question in unkeyed:
+        options = [(option.text, option.correct) for option in question.options.all()]
+        key = question_import_key(
+            data=QuestionData(kind=question.kind, stem=question.stem, options=options),
+            page_id=question.page_id,
+        )
+        if key in wanted and key not in existing:
+            question.import_key = key
+            existing[key] = question
+            adopted.append(question)
+    Question.objects.bulk_update(adopted, ["import_key"])
 
 
 def _question_new(key: str, data: QuestionData, page: Page | None) -> Question:

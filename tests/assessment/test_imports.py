@@ -424,6 +424,18 @@ def test_the_same_file_twice_adds_nothing_and_a_changed_key_updates(db):
     assert Question.objects.count() == 4
 
 
+def test_a_question_written_in_the_admin_is_not_added_again_by_an_import(db):
+    services.question_create(
+        data=services.QuestionData(
+            kind="single", stem="中共一大召开的时间是？",
+            options=[("1921年7月", True), ("1922年7月", False), ("1923年6月", False)],
+        )
+    )  # fmt: skip
+    counts = services.questions_import_counts(name="bank.xlsx", content=xlsx(GOOD_ROWS))
+    assert (counts.created, counts.updated) == (3, 1)  # 解析, 难度, 标签 from the file
+    assert Question.objects.count() == 4
+
+
 def test_admin_import_runs_as_a_job_with_its_counts(editor, client_for):
     client = client_for(editor)
     response = client.post(
@@ -516,6 +528,7 @@ def test_beats_and_searches_answer_during_a_large_import(
     import json
     import sqlite3
     import threading
+    import time
     import uuid
 
     from django.db import connections
@@ -583,6 +596,7 @@ def test_beats_and_searches_answer_during_a_large_import(
             if response.status_code != 200:
                 failures.append(f"beat {response.status_code} {response.content[:200]}")
             counts["beats"] += 1
+            time.sleep(0.05)  # a busy lesson's beats, not a loop hogging the GIL
 
     def searches():
         client = Client()
@@ -594,6 +608,7 @@ def test_beats_and_searches_answer_during_a_large_import(
                     f"search {response.status_code} {response.content[:200]}"
                 )
             counts["searches"] += 1
+            time.sleep(0.05)
 
     importer_thread = threading.Thread(target=on_the_file(importer))
     others = [threading.Thread(target=on_the_file(beats)),
