@@ -14,7 +14,7 @@ from assessment.forms import QuestionImportForm
 from assessment.models import Question
 from assessment.tasks import questions_import_task
 from dangke.exports import XLSX_TYPE, table_bytes
-from dangke.import_jobs import import_job_create
+from dangke.import_jobs import import_job_create, import_jobs_recent
 from dangke.import_views import import_job_response
 
 
@@ -49,7 +49,14 @@ def import_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assessment/import.html",
-        {"form": form, "errors": [], "page_title": "导入题库"},
+        {
+            "form": form,
+            "errors": [],
+            "jobs": import_jobs_recent(
+                user=request.user, kinds=[services.imports.JOB_KIND]
+            ),
+            "page_title": "导入题库",
+        },
     )
 
 

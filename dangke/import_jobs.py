@@ -87,6 +87,18 @@ def import_job_for_user(*, job_id: int, user: Any) -> ImportJob | None:
     return job
 
 
+def import_jobs_recent(
+    *, user: Any, kinds: list[str], limit: int = 5
+) -> list[ImportJob]:
+    """The last ``limit`` jobs of ``kinds`` that ``user`` started, newest first (so
+    the import page leads back to a job left running)."""
+    return list(
+        ImportJob.objects.filter(created_by_id=user.pk, kind__in=kinds).order_by(
+            "-created_at", "-pk"
+        )[:limit]
+    )
+
+
 def progress_phase(report: Report, stage: str, start: int, end: int) -> Progress:
     """A ``(done, in all)`` callback that reports ``stage`` between ``start`` and
     ``end`` percent."""

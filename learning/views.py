@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from wagtail.admin.ui.tables import Column
 
 from dangke.exports import FILE_FORMATS
-from dangke.import_jobs import import_job_create
+from dangke.import_jobs import import_job_create, import_jobs_recent
 from dangke.import_views import import_job_response
 from learning import selectors, services
 from learning.choices import MemberType
@@ -48,7 +48,9 @@ def import_view(request: HttpRequest) -> HttpResponse:
         ):
             raise PermissionDenied
         job = import_job_create(
-            kind=f"learning.{kind}",
+            kind=services.MEMBERS_JOB
+            if kind == "members"
+            else services.ORGANISATIONS_JOB,
             upload=form.cleaned_data["file"],
             options={
                 "within": selectors.organisation_paths_administered(user=request.user),
@@ -65,7 +67,15 @@ def import_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "learning/import.html",
-        {"form": form, "errors": [], "page_title": "导入党组织/党员"},
+        {
+            "form": form,
+            "errors": [],
+            "jobs": import_jobs_recent(
+                user=request.user,
+                kinds=[services.ORGANISATIONS_JOB, services.MEMBERS_JOB],
+            ),
+            "page_title": "导入党组织/党员",
+        },
     )
 
 

@@ -44,7 +44,9 @@ from learning.services.enrolment import enrolment_create
 from learning.services.exams import course_exam_pass_record
 from learning.services.imports import (
     MEMBER_COLUMNS,
+    MEMBERS_JOB,
     ORGANISATION_COLUMNS,
+    ORGANISATIONS_JOB,
     learning_import_job_run,
     member_upsert,
     members_import,
@@ -104,6 +106,8 @@ __all__ = [
     "member_upsert",
     "members_import",
     "members_import_counts",
+    "MEMBERS_JOB",
+    "ORGANISATIONS_JOB",
     "learning_import_job_run",
     "organisations_import",
     "rollup_batch",

@@ -627,3 +627,27 @@ def test_beats_and_searches_answer_during_a_large_import(
         ).fetchone()
         stored = reader.execute("SELECT count(*) FROM assessment_question").fetchone()
     assert (status, created, stored[0]) == ("done", 20_000, 20_000)
+
+
+@pytest.mark.heavy
+@pytest.mark.postgres
+def test_the_issue_s_100000_questions_import_as_a_job_and_once_only(editor, db):
+    """The issue's file: 100,000 rows (the row limit) through a job, in batches;
+    the same file again adds nothing."""
+    from tests.services import postgres_only
+
+    postgres_only("the 100,000-row import runs in the heavy pass", ci_fails=True)
+    rows = [["判断题", f"第{i}题：党的最高领导机关是全国代表大会。", "", "", "", "",
+             "", "", "对", "", "", "党章"] for i in range(100_000)]  # fmt: skip
+    content = csv_bytes(rows)
+    for expected in ((100_000, 0), (0, 100_000)):
+        job = import_job_create(
+            kind="questions",
+            upload=SimpleUploadedFile("issue.csv", content),
+            options={},
+            user=editor,
+        )
+        job = services.questions_import_job_run(job_id=job.pk)
+        assert (job.status, job.progress) == ("done", 100)
+        assert (job.created_count, job.unchanged_count) == expected
+    assert Question.objects.count() == 100_000

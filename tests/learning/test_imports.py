@@ -80,6 +80,8 @@ def test_admin_member_import_is_a_job_and_twice_adds_nobody(editor, client_for, 
     assert "已导入 2 行（新增 0，更新 2，未变 0）" in again.content.decode()
     assert Member.objects.count() == 2
     assert Member.objects.get(user__username="li").organisation.code == "B2"
+    listing = client.get(reverse("learning_import")).content.decode()
+    assert reverse("import_job", args=[job.pk]) in listing  # the way back to a job
 
 
 def test_admin_lists_the_first_bad_rows_and_counts_the_rest(
