@@ -10,16 +10,55 @@ from cms.selectors import pages_visible_to_public
 from dangke.tables import upload_problem
 from learning.models import Organisation
 from learning.selectors import organisation_scope_q
+from learning.selectors.accounts import accounts_assignable
+
+
+class AccountField(forms.ModelChoiceField):
+    """A user account typed by its username and checked against ``queryset``: the
+    form never lists accounts (a district has tens of thousands, and an
+    organisation admin may not see those of other subtrees)."""
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "invalid_choice": "用户名不存在，或不在您管理的范围内。",
+    }
+
+    def __init__(self, queryset, **kwargs):
+        kwargs.setdefault("help_text", "输入用户名")
+        super().__init__(queryset, to_field_name="username", **kwargs)
+
+    def prepare_value(self, value):
+        if hasattr(value, "_meta"):
+            return value.username
+        if value in self.empty_values:
+            return ""
+        if isinstance(value, int):  # the initial value of a saved profile: its pk
+            found = self.queryset.model._default_manager.filter(pk=value)
+            return found.values_list("username", flat=True).first() or ""
+        return value
 
 
 class ScopedOrganisationForm(WagtailAdminModelForm):
-    """Organisation admins may only pick organisations inside their own subtrees."""
+    """Organisation admins may only pick organisations inside their own subtrees,
+    and name (by username) only accounts without a member profile in another
+    subtree (``learning.selectors.accounts.accounts_assignable``)."""
 
     scoped_fields = ("organisation", "parent")
+    account_fields = ("user",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         user = self.for_user
+        for name in self.account_fields:
+            field = self.fields.get(name)
+            if field is not None and not isinstance(field, AccountField):
+                self.fields[name] = AccountField(
+                    accounts_assignable(user=user)
+                    if user is not None
+                    else field.queryset.none(),
+                    label=field.label,
+                    required=field.required,
+                )
         if user is None:
             return
         for name in self.scoped_fields:
