@@ -9,8 +9,7 @@ from cms.models import CoursePage, TopicPage
 from cms.selectors import pages_visible_to_public
 from dangke.tables import upload_problem
 from learning.models import Organisation
-from learning.selectors import organisation_scope_q
-from learning.selectors.accounts import accounts_assignable
+from learning.selectors import accounts_assignable, organisation_scope_q
 
 
 class AccountField(forms.ModelChoiceField):

@@ -5,6 +5,7 @@ Split by concern; callers import from the package (``from learning import
 selectors; selectors.report_build(...)``). Every selector takes keyword arguments.
 """
 
+from learning.selectors.accounts import accounts_assignable
 from learning.selectors.archive import member_archive
 from learning.selectors.checkin import (
     member_may_attend,
@@ -56,6 +57,7 @@ from learning.selectors.tree import (
 )
 
 __all__ = [
+    "accounts_assignable",
     "DEFAULT_THRESHOLD",
     "DrillRow",
     "LESSON_INFO_TTL",
