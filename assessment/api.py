@@ -502,8 +502,12 @@ def pass_rate_report(
     "a child's code; `format=csv`/`xlsx`. Aggregates only: no member's score. A row "
     "with fewer participants than `min_group_size` (3) shows its participation only: "
     "`passed`, `pass_rate` and `average_score` are null and `suppressed` is true "
-    "(`不公布` in the files), unless the organiser made the individual ranking "
-    "public (then `min_group_size` is null and nothing is withheld).",
+    "(`不公布` in the files), and so does, where subtracting the rows shown from a "
+    "total or a parent would recover it, another row or the total (complementary "
+    "suppression, decided once for the contest's whole tree). While the contest is "
+    "open every row withholds them (`scores_after`: the close), so comparing totals "
+    "before and after a submission gives nothing away. When the organiser made the "
+    "individual ranking public, `min_group_size` is null and nothing is withheld.",
 )
 def contest_results(
     request: HttpRequest, contest_id: int, organisation: str, format: str = "json"
@@ -516,6 +520,8 @@ def contest_results(
     )
     if contest is None:
         raise ContestNotFound(f"竞赛 {contest_id} 不存在")
+    # Attempts left open at the close count in the figures published after it.
+    services.attempts_close_expired(quiz=contest.quiz)
     report = selectors.contest_results_report(organisation=node, contest=contest)
     return _report_response(
         request,

@@ -246,7 +246,8 @@ class ResultReportOut(Schema):
 
 
 class ContestResultRowOut(ResultRowOut):
-    """An organisation's contest figures; with too few participants its score
+    """An organisation's contest figures; with too few participants (or where they
+    could be worked out by subtraction, or while the contest is open) its score
     figures are withheld (null) and ``suppressed`` is true."""
 
     passed: int | None = Field(
@@ -270,6 +271,11 @@ class ContestResultReportOut(Schema):
     min_group_size: int | None = Field(
         description="参加人数少于此数的组织不公布成绩数字；"
         "主办方公开个人排名时为 null（全部公布）"
+    )
+    scores_after: datetime | None = Field(
+        None,
+        description="竞赛尚未结束时为结束时间：此前各组织一律不公布成绩数字，"
+        "只公布参与情况",
     )
     total: ContestResultRowOut
     children: list[ContestResultRowOut]

@@ -150,7 +150,7 @@ def test_results_per_organisation_with_drill_down_and_scoping(
 
 
 def test_results_withhold_the_scores_of_organisations_under_three(
-    member, other_member, contest, bank, client_for, tree, editor
+    member, other_member, contest, bank, client_for, tree, editor, clock
 ):
     """Every member the contest is open to sees these figures: an organisation
     with one or two participants shows how many took part, never their score."""
@@ -159,17 +159,21 @@ def test_results_withhold_the_scores_of_organisations_under_three(
         colleague = factories.member(organisation=tree["branch1"], username=name)
         _take(client_for(colleague.user), contest, bank, right=right)
     _take(client_for(other_member.user), contest, bank, right=1)  # 25: alone in S2
+    clock(2 * 3600)  # score figures are published once the contest has closed
     client = client_for(editor)
     body = call(client, "GET", f"contests/{contest.pk}/results?organisation=D").json()
     assert body["min_group_size"] == 3  # selectors.MIN_GROUP_SIZE
     by_code = {row["code"]: row for row in body["children"]}
+    # S1 (3 participants, average 75) next to the total (4, 62.5) would give S2's
+    # one score by subtraction (4 × 62.5 − 3 × 75 = 25): as the only other row, S1
+    # is withheld too (complementary suppression), down its drill-down.
     shown = by_code["S1"]
     assert (shown["participants"], shown["passed"], shown["average_score"]) == (
         3,
-        2,
-        75.0,
+        None,
+        None,
     )
-    assert shown["suppressed"] is False and shown["pass_rate"] == 66.7
+    assert shown["suppressed"] is True and shown["pass_rate"] is None
     alone = by_code["S2"]
     assert (alone["members"], alone["participants"], alone["participation"]) == (
         1,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -31,7 +32,6 @@ from tests.assessment.conftest import (  # noqa: F401
     _fresh_attempt_sheets,
     bank,
     call,
-    clock,
     course,
     exam,
     fixed_quiz,
@@ -509,3 +509,40 @@ def test_a_quiz_that_hides_its_answers_leaves_them_out_of_the_book(
                               "action": "submit"})  # fmt: skip
     html = client.get("/me/wrong-answers/").content.decode()
     assert "错题本是空的" in html and "广州市" not in html
+
+
+def test_the_contest_page_gives_no_score_by_subtraction(
+    client_for, member, contest, tree
+):
+    """Four took part in S1 (25 each), one in S2 (50): a visible S1 average next
+    to the total would give S2's member by subtraction."""
+
+    def hand_in(organisation, score):
+        someone = factories.member(organisation=organisation)
+        now = timezone.now()
+        QuizAttempt.objects.create(
+            quiz=contest.quiz, member=someone, number=1,
+            status=QuizAttempt.Status.SUBMITTED, started_at=now, deadline=now,
+            closed_at=now, elapsed_seconds=60, question_count=4,
+            correct_count=score // 25, score=Decimal(score), passed=score >= 60,
+        )  # fmt: skip
+
+    for _ in range(4):
+        hand_in(tree["branch1"], 25)
+    hand_in(tree["branch2"], 50)
+    client = client_for(member.user)
+    html = client.get(f"/me/contests/{contest.pk}/").content.decode()
+    # Open: no averages at all, so nothing to compare after the next hand-in.
+    assert "竞赛结束（" in html and "后公布各组织平均分" in html
+    assert "<td>30.0</td>" not in html and "<td>25.0</td>" not in html
+    contest.closes_at = timezone.now() - timedelta(minutes=1)
+    contest.save()
+    html = client.get(f"/me/contests/{contest.pk}/").content.decode()
+    rows = re.findall(
+        r'<tr(?: class="total")?><th scope="row">(.*?)</th>(.*?)</tr>', html
+    )
+    cells = {name: re.findall(r"<td>(.*?)</td>", rest) for name, rest in rows}
+    assert cells["合计"][-1] == "30.0"
+    assert cells[tree["sub1"].name][-1] == "不公布"
+    assert cells[tree["sub2"].name][-1] == "不公布"
+    assert "必要时另一个组织或合计也不公布" in html
