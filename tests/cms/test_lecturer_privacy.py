@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from cms.models import MicroLessonPage
 from tests import factories
-from tests.cms.test_review import add_url, lesson_form
+from tests.helpers import add_url, lesson_form
 
 pytestmark = pytest.mark.django_db
 SECRET = "乙老师未公开的草稿 draft"

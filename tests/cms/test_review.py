@@ -8,30 +8,7 @@ from wagtail.models import WorkflowState
 
 from cms.models import MicroLessonPage
 from tests import factories
-
-
-def lesson_form(title: str, slug: str, **extra) -> dict:
-    data = {
-        "title": title,
-        "slug": slug,
-        "summary": "讲师投稿的微党课",
-        "duration": "180",
-        "tags": "",
-        "courseware-TOTAL_FORMS": "0",
-        "courseware-INITIAL_FORMS": "0",
-        "courseware-MIN_NUM_FORMS": "0",
-        "courseware-MAX_NUM_FORMS": "1000",
-        "comments-TOTAL_FORMS": "0",
-        "comments-INITIAL_FORMS": "0",
-        "comments-MIN_NUM_FORMS": "0",
-        "comments-MAX_NUM_FORMS": "1000",
-    }
-    data.update(extra)
-    return data
-
-
-def add_url(parent) -> str:
-    return reverse("wagtailadmin_pages:add", args=["cms", "microlessonpage", parent.pk])
+from tests.helpers import add_url, lesson_form
 
 
 @pytest.fixture

@@ -111,17 +111,19 @@ def test_pages_using_a_video(section):
 
 @pytest.fixture
 def red_sites(home_page):
-    from tests.themes.test_sites import site as _site
-
     area = factories.section(home_page, title="现场教学", slug="sites")
     internal = factories.section(home_page, title="内部阵地", slug="internal")
     PageViewRestriction.objects.create(page=internal, restriction_type="login")
     return {
-        "third": _site(area, "中共三大会址纪念馆", 23.1287, 113.2882),
-        "uprising": _site(area, "广州起义烈士陵园", 23.1308, 113.2936),
-        "far": _site(area, "从化教学点", 23.5500, 113.5900),
-        "draft": _site(area, "草稿教学点", 23.1300, 113.2800, live=False),
-        "secret": _site(internal, "内部教学点", 23.1290, 113.2850),
+        "third": factories.teaching_site(area, "中共三大会址纪念馆", 23.1287, 113.2882),
+        "uprising": factories.teaching_site(
+            area, "广州起义烈士陵园", 23.1308, 113.2936
+        ),
+        "far": factories.teaching_site(area, "从化教学点", 23.5500, 113.5900),
+        "draft": factories.teaching_site(
+            area, "草稿教学点", 23.1300, 113.2800, live=False
+        ),
+        "secret": factories.teaching_site(internal, "内部教学点", 23.1290, 113.2850),
     }
 
 

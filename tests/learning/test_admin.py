@@ -237,7 +237,7 @@ def test_report_view_exports_neutralise_member_and_organisation_names(
     editor, client_for, tree
 ):
     from tests import factories
-    from tests.dangke.test_exports import assert_neutralised, export_cells
+    from tests.helpers import assert_neutralised, export_cells
 
     tree["sub1"].name = "+cmd|' /C calc'!A0"
     tree["sub1"].save()

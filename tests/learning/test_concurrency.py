@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from learning import services
 from learning.models import LessonProgress
 from tests import factories
+from tests.helpers import run_in_threads
 from tests.services import postgres_only
 
 pytestmark = [
@@ -27,27 +26,6 @@ def _needs_postgres():
         "row locks under real concurrency need PostgreSQL; "
         "SQLite serialises writers anyway (runs in the PostgreSQL pass)"
     )
-
-
-def _run_in_threads(targets) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(targets))
-
-    def run(target):
-        try:
-            barrier.wait()
-            target()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
 
 
 def test_concurrent_beats_lose_nothing(home_page):
@@ -85,7 +63,7 @@ def test_concurrent_beats_lose_nothing(home_page):
             ranges=[[start, start + 10]], position=start + 10, rate=1, now=at,
         )  # fmt: skip
 
-    errors = _run_in_threads(
+    _, errors = run_in_threads(
         [separate(i) for i in range(6)] + [same_playback(i) for i in range(6)]
     )
     assert errors == []
@@ -113,7 +91,7 @@ def test_concurrent_beats_on_many_lessons_share_one_wall_clock(home_page):
         )  # fmt: skip
 
     for round_ in range(3):
-        errors = _run_in_threads([beat(index, round_) for index in range(12)])
+        _, errors = run_in_threads([beat(index, round_) for index in range(12)])
         assert errors == []
     watched = LessonProgress.objects.filter(member=member).values_list(
         "watched_seconds", flat=True

@@ -11,7 +11,7 @@ import pytest
 from learning import services
 from learning.models import LessonProgress
 from tests import factories
-from tests.learning.test_services import beat, watch
+from tests.helpers import beat, watch
 
 BOUND_60S = 60 * services.MAX_PLAYBACK_RATE + services.CREDIT_SLACK_SECONDS
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from learning import selectors, services
 from learning.models import CourseCompletion, Member, TrainingClass, TrainingSession
 from tests import factories
-from tests.learning.test_concurrency import _run_in_threads
+from tests.helpers import run_in_threads
 from tests.services import postgres_only
 
 pytestmark = [
@@ -84,7 +84,7 @@ def test_concurrent_learning_and_moves_keep_rollups_exact(home_page, capsys):
 
         return run
 
-    errors = _run_in_threads(
+    _, errors = run_in_threads(
         [learn(m, n % 2 == 0) for n, m in enumerate(members)]
         + [
             move(members[0], branches[1], "secretary"),

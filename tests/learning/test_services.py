@@ -9,7 +9,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from cms.models import TopicCourse, TopicPage
 from learning import services
@@ -20,34 +19,7 @@ from learning.models import (
     TopicCompletion,
 )
 from tests import factories
-
-T0 = timezone.now().replace(microsecond=0)
-
-
-def beat(member, lesson, playback, seq, ranges, position=None, at=0.0, rate=1.0):
-    return services.lesson_progress_record(
-        member=member,
-        lesson_id=lesson.pk,
-        playback_id=playback,
-        seq=seq,
-        ranges=ranges,
-        position=ranges[-1][1] if position is None and ranges else (position or 0),
-        rate=rate,
-        now=T0 + timedelta(seconds=at),
-    )
-
-
-def watch(member, lesson, start, end, *, step=10, at=0.0, playback=None):
-    """Play ``start``..``end`` at normal speed with a beat every ``step`` seconds."""
-    playback = playback or uuid.uuid4()
-    answer = beat(member, lesson, playback, 0, [], position=start, at=at)
-    seq, cursor = 1, start
-    while cursor < end:
-        upto = min(end, cursor + step)
-        at += upto - cursor
-        answer = beat(member, lesson, playback, seq, [[cursor, upto]], at=at)
-        seq, cursor = seq + 1, upto
-    return answer
+from tests.helpers import T0, beat, watch
 
 
 def test_watching_honestly_completes_and_earns_credit(member, course, lesson):

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from tests import factories
-from tests.dangke.test_api_errors import assert_problem, bearer
+from tests.helpers import assert_problem, bearer
 
 BOUNDARY = "dangkeBoundary7MA4YWxk"
 CUE = "WEBVTT\n\n00:00.000 --> 00:01.000\n同志们好\n".encode()

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from wagtail.models import PageViewRestriction
 
-from cms.models import RedRoute, RedRouteStop, TeachingSitePage
+from cms.models import RedRoute, RedRouteStop
 from tests import factories
 from themes.geo import wgs84_to_bd09, wgs84_to_gcj02
 
@@ -58,29 +58,13 @@ def assert_self_contained(response) -> Page:
     return page
 
 
-def site(parent, title, lat, lng, *, live=True, **fields):
-    page = TeachingSitePage(
-        title=title,
-        slug=f"site-{TeachingSitePage.objects.count() + 1}",
-        address=fields.pop("address", f"广州市越秀区{title}路1号"),
-        latitude=lat,
-        longitude=lng,
-        live=live,
-        **fields,
-    )
-    parent.add_child(instance=page)
-    if live:
-        page.save_revision().publish()
-    return page
-
-
 @pytest.fixture
 def sites(home_page):
     area = factories.section(home_page, title="现场教学", slug="sites")
     internal = factories.section(home_page, title="内部阵地", slug="internal")
     PageViewRestriction.objects.create(page=internal, restriction_type="login")
     return {
-        "third": site(
+        "third": factories.teaching_site(
             area,
             "中共三大会址纪念馆",
             23.1287,
@@ -89,10 +73,16 @@ def sites(home_page):
             opening_hours="周二至周日 9:00–17:00",
             history="<p>1923年6月，中共三大在此召开。</p>",
         ),
-        "uprising": site(area, "广州起义烈士陵园", 23.1308, 113.2936),
-        "institute": site(area, "农民运动讲习所旧址", 23.1282, 113.2777),
-        "draft": site(area, "草稿教学点甲", 23.1300, 113.2800, live=False),
-        "secret": site(internal, "内部教学点乙", 23.1290, 113.2850),
+        "uprising": factories.teaching_site(
+            area, "广州起义烈士陵园", 23.1308, 113.2936
+        ),
+        "institute": factories.teaching_site(
+            area, "农民运动讲习所旧址", 23.1282, 113.2777
+        ),
+        "draft": factories.teaching_site(
+            area, "草稿教学点甲", 23.1300, 113.2800, live=False
+        ),
+        "secret": factories.teaching_site(internal, "内部教学点乙", 23.1290, 113.2850),
     }
 
 
