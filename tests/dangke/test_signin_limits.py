@@ -11,10 +11,10 @@ import uuid
 import pytest
 from django.contrib.auth.signals import user_login_failed
 from django.core import mail
-from django.db import connection
 from django.test import Client
 
 from dangke import ratelimit
+from tests.helpers import run_in_threads
 
 
 @pytest.fixture
@@ -120,30 +120,11 @@ def checked_passwords():
 
 
 def at_once(requests) -> list:
-    """Run each of ``requests`` (a callable taking a fresh test client) in its own
-    thread, all released together; their answers in order."""
-    answers: list = [None] * len(requests)
-    barrier = threading.Barrier(len(requests))
-
-    def run(index, send):
-        try:
-            client = Client()
-            barrier.wait(timeout=30)
-            answers[index] = send(client)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            answers[index] = exc
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(index, send))
-        for index, send in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    errors = [answer for answer in answers if isinstance(answer, BaseException)]
+    """Send each of ``requests`` (a callable taking a test client) from its own
+    thread, all released together; their answers."""
+    answers, errors = run_in_threads(
+        [lambda send=send: send(Client()) for send in requests]
+    )
     assert not errors, errors[:3]
     return answers
 
