@@ -11,6 +11,10 @@ BACKUP_DIR ?= var/backups
 
 # Where `make run` serves: the demo's Wagtail site and admin links point here.
 run demo: export WAGTAILADMIN_BASE_URL ?= http://$(HOST):$(PORT)
+# The terminal shows the request lines and warnings as text; everything (the
+# worker's task lines too) goes to var/log/dangke.log as JSON. LOG_LEVEL=INFO shows
+# it all on the terminal.
+run: export LOG_FORMAT ?= text
 
 .DEFAULT_GOAL := help
 .PHONY: help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo backup restore bench-first-playable bench-%
@@ -64,7 +68,7 @@ run: demo ## set up, migrate, load the demo and serve web + worker on 127.0.0.1:
 	$(PY) manage.py collectstatic --noinput -v0
 	@$(PY) manage.py demo_banner --base-url http://$(HOST):$(PORT)
 	@trap 'kill 0' EXIT INT TERM; \
-	$(VENV)/bin/celery -A dangke worker -B -Q default,media,search -c 2 --loglevel=INFO & \
+	$(VENV)/bin/celery -A dangke --quiet worker -B -Q default,media,search -c 2 & \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 # Our JavaScript only: the vendored libraries under static/themes/vendor/ are ignored

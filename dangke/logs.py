@@ -4,8 +4,10 @@
 duration of the request; ``RequestIdFilter`` copies it onto every log record (``-``
 outside a request); ``JsonFormatter`` writes the record. The id is also sent back in
 the ``X-Request-ID`` response header and named in a server-error page, so a person
-reporting an error gives the operator the line to look for. This module imports no
-app.
+reporting an error gives the operator the line to look for. ``ConsoleHandler``
+keeps the terminal quiet: the console shows warnings and the request lines, while
+everything else goes only to the log file (``settings.LOG_FILE``). This module imports
+no app.
 """
 
 from __future__ import annotations
@@ -61,6 +63,34 @@ class RequestIdFilter(logging.Filter):
                 getattr(request, "request_id", None) or request_id_current()
             )
         return True
+
+
+class ConsoleHandler(logging.StreamHandler):
+    """The terminal's handler: writes a record at ``shown_from`` or above, or one from an
+    ``always`` logger (or its children), such as ``django.server``'s one line per
+    request; the rest is left to the log file."""
+
+    def __init__(
+        self,
+        stream=None,
+        *,
+        shown_from: str | int = "WARNING",
+        always: list[str] | None = None,
+    ):
+        super().__init__(stream)
+        self.shown_from = (
+            logging.getLevelName(shown_from)
+            if isinstance(shown_from, str)
+            else shown_from
+        )
+        self.always = tuple(always or ())
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        shown = record.levelno >= self.shown_from or any(
+            record.name == name or record.name.startswith(name + ".")
+            for name in self.always
+        )
+        return shown and bool(super().filter(record))
 
 
 # LogRecord attributes that are not extra fields a caller passed; Django's

@@ -564,6 +564,12 @@ if LOG_LEVEL and LOG_LEVEL not in _LOG_LEVELS:
     raise ImproperlyConfigured(
         f"LOG_LEVEL={LOG_LEVEL!r} is not one of: {', '.join(_LOG_LEVELS)}"
     )
+# Everything at INFO (or LOG_LEVEL) goes to a JSON file under var/log/; the console
+# shows warnings and the request lines, and every other record only when LOG_LEVEL
+# asks for it, so `make run` keeps a quiet terminal while the worker drains its queue.
+LOG_DIR = VAR_DIR / "log"
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+LOG_FILE = LOG_DIR / "dangke.log"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -576,17 +582,30 @@ LOGGING = {
     },
     "handlers": {
         "console": {
-            "class": "logging.StreamHandler",
+            "class": "dangke.logs.ConsoleHandler",
+            # below this, only the request lines reach the terminal
+            "shown_from": LOG_LEVEL or "WARNING",
+            "always": ["django.server"],
             "filters": ["request_id"],
             "formatter": LOG_FORMAT,
-        }
+        },
+        # Web and worker processes append to one file (O_APPEND: whole lines);
+        # WatchedFileHandler reopens it after logrotate moves it.
+        "file": {
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(LOG_FILE),
+            "encoding": "utf-8",
+            "delay": True,
+            "filters": ["request_id"],
+            "formatter": "json",
+        },
     },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL or "WARNING"},
+    "root": {"handlers": ["console", "file"], "level": LOG_LEVEL or "WARNING"},
     "loggers": {
         # Django's own handlers write plain text; every line goes through ours.
         **{
             name: {
-                "handlers": ["console"],
+                "handlers": ["console", "file"],
                 "level": LOG_LEVEL or "INFO",
                 "propagate": False,
             }
