@@ -12,6 +12,7 @@ class DangkeConfig(AppConfig):
 
     def ready(self) -> None:
         from dangke.compat import (
+            modelsearch_sqlite_quotes_escape,
             patches_check,
             wagtail_spreadsheet_exports_make_cells_safe,
         )
@@ -20,4 +21,5 @@ class DangkeConfig(AppConfig):
         # A framework internal a patch relies on has moved: stop here, naming it.
         patches_check()
         wagtail_spreadsheet_exports_make_cells_safe()
+        modelsearch_sqlite_quotes_escape()
         token_cache_signals_connect()

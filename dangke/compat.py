@@ -50,6 +50,19 @@ Inventory
     chosen per view class (the latter per field too), so each of Wagtail's own
     export views would need a subclass; no setting covers them all.
 
+``modelsearch_sqlite_quotes_escape`` — changes; modelsearch 1.3.2
+    What: a double quote in a search term reaches SQLite's full-text query doubled
+    (``""``), which FTS5 reads as a quote inside the quoted term.
+    Why: the SQLite database backend (Wagtail's search on the embedded database)
+    quotes each term (``"term"``) but doubles only ``'`` in it: a term with ``"``
+    ends the string early and FTS5 raises "unterminated string", a 500 for the
+    admin's document listing or chooser searched for ``"``.
+    Relies on: ``modelsearch.backends.database.sqlite.query.Lexeme.as_sql``
+    returning ``(template, [term])`` with the template ``"%s"`` (or ``"%s"*``).
+    If it changes: start-up stops (on SQLite; on PostgreSQL that module cannot
+    load and the patch does nothing).
+    Public hook: none; the database backend picks its SQLite query classes itself.
+
 ``api_operations`` — reads; django-ninja 1.7.1
     What: every operation the API serves and documents, with its router prefix.
     Why: ``dangke.api_requests`` installs its checks on each operation.
@@ -132,7 +145,11 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-DISTRIBUTIONS = {"django-ninja": "django-ninja", "Wagtail": "wagtail"}
+DISTRIBUTIONS = {
+    "django-ninja": "django-ninja",
+    "Wagtail": "wagtail",
+    "modelsearch": "modelsearch",
+}
 
 
 class PatchTargetMissing(ImproperlyConfigured):
@@ -358,6 +375,25 @@ def _check_spreadsheet_hook(patch: str) -> None:
     )
 
 
+SQLITE_QUERY = "modelsearch.backends.database.sqlite.query"
+
+
+def _sqlite_search() -> bool:
+    """Whether Wagtail's database search runs on SQLite here (the SQLite query
+    module only imports then: it needs the SQLite index model)."""
+    from django.db import connection
+
+    return connection.vendor == "sqlite"
+
+
+def _check_sqlite_lexeme(patch: str) -> None:
+    if not _sqlite_search():
+        return
+    as_sql = _target(patch, SQLITE_QUERY, "Lexeme.as_sql")
+    as_sql = getattr(as_sql, "dangke_original", as_sql)  # once applied, its target
+    _uses(patch, "Lexeme.as_sql", as_sql, '"%s"', '"%s"*')
+
+
 def _check_values_hook(patch: str) -> None:
     _target(patch, "ninja.operation", "Operation._get_values")
     run = _target(patch, "ninja.operation", "Operation.run")
@@ -459,6 +495,26 @@ def wagtail_spreadsheet_exports_make_cells_safe() -> None:
 
     preprocess_field_value.dangke_cells_safe = True
     SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value
+
+
+@_patch(changes=True, written_for="modelsearch 1.3.2", check=_check_sqlite_lexeme)
+def modelsearch_sqlite_quotes_escape() -> None:
+    """Double every ``"`` of a search term before SQLite's FTS5 reads it (see the
+    inventory above); on SQLite only, where that backend runs."""
+    if not _sqlite_search():
+        return
+    query = importlib.import_module(SQLITE_QUERY)
+    original = query.Lexeme.as_sql
+    if getattr(original, "dangke_quotes_escaped", False):
+        return
+
+    def as_sql(self, compiler, connection):
+        template, params = original(self, compiler, connection)
+        return template, [param.replace('"', '""') for param in params]
+
+    as_sql.dangke_quotes_escaped = True
+    as_sql.dangke_original = original
+    query.Lexeme.as_sql = as_sql
 
 
 @_patch(changes=False, written_for="django-ninja 1.7.1", check=_check_bound_operations)

@@ -395,3 +395,33 @@ def test_manage_py_check_stops_naming_the_patch_and_its_target(tmp_path):
     assert "PatchTargetMissing" in last_line
     assert "dangke.compat.api_operation_check_before_values cannot apply" in last_line
     assert "ninja.operation.Operation._get_values is missing" in last_line
+
+
+def test_a_search_for_a_lone_quote_answers_on_sqlite(client, db):
+    """Wagtail's document listing and chooser searched for ``"``: results or none,
+    never FTS5's "unterminated string" (a 500), on SQLite as on PostgreSQL."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+
+    from tests import factories
+
+    document = Document(title='党章 "学习" 课件')
+    document.file.save("a.pdf", ContentFile(b"%PDF-1.4"))
+    document.save()
+    client.force_login(factories.user("root", is_superuser=True))
+    for query in ('"', '"abc', '党章"', '"学习"'):
+        for url in ("/admin/documents/", "/admin/documents/chooser/"):
+            response = client.get(url, {"q": query})
+            assert response.status_code == 200, (url, query)
+
+
+def test_a_lexeme_that_stops_quoting_terms_stops_start_up(monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite search backend's module loads on SQLite only")
+    from modelsearch.backends.database.sqlite import query
+
+    monkeypatch.setattr(query.Lexeme, "as_sql", lambda self, c, conn: ("%s", []))
+    with pytest.raises(compat.PatchTargetMissing, match="Lexeme.as_sql"):
+        compat.patch_check("modelsearch_sqlite_quotes_escape")
