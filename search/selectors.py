@@ -23,7 +23,7 @@ from django.db.models import Avg, Count, Max
 from django.utils import timezone
 from wagtail.models import Page
 
-from cms.models import Lecturer
+from cms.models import Lecturer, TopicPage
 from cms.selectors import pages_visible_to_public
 from search import spelling, text
 from search.backends import get_backend
@@ -61,11 +61,16 @@ def search_text_clean(*, raw: str | None) -> str:
 
 def search_visibility() -> Visibility:
     """What a search may return now (see the module docstring): the live, public
-    pages of the searchable types and the lecturers of the pool."""
+    pages of the searchable types and the lecturers of the pool, and the topics
+    and lecturers a hit or a facet may name."""
     pages = pages_visible_to_public(queryset=Page.objects.type(*SEARCHABLE_PAGE_MODELS))
+    topics = pages_visible_to_public(queryset=TopicPage.objects.all())
+    lecturers = list(Lecturer.objects.values_list("pk", "name"))
     return Visibility(
         page_ids=frozenset(pages.values_list("pk", flat=True)),
-        lecturer_ids=frozenset(Lecturer.objects.values_list("pk", flat=True)),
+        lecturer_ids=frozenset(pk for pk, _ in lecturers),
+        topic_slugs=frozenset(topics.values_list("slug", flat=True)),
+        lecturer_names=frozenset(name for _, name in lecturers),
     )
 
 
@@ -78,8 +83,18 @@ def search_run(
     has any (``match == "suggestion"``: the results of the spelling suggestion),
     ``did_you_mean`` holds the query with its unknown words corrected, if that
     finds something."""
-    backend = get_backend()
     visible = search_visibility() if visible is None else visible
+    if (query.topic and query.topic not in visible.topic_slugs) or (
+        query.lecturer and query.lecturer not in visible.lecturer_names
+    ):
+        # Filtered by a topic or lecturer no longer shown: what the index will
+        # answer once it has caught up.
+        return SearchResults(query.text, 0, query.page, query.page_size, [], {})
+    return _names_visible(_search_run(query=query, visible=visible), visible)
+
+
+def _search_run(*, query: SearchQuery, visible: Visibility) -> SearchResults:
+    backend = get_backend()
     results = backend.search(query, visible=visible)
     if results.total and results.match == "all":
         return results
@@ -94,6 +109,28 @@ def search_run(
     return replace(
         corrected, query=query.text, match="suggestion", did_you_mean=suggestion
     )
+
+
+def _names_visible(results: SearchResults, visible: Visibility) -> SearchResults:
+    """``results`` naming only the topics and lecturers ``visible`` shows: a
+    document indexed before its topic was unpublished or its lecturer removed
+    still lists them."""
+    hits = [
+        replace(
+            hit,
+            topics=tuple(t for t in hit.topics if t[0] in visible.topic_slugs),
+            lecturers=tuple(n for n in hit.lecturers if n in visible.lecturer_names),
+        )
+        for hit in results.hits
+    ]
+    facets = dict(results.facets)
+    for name, shown in (
+        ("topic", visible.topic_slugs),
+        ("lecturer", visible.lecturer_names),
+    ):
+        if name in facets:
+            facets[name] = [value for value in facets[name] if value.value in shown]
+    return replace(results, hits=hits, facets=facets)
 
 
 def search_did_you_mean(

@@ -53,10 +53,17 @@ class Visibility:
     ``search.selectors.search_visibility``), whatever the index still holds: a
     page's document when its id is in ``page_ids``, a lecturer's when theirs is in
     ``lecturer_ids``. Backends apply it inside the query, so totals, facets and
-    pages count only what may be seen."""
+    pages count only what may be seen.
+
+    A visible document may still name a topic unpublished or a lecturer removed
+    since it was indexed: ``search.selectors`` keeps a hit's topics and lecturers,
+    the topic and lecturer facets and filters to ``topic_slugs`` and
+    ``lecturer_names`` (none unless given)."""
 
     page_ids: frozenset[int]
     lecturer_ids: frozenset[int]
+    topic_slugs: frozenset[str] = frozenset()
+    lecturer_names: frozenset[str] = frozenset()
 
     def admits(self, kind: str, object_id: int) -> bool:
         ids = self.lecturer_ids if kind == "lecturer" else self.page_ids

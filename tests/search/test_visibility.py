@@ -182,6 +182,46 @@ def test_a_deleted_lecturer_leaves_search_at_once(client, content):
     assert "hit-lecturer" not in html
 
 
+def test_a_deleted_lecturer_is_no_longer_named_by_the_lessons_still_indexed(
+    client, content
+):
+    Lecturer.objects.filter(pk=content["lecturer"].pk).delete()
+    assert still_indexed("lesson", content["strike"].pk)
+    body = client.get("/api/v3/search/", {"q": QUERY}).json()
+    strike = next(item for item in body["items"] if item["title"] == "省港大罢工始末")
+    assert strike["lecturers"] == [] and facet(body, "lecturer") == {}
+    body = client.get("/api/v3/search/", {"q": QUERY, "lecturer": "周晓岚"}).json()
+    assert (body["total"], body["items"]) == (0, [])
+    html = client.get("/search/", {"q": QUERY}).content.decode()
+    assert "周晓岚" not in html
+
+
+def test_an_unpublished_topic_is_no_longer_named_by_its_lessons(client, content):
+    from cms.models import TopicCourse, TopicPage
+
+    course = factories.course(
+        content["home"], title="工人运动课程", lessons=[content["strike"]]
+    )
+    topic = TopicPage(title="工人运动专题", slug="labour-topic")
+    topic.topic_courses = [TopicCourse(course=course)]
+    content["home"].add_child(instance=topic)
+    topic.save_revision().publish()
+    search_index_rebuild(stdout=io.StringIO())
+    body = client.get("/api/v3/search/", {"q": QUERY}).json()
+    assert facet(body, "topic") == {"labour-topic": 2}  # the lesson and its course
+
+    TopicPage.objects.filter(pk=topic.pk).update(live=False)
+    assert still_indexed("lesson", content["strike"].pk)
+    body = client.get("/api/v3/search/", {"q": QUERY}).json()
+    assert body["total"] == 3 and facet(body, "topic") == {}
+    assert all(item["topics"] == [] for item in body["items"])
+    assert "工人运动专题" not in str(body)
+    body = client.get("/api/v3/search/", {"q": QUERY, "topic": "labour-topic"}).json()
+    assert (body["total"], body["items"]) == (0, [])
+    html = client.get("/search/", {"q": QUERY}).content.decode()
+    assert "工人运动专题" not in html
+
+
 def test_search_run_applies_the_visibility_it_is_given(content):
     from search.selectors import search_run, search_visibility
 
