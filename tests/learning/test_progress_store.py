@@ -11,12 +11,14 @@ from datetime import timedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from wagtail.models import APIToken
 
 from learning import services
 from learning.models import LessonProgress, MemberCreditClock
 from learning.progress_store import (
     PlaybackState,
     ProgressAnswer,
+    progress_row_create,
     progress_row_read,
     progress_row_write,
 )
@@ -128,3 +130,42 @@ def _statements(context: CaptureQueriesContext) -> list[str]:
     verbs = [query["sql"].split()[0].upper() for query in context.captured_queries]
     verbs = ["UPDATE" if verb == "WITH" else verb for verb in verbs]
     return [v for v in verbs if v not in {"BEGIN", "SAVEPOINT", "RELEASE", "COMMIT"}]
+
+
+def test_a_write_from_a_stale_clock_or_version_changes_nothing(member, lesson):
+    """Two beats read the same rows: the first moves the member's credit clock and
+    writes; the second, from the clock and version it read, writes nothing (it
+    reads again and retries), and its failed write counts no beat."""
+    progress_row_create(
+        member_id=member.pk, lesson_id=lesson.pk, duration=600, now=timezone.now()
+    )
+    first = progress_row_read(member_id=member.pk, lesson_id=lesson.pk)
+    second = progress_row_read(member_id=member.pk, lesson_id=lesson.pk)
+    now = timezone.now()
+    assert progress_row_write(first, duration=600, now=now, credit_clock=10.0)
+    assert not progress_row_write(second, duration=600, now=now, credit_clock=5.0)
+    assert not progress_row_write(second, duration=600, now=now)  # version moved
+    clock = MemberCreditClock.objects.get(member=member)
+    assert (clock.clock, clock.beats) == (10.0, 1)
+    assert LessonProgress.objects.get(member=member).version == 1
+
+
+def test_a_beats_write_stamps_its_token_once_an_interval(member, lesson, token_for):
+    """Given the token's digest, the write stamps ``last_used_at`` where it is older
+    than Wagtail's interval, whether or not the row was written."""
+    token = token_for(member.user)
+    stored = APIToken.objects.filter(user=member.user)
+    progress_row_create(
+        member_id=member.pk, lesson_id=lesson.pk, duration=600, now=timezone.now()
+    )
+    row = progress_row_read(member_id=member.pk, lesson_id=lesson.pk)
+    now = timezone.now()
+    digest = APIToken.hash_token(token)
+    assert progress_row_write(row, duration=600, now=now, stamp_token=digest)
+    assert stored.get().last_used_at == now
+    later = now + timedelta(seconds=30)
+    assert not progress_row_write(row, duration=600, now=later, stamp_token=digest)
+    assert stored.get().last_used_at == now  # within the interval
+    much_later = now + timedelta(minutes=5)
+    assert not progress_row_write(row, duration=600, now=much_later, stamp_token=digest)
+    assert stored.get().last_used_at == much_later
