@@ -8,6 +8,7 @@ from cms.admin_urls import urlpatterns as cms_admin_urlpatterns
 from dangke import views
 from dangke.admin_signin import LimitedLoginView, LimitedPasswordResetView
 from dangke.api import api
+from themes import signin
 
 handler500 = "dangke.server_errors.handler500"
 
@@ -20,7 +21,14 @@ urlpatterns = [
         LimitedPasswordResetView.as_view(),
         name="wagtailadmin_password_reset",
     ),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", include(wagtailadmin_urls)),
+    # Wagtail's form for a page's password, with the sign-in limits.
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        signin.page_password_view,
+        name="wagtailcore_authenticate_with_password",
+    ),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v3/", api.urls),
     path("", include("themes.urls")),

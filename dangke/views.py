@@ -1,16 +1,31 @@
 """Probes for an orchestrator or a load balancer: ``/healthz`` (the process answers)
 and ``/readyz`` (its dependencies answer too; 503 naming the one that does not), both
-answered by ``dangke.middleware.ProbeMiddleware``; and uploaded originals served as
+answered by ``dangke.middleware.ProbeMiddleware``; ``/favicon.ico``, which browsers
+ask for at the root whatever a page links; and uploaded originals served as
 attachments in development."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from dangke.health import readiness
+
+FAVICON = "themes/img/favicon.ico"
+
+
+@require_safe
+def favicon(request: HttpRequest) -> FileResponse:
+    """The portal's icon (a static file) at the root, where browsers look for it."""
+    path = finders.find(FAVICON)
+    if not path:
+        raise Http404("favicon.ico")
+    response = FileResponse(open(path, "rb"), content_type="image/vnd.microsoft.icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @never_cache
