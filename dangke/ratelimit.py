@@ -1,7 +1,7 @@
 """How often someone may try something: heartbeats and check-in codes per account,
 live-contest joins per client address, sign-in attempts (portal and admin) per
-account and address, admin password resets per e-mail and address, invalid API
-tokens per address. This module imports no app."""
+account and address, page passwords per page and address, admin password resets per
+e-mail and address, invalid API tokens per address. This module imports no app."""
 
 from __future__ import annotations
 
@@ -75,21 +75,49 @@ def signin_attempt(*, address: str, username: str) -> bool:
     ``PORTAL_SIGNIN_FAILURES_ALLOWED`` attempts (or the address four times as
     many) in the window, until the window passes, whatever the password. Call
     ``signin_succeeded`` when the password was right. Raises nothing."""
-    limit = settings.PORTAL_SIGNIN_FAILURES_ALLOWED
-    keys = _signin_keys(address, username)
-    user_count, addr_count = _window_count(keys, SIGNIN_WINDOW_SECONDS)
-    if user_count <= limit and addr_count <= limit * SIGNIN_ADDRESS_FACTOR:
-        return True
-    _window_uncount(*keys)
-    return False
+    return _attempt(_signin_keys(address, username))
 
 
 def signin_succeeded(*, address: str, username: str) -> None:
     """After an attempt ``signin_attempt`` let through had the right password:
     forget the account's attempts, and take this one back from the address's
     (its earlier wrong ones stay). Raises nothing."""
-    user_key, addr_key = _signin_keys(address, username)
-    cache.delete(user_key)
+    _succeeded(_signin_keys(address, username))
+
+
+# A page's password (Wagtail's "private, accessible with a password") is shared by
+# everyone it was given to: its attempts are counted per page *and address*, so one
+# guesser cannot lock the page for the others, and against the address's sign-in
+# count, so guessing pages and accounts by turns gains nothing.
+
+
+def _page_password_keys(address: str, restriction_id: int) -> tuple[str, str]:
+    return f"signin:page:{restriction_id}:{address}", f"signin:addr:{address}"
+
+
+def page_password_attempt(*, address: str, restriction_id: int) -> bool:
+    """``signin_attempt`` for the password of the page view restriction
+    ``restriction_id`` tried from ``address``. Raises nothing."""
+    return _attempt(_page_password_keys(address, restriction_id))
+
+
+def page_password_succeeded(*, address: str, restriction_id: int) -> None:
+    """``signin_succeeded`` for a page's password. Raises nothing."""
+    _succeeded(_page_password_keys(address, restriction_id))
+
+
+def _attempt(keys: tuple[str, str]) -> bool:
+    limit = settings.PORTAL_SIGNIN_FAILURES_ALLOWED
+    own_count, addr_count = _window_count(keys, SIGNIN_WINDOW_SECONDS)
+    if own_count <= limit and addr_count <= limit * SIGNIN_ADDRESS_FACTOR:
+        return True
+    _window_uncount(*keys)
+    return False
+
+
+def _succeeded(keys: tuple[str, str]) -> None:
+    own_key, addr_key = keys
+    cache.delete(own_key)
     _window_uncount(addr_key)
 
 

@@ -245,3 +245,61 @@ def test_a_refused_password_reset_says_why_and_sends_nothing(client, staff):
     assert len(mail.outbox) == sent
     # Another target is still served from this address.
     assert reset("someone@example.com")(client).status_code == 302
+
+
+# --- a page's password ----------------------------------------------------------------
+
+
+@pytest.fixture
+def password_page(section):
+    from django.urls import reverse
+    from wagtail.models import PageViewRestriction
+
+    from tests import factories
+
+    lesson = factories.lesson(section, title="密码课")
+    restriction = PageViewRestriction.objects.create(
+        page=lesson, restriction_type="password", password="page-secret-1"
+    )
+    url = reverse(
+        "wagtailcore_authenticate_with_password", args=[restriction.pk, lesson.pk]
+    )
+    return lesson, url
+
+
+def page_password(url: str, password: str, address: str = "127.0.0.1"):
+    return lambda client: client.post(
+        url, {"password": password, "return_url": "/"}, REMOTE_ADDR=address
+    )
+
+
+def test_a_pages_password_is_limited_per_page_and_address(
+    client, password_page, settings
+):
+    """Wagtail's form for a page's password took any number of guesses."""
+    settings.PORTAL_SIGNIN_FAILURES_ALLOWED = 3
+    _, url = password_page
+    for n in range(3):
+        assert page_password(url, f"guess-{n}")(client).status_code == 200
+    refused = page_password(url, "page-secret-1")(client)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "900"
+    # Someone else it was given to still gets in, and a right password clears
+    # that address's count for the page.
+    other = Client()
+    for _ in range(2):
+        page_password(url, "guess", "10.0.0.5")(other)
+    assert page_password(url, "page-secret-1", "10.0.0.5")(other).status_code == 302
+    assert page_password(url, "guess", "10.0.0.5")(other).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forty_page_passwords_at_once_check_no_more_than_the_limit(
+    shared_cache, password_page, settings
+):
+    settings.PORTAL_SIGNIN_FAILURES_ALLOWED = 5
+    _, url = password_page
+    answers = at_once([page_password(url, f"guess-{n}") for n in range(TRIES)])
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] * 5 + [429] * (TRIES - 5)
+    assert page_password(url, "page-secret-1")(Client()).status_code == 429
