@@ -9,7 +9,6 @@ from dangke import views
 from dangke.admin_signin import LimitedLoginView, LimitedPasswordResetView
 from dangke.api import api
 from themes import signin
-from themes import signin
 
 handler500 = "dangke.server_errors.handler500"
 
@@ -24,12 +23,6 @@ urlpatterns = [
     ),
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", include(wagtailadmin_urls)),
-    # Wagtail's form for a page's password, with the sign-in limits.
-    path(
-        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
-        signin.page_password_view,
-        name="wagtailcore_authenticate_with_password",
-    ),
     # Wagtail's form for a page's password, with the sign-in limits.
     path(
         "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
