@@ -41,6 +41,9 @@ THUMBS_DIR = "thumbs"
 # The preview plays the best rung up to this height: a reviewer judges the picture,
 # and bigger rungs would double the bytes written while encoding.
 PREVIEW_MAX_HEIGHT = 720
+# A rung at least this share of the source's height already shows it well enough:
+# no extra rung at the source's own height.
+NEAR_ENOUGH = 0.9
 
 
 class TranscodeError(Exception):
@@ -109,18 +112,44 @@ def _level(height: int) -> str:
     return "5.1"
 
 
+def ladder_heights(
+    ladder: list[tuple[int, int]], source_height: int
+) -> list[tuple[int, int]]:
+    """The (height, video kbps) rungs for a source ``source_height`` pixels high.
+
+    Never above the source: rungs taller than it are dropped. Never needlessly
+    below it either: when the source falls between two rungs (640×360 on a
+    240/480/720 ladder), a rung at the source's own height (made even) joins the
+    lower ones, its bitrate interpolated linearly in height between its neighbours
+    (360 between 240:400 and 480:1000 → 700 kbps), unless the rung below is
+    already within ``NEAR_ENOUGH`` of the source (a 492-line source keeps 480). A
+    source above the top rung gets the whole ladder (the top rung is the configured
+    ceiling); one below the lowest rung gets a single rung at its own height with
+    the lowest rung's rate.
+    """
+    ladder = sorted(ladder)
+    own = max(2, source_height - source_height % 2)  # even, never above the source
+    kept = [(h, kbps) for h, kbps in ladder if h <= source_height]
+    if not kept:
+        return [(own, ladder[0][1])]
+    above = [(h, kbps) for h, kbps in ladder if h > source_height]
+    low_height, low_kbps = kept[-1]
+    if above and low_height < own * NEAR_ENOUGH:
+        high_height, high_kbps = above[0]
+        share = (own - low_height) / (high_height - low_height)
+        kept.append((own, int(round(low_kbps + share * (high_kbps - low_kbps)))))
+    return kept
+
+
 def plan_ladder(probe: ProbeResult) -> Plan:
-    """The renditions for ``probe``'s media: never above the source height."""
+    """The renditions for ``probe``'s media (video rungs from ``ladder_heights``)."""
     audio_kbps = settings.MEDIA_AUDIO_KBPS if probe.audio else 0
     rungs: list[Rung] = []
     if probe.video:
         width, height = probe.video["width"], probe.video["height"]
         if probe.rotation in (90, 270):
             width, height = height, width
-        heights = [(h, kbps) for h, kbps in settings.MEDIA_LADDER if h <= height] or [
-            (_even(height) if height >= 2 else 2, settings.MEDIA_LADDER[0][1])
-        ]
-        for rung_height, kbps in heights:
+        for rung_height, kbps in ladder_heights(settings.MEDIA_LADDER, height):
             rungs.append(
                 Rung(
                     name=f"{rung_height}p",
