@@ -249,3 +249,43 @@ def test_search_body_joins_spaced_pinyin_and_names_its_clauses():
         SearchQuery(text="黨史"), alias="dangke", visible=VISIBLE
     ).to_dict()
     assert body["query"]["bool"]["should"][0]["multi_match"]["query"] == "党史"
+
+
+def test_search_and_suggest_keep_only_what_is_visible_inside_the_query():
+    visible = Visibility(page_ids=frozenset({12, 7}), lecturer_ids=frozenset({3}))
+    hidden = [
+        {
+            "bool": {
+                "filter": [{"term": {"kind": "lecturer"}}],
+                "must_not": [{"terms": {"object_id": [3]}}],
+            }
+        },
+        {
+            "bool": {
+                "must_not": [
+                    {"term": {"kind": "lecturer"}},
+                    {"terms": {"object_id": [7, 12]}},
+                ]
+            }
+        },
+    ]
+    body = search_body(
+        SearchQuery(text="党史", kind="lesson"), alias="dangke", visible=visible
+    ).to_dict()
+    # In the query (filter context), not a post-filter: the total and every
+    # aggregation count only visible documents.
+    assert body["query"]["bool"]["must_not"] == hidden
+    assert body["query"]["bool"]["filter"] == [{"term": {"kind": "lesson"}}]
+    assert "post_filter" not in body and set(body["aggs"]) == {
+        "type",
+        "topic",
+        "lecturer",
+        "year",
+    }
+    body = suggest_body("dsxx", alias="dangke", limit=5, visible=visible).to_dict()
+    assert body["query"]["bool"]["must_not"] == hidden
+    nothing = Visibility(page_ids=frozenset(), lecturer_ids=frozenset())
+    body = suggest_body("dsxx", alias="dangke", limit=5, visible=nothing).to_dict()
+    assert {"terms": {"object_id": []}} in body["query"]["bool"]["must_not"][1]["bool"][
+        "must_not"
+    ]
