@@ -4,7 +4,7 @@ question bank as XLSX, in the layout the importer reads. Every cell is made safe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from assessment.models import Question, QuestionKind
@@ -13,6 +13,7 @@ QUESTION_HEADER_FIXED = ["题型", "题干"]
 QUESTION_HEADER_TAIL = ["答案", "解析", "难度", "标签"]
 MIN_OPTION_COLUMNS = 6
 OPTION_LETTERS = "ABCDEFGHIJ"
+WITHHELD = "不公布"
 
 
 def _answer_cell(question: Question, letters: dict[int, str]) -> str:
@@ -25,9 +26,12 @@ def _answer_cell(question: Question, letters: dict[int, str]) -> str:
     return "|".join(question.accepted_answer_list)
 
 
-def questions_table(questions: Iterable[Question]) -> list[list[Any]]:
+def questions_table(
+    questions: Iterable[Question], *, keys_withheld: Collection[int] = ()
+) -> list[list[Any]]:
     """The bank as rows in the import layout (题型, 题干, 选项A…, 答案, 解析, 难度,
-    标签), so an export imports again."""
+    标签), so an export imports again; the questions in ``keys_withheld`` read
+    ``WITHHELD`` for their answer and explanation."""
     questions = list(questions)
     width = max(
         [MIN_OPTION_COLUMNS]
@@ -49,8 +53,11 @@ def questions_table(questions: Iterable[Question]) -> list[list[Any]]:
                 question.get_kind_display(),
                 question.stem,
                 *cells,
-                _answer_cell(question, letters),
-                question.explanation,
+                *(
+                    [WITHHELD, WITHHELD]
+                    if question.pk in keys_withheld
+                    else [_answer_cell(question, letters), question.explanation]
+                ),
                 question.difficulty,
                 "、".join(sorted(tag.name for tag in question.tags.all())),
             ]

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from assessment import services
+from assessment import selectors, services
 from assessment.exports import questions_table
 from assessment.forms import QuestionImportForm
 from assessment.models import Question
@@ -62,14 +62,26 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 def export_view(request: HttpRequest) -> HttpResponse:
     """The bank (or the questions of one tag, ``?tag=``) as XLSX in the import
-    layout."""
+    layout. Someone who may only view the bank (an organisation admin, often a
+    member who plays contests too) gets no key of a held-back question
+    (``selectors.questions_held_back``: a contest not over, a quiz hiding its
+    answers); those who edit the bank see every key anyway."""
     _require(request, "assessment.view_question")
     questions = Question.objects.prefetch_related("options", "tags").order_by("pk")
     tag = request.GET.get("tag", "").strip()
     if tag:
         questions = questions.filter(tags__name=tag)
+    withheld: set[int] = set()
+    if not request.user.has_perm("assessment.change_question"):
+        withheld = set(
+            selectors.questions_held_back()
+            .filter(pk__in=questions.values("pk"))
+            .values_list("pk", flat=True)
+        )
     response = HttpResponse(
-        table_bytes(questions_table(questions), "xlsx", sheet="题库"),
+        table_bytes(
+            questions_table(questions, keys_withheld=withheld), "xlsx", sheet="题库"
+        ),
         content_type=XLSX_TYPE,
     )
     response["Content-Disposition"] = 'attachment; filename="questions.xlsx"'

@@ -5,11 +5,14 @@ played; a quiz that keeps its answers hidden never shows them anywhere."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
 
 from assessment import selectors, services
 from assessment.errors import QuestionHeldBack
@@ -22,6 +25,7 @@ from assessment.models import (
     Quiz,
     WrongAnswer,
 )
+from tests import factories
 from tests.assessment.conftest import call, fixed_quiz, right_answer, wrong_answer
 
 
@@ -214,3 +218,27 @@ def test_a_practice_question_held_back_after_it_was_drawn_waits(
             **wrong_answer(question),
         )
     assert not WrongAnswer.objects.exists()
+
+
+def test_the_bank_export_gives_a_viewer_no_held_back_key(
+    contest, bank, tree, editor, client_for
+):
+    """An organisation admin may view the bank (and may play the contest): the
+    file gives them no key of a question the running contest draws."""
+
+    def exported(user) -> dict[str, list]:
+        response = client_for(user).get(reverse("assessment_export"))
+        assert response.status_code == 200
+        rows = list(load_workbook(io.BytesIO(response.content)).active.values)
+        header = list(rows[0])
+        at = header.index("答案")
+        return {row[1]: [row[at], row[at + 1]] for row in rows[1:]}
+
+    secretary = factories.org_admin(organisation=tree["sub1"], username="secretary")
+    seen = exported(secretary)
+    multiple = bank["multiple"]
+    assert seen[multiple.stem] == ["不公布", "不公布"]
+    assert exported(editor)[multiple.stem] == [
+        "AB",
+        "会议在上海开幕，最后一天转到嘉兴南湖的游船上。",
+    ]
