@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.models import Page
 
 from cms.models import CoursePage, TopicPage
 from cms.selectors import pages_visible_to_public
@@ -37,16 +39,37 @@ class AccountField(forms.ModelChoiceField):
         return value
 
 
+class _PublicLessonsOnly:
+    """A training session's lessons are chosen among live, public pages (and those
+    it covers already): the choices named every draft and lecturer submission."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("lessons")
+        if field is not None:
+            covered = self.instance.lessons.all() if self.instance.pk else []
+            field.queryset = field.queryset.filter(
+                Q(pk__in=pages_visible_to_public(queryset=Page.objects.all()))
+                | Q(pk__in=[page.pk for page in covered])
+            )
+
+
 class ScopedOrganisationForm(WagtailAdminModelForm):
     """Organisation admins may only pick organisations inside their own subtrees,
     and name (by username) only accounts without a member profile in another
-    subtree (``learning.selectors.accounts.accounts_assignable``)."""
+    subtree (``learning.selectors.accounts.accounts_assignable``); sessions offer
+    only public lessons (``_PublicLessonsOnly``)."""
 
     scoped_fields = ("organisation", "parent")
     account_fields = ("user",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for formset in getattr(self, "formsets", {}).values():
+            if "lessons" in formset.form.base_fields:
+                formset.form = type(
+                    formset.form.__name__, (_PublicLessonsOnly, formset.form), {}
+                )
         user = self.for_user
         for name in self.account_fields:
             field = self.fields.get(name)

@@ -75,3 +75,15 @@ def test_editors_name_any_account_and_see_it_when_editing(
     member = Member.objects.get(user__username="newbie")
     html = client.get(reverse("members:edit", args=[member.pk])).content.decode()
     assert 'value="newbie"' in html
+
+
+def test_a_training_session_offers_only_public_lessons(
+    secretary, editor, client_for, section, submissions_area
+):
+    factories.lesson(section, title="公开 publiclesson")
+    factories.lesson(section, title="草稿 draftsecret", live=False)
+    factories.lesson(submissions_area, title="讲师投稿 submissionsecret", live=False)
+    for user in (secretary, editor):
+        html = client_for(user).get(reverse("training_classes:add")).content.decode()
+        assert "publiclesson" in html, user.username
+        assert "draftsecret" not in html and "submissionsecret" not in html
