@@ -173,7 +173,10 @@ class TokenAuth(HttpBearer):
 
 
 @dataclass(frozen=True)
-class _Prefetched:
+class BearerPrefetch:
+    """A token's shared-cache entry (None: not there), read by the throttle for
+    the request's authentication."""
+
     digest: str
     entry: Any
 
@@ -188,14 +191,14 @@ def bearer_prefetch(request: HttpRequest, *, token: str, count_key: str) -> int:
         return 0
     entry_key = token_cache_key(digest)
     found = cache.get_many([count_key, entry_key])
-    setattr(request, PREFETCH_ATTRIBUTE, _Prefetched(digest, found.get(entry_key)))
+    setattr(request, PREFETCH_ATTRIBUTE, BearerPrefetch(digest, found.get(entry_key)))
     return found.get(count_key, 0)
 
 
 def token_identify(
     token: str,
     *,
-    prefetched: _Prefetched | None = None,
+    prefetched: BearerPrefetch | None = None,
     copy_checked_by_caller: bool = False,
 ) -> BearerIdentity | None:
     """Who ``token`` is (None: no valid token of an active account): from this
