@@ -65,10 +65,6 @@ class Visibility:
     topic_slugs: frozenset[str] = frozenset()
     lecturer_names: frozenset[str] = frozenset()
 
-    def admits(self, kind: str, object_id: int) -> bool:
-        ids = self.lecturer_ids if kind == "lecturer" else self.page_ids
-        return object_id in ids
-
 
 @dataclass(frozen=True)
 class SearchHit:
