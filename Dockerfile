@@ -29,9 +29,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=dangke.settings \
     DEBUG=0 \
     DANGKE_VAR_DIR=/app/var
+# espeak-ng and fonts-noto-cjk voice and draw the demo's lessons (load_demo).
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg libpq5 \
+ && apt-get install -y --no-install-recommends ffmpeg libpq5 espeak-ng fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 dangke \
  && useradd --system --uid 10001 --gid dangke --home /app dangke

@@ -17,7 +17,7 @@ run demo: export WAGTAILADMIN_BASE_URL ?= http://$(HOST):$(PORT)
 run: export LOG_FORMAT ?= text
 
 .DEFAULT_GOAL := help
-.PHONY: help setup ffmpeg node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo backup restore bench-first-playable bench-%
+.PHONY: help setup ffmpeg espeak node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo backup restore bench-first-playable bench-%
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,6 +33,13 @@ ffmpeg: ## install ffmpeg/ffprobe from Debian's packages when missing
 		echo "installing ffmpeg (apt-get)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq ffmpeg >/dev/null; \
+	fi
+
+espeak: ## install espeak-ng (the demo lessons' Mandarin voice) and fonts-noto-cjk (their slides) when missing
+	@if ! command -v espeak-ng >/dev/null || [ ! -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then \
+		echo "installing espeak-ng and fonts-noto-cjk (apt-get)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq espeak-ng fonts-noto-cjk >/dev/null; \
 	fi
 
 node: ## install Node.js and npm from Debian's packages when missing
@@ -56,7 +63,7 @@ chromium: ## install Debian's Chromium (for the browser tests) when missing
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
-setup: $(VENV)/.installed ffmpeg browser-libs ## install everything: .venv, requirements, ffmpeg, browser libraries
+setup: $(VENV)/.installed ffmpeg espeak browser-libs ## install everything: .venv, requirements, ffmpeg, espeak-ng and the CJK font, browser libraries
 
 migrate: setup ## apply database migrations
 	$(PY) manage.py migrate --noinput

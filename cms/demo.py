@@ -3,10 +3,8 @@ by a stable key (slug, name, username) and created only when missing."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
@@ -19,7 +17,13 @@ from django.db import transaction
 from wagtail.documents.models import Document
 from wagtail.models import Page, Site, Workflow
 
-from cms import demo_data
+from cms import demo_data, demo_media
+from cms.demo_media import (
+    ClipSizes,
+    DemoClip,
+    lesson_clip_ensure,
+    panorama_clip_ensure,
+)
 from cms.models import (
     CourseLesson,
     CoursePage,
@@ -36,7 +40,6 @@ from cms.models import (
     VRCoursewarePage,
 )
 from dangke.progress import ProgressBar
-from media_pipeline.clips import clip_generate
 
 SECTIONS = {
     "courses": ("课程", "<p>必修课与选修课。</p>"),
@@ -83,28 +86,23 @@ def _publish(page: Page) -> None:
     page.save_revision().publish()
 
 
-def _demo_video(title: str, tone: int, uploader) -> object:
+def _demo_video(title: str, clip: DemoClip, uploader) -> object:
+    """The demo's asset named ``title``: made from ``clip`` with its subtitles when
+    missing, and processed here."""
     from media_pipeline import services as media_services
     from media_pipeline.models import VideoAsset
     from media_pipeline.selectors import video_asset_is_playable
 
     asset = VideoAsset.objects.filter(title=title).first()
     if asset is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            clip = clip_generate(
-                Path(tmp) / "clip.mp4",
-                seconds=3,
-                size="480x270",
-                tone=tone,
-                faststart=True,
-                timeout=120,
+        with clip.path.open("rb") as handle:
+            asset = media_services.video_asset_create(
+                file=File(handle, name=f"{title}.mp4"),
+                title=title,
+                uploaded_by=uploader,
             )
-            with clip.open("rb") as handle:
-                asset = media_services.video_asset_create(
-                    file=File(handle, name=f"{title}.mp4"),
-                    title=title,
-                    uploaded_by=uploader,
-                )
+    if not asset.subtitles.exists():
+        media_services.subtitle_attach(asset=asset, raw=clip.webvtt.encode())
     if not video_asset_is_playable(asset=asset):
         # Processed here rather than by the worker, so the demo plays as soon as
         # `make run` serves; the task queued on commit then finds it ready.
@@ -134,12 +132,17 @@ def demo_site_configure(*, base_url: str) -> Site:
 
 
 def demo_content_load(
-    *, stdout: IO[str] | None = None, with_media: bool = True
+    *,
+    stdout: IO[str] | None = None,
+    with_media: bool = True,
+    clip_sizes: ClipSizes | None = None,
 ) -> None:
     """Build the demo: users, lecturers, sites, lessons, courses, topics, VR, a route
     and a lecturer's submission waiting for review. ``with_media=False`` skips the
-    generated videos (for tests that need only the text content)."""
-    steps = 9 + (len(demo_data.LESSONS) + 1 if with_media else 0)
+    generated videos (for tests that need only the text content); ``clip_sizes``
+    (``demo_media.FULL_SIZE`` by default) makes them tiny for tests. Raises ``cms.demo_media.DemoMediaUnavailable`` when
+    the media is asked for and the Chinese font is missing."""
+    steps = 9 + (2 * len(demo_data.LESSONS) + 2 if with_media else 0)
     bar = ProgressBar(steps, "演示内容", stream=stdout)
     users = demo_users_ensure()
     bar.advance(note="users")
@@ -171,7 +174,8 @@ def demo_content_load(
     bar.advance(note="sites")
 
     lessons = {}
-    for slug, title, lecturer_key, summary, tags, _tone in demo_data.LESSONS:
+    for slug, title, lecturer_key, summary, tags in demo_data.LESSONS:
+        script = demo_data.LESSON_SCRIPTS[slug]
         lesson, created = _child(
             sections["lessons"],
             MicroLessonPage,
@@ -179,7 +183,7 @@ def demo_content_load(
             title=title,
             summary=summary,
             lecturer=lecturers[lecturer_key],
-            body=f"<p>{summary}</p>",
+            body="".join(f"<p>{text}</p>" for text in [summary, *script]),
         )
         if created:
             lesson.tags.set(tags)
@@ -280,21 +284,54 @@ def demo_content_load(
     bar.advance(note="submission")
 
     if with_media:
-        for slug, title, *_rest, tone in demo_data.LESSONS:
-            lesson = lessons[slug]
-            if lesson.video_id is None:
-                asset = _demo_video(f"演示视频：{title}", tone, users["lecturer"])
-                with transaction.atomic():
-                    lesson = MicroLessonPage.objects.get(pk=lesson.pk)
-                    lesson.video = asset
-                    lesson.duration = lesson.duration or round(asset.duration or 0)
-                    _publish(lesson)
-            bar.advance(note=title[:12])
-        vr = VRCoursewarePage.objects.get(slug="vr-third-congress")
-        if vr.video_id is None:
-            vr.video = _demo_video("演示全景视频：中共三大会址", 600, users["editor"])
-            _publish(vr)
-        bar.advance(note="VR video")
+        sizes = clip_sizes or demo_media.FULL_SIZE
+        _demo_media_attach(bar, users, lecturers, lessons, sizes)
+
+
+def _demo_media_attach(bar, users, lecturers, lessons, clip_sizes) -> None:
+    """Each lesson's narrated clip and the VR courseware's 360° room, generated once
+    (kept under var/demo-media/), then uploaded, subtitled and processed."""
+    for slug, title, lecturer_key, summary, _tags in demo_data.LESSONS:
+        lesson = lessons[slug]
+        if lesson.video_id is None:
+            lecturer = lecturers[lecturer_key]
+            clip = lesson_clip_ensure(
+                title=title,
+                byline=f"主讲 {lecturer.name} · {lecturer.title}",
+                summary=summary,
+                paragraphs=demo_data.LESSON_SCRIPTS[slug],
+                sizes=clip_sizes,
+            )
+            bar.advance(note=f"{title[:12]} (drawn and voiced)")
+            asset = _demo_video(f"演示视频：{title}", clip, users["lecturer"])
+            with transaction.atomic():
+                lesson = MicroLessonPage.objects.get(pk=lesson.pk)
+                lesson.video = asset
+                lesson.duration = lesson.duration or round(asset.duration or 0)
+                _publish(lesson)
+            bar.advance(note=f"{title[:12]} (transcoded)")
+        else:
+            bar.advance(2, note=title[:12])
+    demo_vr_video_attach(clip_sizes=clip_sizes, uploader=users["editor"])
+    bar.advance(2, note="VR video")
+
+
+def demo_vr_video_attach(*, clip_sizes: ClipSizes | None = None, uploader=None):
+    """Give the VR courseware 「VR 重走中共三大会址」 its 360° room (equirectangular,
+    narrated, subtitled), generated once and processed here; returns the page.
+    Raises as ``demo_content_load``."""
+    item = next(v for v in demo_data.VR_COURSEWARE if v["slug"] == "vr-third-congress")
+    vr = VRCoursewarePage.objects.get(slug=item["slug"])
+    if vr.video_id is None:
+        clip = panorama_clip_ensure(
+            walls=item["panorama"],
+            narration=item["narration"],
+            sizes=clip_sizes or demo_media.FULL_SIZE,
+        )
+        vr.video = _demo_video("演示全景视频：中共三大会址", clip, uploader)
+        vr.duration = round(vr.video.duration or 0) or vr.duration
+        _publish(vr)
+    return vr
 
 
 def _submission_ensure(user, lecturer) -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import io
+import shutil
 
 import pytest
 from celery.signals import task_prerun
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from wagtail.models import Page, Revision, Site
 
-from cms import demo_data
+from cms import demo_data, demo_media
 from cms.models import (
     CoursePage,
     Lecturer,
@@ -21,6 +22,8 @@ from cms.models import (
     VRCoursewarePage,
 )
 from media_pipeline.models import VideoAsset
+from media_pipeline.probe import probe_file
+from media_pipeline.services.subtitles import subtitle_to_webvtt
 from search.models import SearchDocument
 from tests import factories
 
@@ -52,7 +55,7 @@ def search_tasks_run():
 
 @pytest.mark.slow
 def test_load_demo_builds_the_programme_and_is_idempotent(
-    transactional_db, ffmpeg_binaries, client, search_tasks_run
+    transactional_db, ffmpeg_binaries, client, search_tasks_run, tiny_demo_media
 ):
     def load_demo():
         call_command(
@@ -91,14 +94,22 @@ def test_load_demo_builds_the_programme_and_is_idempotent(
     third_congress = TeachingSitePage.objects.get(slug="third-congress-site")
     assert 23.0 < third_congress.latitude < 23.3
     assert 113.1 < third_congress.longitude < 113.4
-    # Every lesson has a real generated video.
+    # Every lesson has a real generated video, with its subtitles.
     for lesson in MicroLessonPage.objects.live():
         assert lesson.video is not None
         assert lesson.video.size > 1000
         assert len(lesson.video.checksum) == 64
+        assert lesson.video.subtitles.count() == 1
+        assert lesson.duration > 0
+    vr = VRCoursewarePage.objects.get(slug="vr-third-congress")
+    assert vr.video.projection == "equirectangular"
+    assert vr.video.status == "ready"
+    kept = sorted(tiny_demo_media.iterdir())
+    assert len([p for p in kept if p.suffix == ".mp4"]) == 13
 
     load_demo()
     assert snapshot() == first
+    assert sorted(tiny_demo_media.iterdir()) == kept  # nothing generated again
 
     listed = client.get("/api/v3/pages/?type=cms.MicroLessonPage&limit=50").json()
     assert listed["count"] == 12
@@ -143,3 +154,109 @@ def test_paused_search_sync_queues_no_task(
     with django_capture_on_commit_callbacks(execute=True):
         factories.lesson(section)
     assert search_tasks_run == ["search.tasks.search_pages_sync_task"]
+
+
+@pytest.fixture
+def tiny_demo_media(settings, tmp_path, monkeypatch):
+    """The demo's clips at 160×90 and brief, kept in the test's own var/."""
+    settings.VAR_DIR = tmp_path / "var"
+    monkeypatch.setattr(demo_media, "FULL_SIZE", demo_media.TINY_SIZE)
+    return tmp_path / "var" / "demo-media"
+
+
+def _streams(path):
+    result = probe_file(path)
+    return result.video, result.audio, result
+
+
+def test_a_lesson_clip_is_voiced_with_matching_subtitles_and_kept(
+    ffmpeg_binaries, tmp_path
+):
+    clip = demo_media.lesson_clip_ensure(
+        title="党课",
+        byline="主讲 陈明华",
+        summary="学习党史。",
+        paragraphs=["不忘初心。牢记使命！"],
+        sizes=demo_media.ClipSizes(lesson=(160, 90), panorama=(160, 80)),
+        cache_dir=tmp_path,
+    )
+    video, audio, probed = _streams(clip.path)
+    assert (video["width"], video["height"]) == (160, 90) and audio is not None
+    assert [cue.text for cue in clip.cues] == [
+        "党课。",
+        "学习党史。",
+        "不忘初心。",
+        "牢记使命！",
+    ]
+    # the cues follow each other, each as long as its sentence is spoken
+    for before, after in zip(clip.cues, clip.cues[1:], strict=False):
+        assert before.end <= after.start
+    assert all(cue.end - cue.start >= 0.3 for cue in clip.cues)
+    assert clip.cues[-1].end < probed.duration <= clip.seconds + 0.5
+    assert clip.webvtt == subtitle_to_webvtt(clip.webvtt.encode())
+    assert clip.voiced == (shutil.which("espeak-ng") is not None)
+
+    made = clip.path.stat().st_mtime_ns
+    again = demo_media.lesson_clip_ensure(
+        title="党课",
+        byline="主讲 陈明华",
+        summary="学习党史。",
+        paragraphs=["不忘初心。牢记使命！"],
+        sizes=demo_media.ClipSizes(lesson=(160, 90), panorama=(160, 80)),
+        cache_dir=tmp_path,
+    )
+    assert again.path == clip.path and again.path.stat().st_mtime_ns == made
+    assert again.webvtt == clip.webvtt
+
+
+def test_without_espeak_the_clip_is_silent_and_its_cues_keep_a_reading_pace(
+    ffmpeg_binaries, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(demo_media, "espeak_binary", lambda: None)
+    clip = demo_media.lesson_clip_ensure(
+        title="党课",
+        byline="主讲 陈明华",
+        summary="学习党史，坚定理想信念。",
+        paragraphs=[],
+        sizes=demo_media.TINY_SIZE,
+        cache_dir=tmp_path,
+    )
+    assert clip.voiced is False
+    assert [cue.text for cue in clip.cues] == ["党课。"]
+    assert clip.cues[0].end - clip.cues[0].start == pytest.approx(1.0)
+    assert _streams(clip.path)[1] is not None  # a silent track still plays
+
+
+def test_without_the_font_the_demo_names_the_package(db, monkeypatch, tmp_path):
+    monkeypatch.setattr(demo_media, "FONT_FILES", ((str(tmp_path / "none.ttc"), 2),))
+    with pytest.raises(demo_media.DemoMediaUnavailable, match="fonts-noto-cjk"):
+        demo_media.lesson_clip_ensure(
+            title="党课", byline="", summary="", paragraphs=[], cache_dir=tmp_path
+        )
+    with pytest.raises(CommandError, match="fonts-noto-cjk"):
+        call_command("load_demo", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_the_vr_room_is_an_equirectangular_clip_the_probe_recognises(
+    ffmpeg_binaries, tmp_path
+):
+    item = demo_data.VR_COURSEWARE[0]
+    clip = demo_media.panorama_clip_ensure(
+        walls=item["panorama"],
+        narration=item["narration"],
+        sizes=demo_media.TINY_SIZE,
+        cache_dir=tmp_path,
+    )
+    video, audio, probed = _streams(clip.path)
+    assert probed.projection == "equirectangular"
+    assert (video["width"], video["height"]) == (160, 80)
+    assert [cue.text for cue in clip.cues] == [item["narration"][0]]
+
+
+def test_every_demo_lesson_has_a_script_of_one_to_three_minutes():
+    """At the clips' pace (espeak-ng's Mandarin at 150 words a minute, with the
+    pauses: about 1.9 characters a second), each lesson's title, summary and script
+    make a clip of one to three minutes."""
+    for slug, title, _lecturer, summary, _tags in demo_data.LESSONS:
+        text = title + summary + "".join(demo_data.LESSON_SCRIPTS[slug])
+        assert 60 <= len(text) / 1.9 <= 180, slug

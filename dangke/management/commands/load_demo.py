@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessment.demo import assessment_demo_load
 from cms.demo import demo_content_load, demo_site_configure
+from cms.demo_media import DemoMediaUnavailable, espeak_binary, font_path
 from learning.demo import learning_demo_load
 from search.services import (
     search_index_rebuild,
@@ -34,6 +35,19 @@ class Command(BaseCommand):
             demo_site_configure(base_url=options["base_url"])
         except ValueError as exc:
             raise CommandError(f"--base-url: {exc}") from None
+        if not options["no_media"]:
+            try:
+                font_path()
+            except DemoMediaUnavailable as exc:
+                raise CommandError(str(exc)) from None
+            if espeak_binary() is None:
+                self.stderr.write(
+                    self.style.WARNING(
+                        "espeak-ng is not installed: the demo lessons are silent "
+                        "(subtitles only). Install Debian's espeak-ng (make setup "
+                        "does) and delete var/demo-media/ to give them a voice."
+                    )
+                )
         # One index rebuild at the end instead of a task per published page, which
         # the worker would otherwise drain one by one after `make run` starts.
         with search_sync_paused():
