@@ -43,7 +43,7 @@ SAMPLE_RATE = 22050  # what espeak-ng writes
 SILENT_CHARS_PER_SECOND = 4.0  # the cues' pace when there is no voice
 SENTENCE_GAP = 0.45
 SLIDE_GAP = 1.2
-CLIP_VERSION = 2  # bump when the drawing changes, so cached clips are redrawn
+CLIP_VERSION = 3  # bump when the drawing changes, so cached clips are redrawn
 
 RED = (166, 27, 27)
 GOLD = (255, 213, 79)
@@ -227,18 +227,24 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
     return lines
 
 
+# The slides keep their lowest fifth empty: the player shows the subtitles there.
+
+
 def _title_card(size: tuple[int, int], title: str, byline: str, summary: str):
     width, height = size
     unit = height / 540
     image = Image.new("RGB", size, RED)
     draw = ImageDraw.Draw(image)
-    draw.rectangle(
-        [0, round(height * 0.78), width, height], fill=(140, 20, 20)
-    )  # a darker foot
     margin = round(60 * unit)
+    draw.text(
+        (margin, round(36 * unit)),
+        "党课 dangke · 演示课程",
+        font=_font(round(22 * unit)),
+        fill=GOLD,
+    )
     big = _font(round(50 * unit), bold=True)
-    y = round(110 * unit)
-    for line in _wrap(draw, title, big, width - 2 * margin):
+    y = round(96 * unit)
+    for line in _wrap(draw, title, big, width - 2 * margin)[:2]:
         draw.text((margin, y), line, font=big, fill=GOLD)
         y += round(66 * unit)
     draw.text(
@@ -249,15 +255,9 @@ def _title_card(size: tuple[int, int], title: str, byline: str, summary: str):
     )
     y += round(70 * unit)
     small = _font(round(28 * unit))
-    for line in _wrap(draw, summary, small, width - 2 * margin)[:4]:
+    for line in _wrap(draw, summary, small, width - 2 * margin)[:3]:
         draw.text((margin, y), line, font=small, fill=(255, 255, 255))
         y += round(42 * unit)
-    draw.text(
-        (margin, round(height * 0.83)),
-        "党课 dangke · 演示课程",
-        font=_font(round(22 * unit)),
-        fill=GOLD,
-    )
     return image
 
 
@@ -268,25 +268,29 @@ def _slide(size: tuple[int, int], title: str, text: str, footer: str):
     draw = ImageDraw.Draw(image)
     band = round(72 * unit)
     draw.rectangle([0, 0, width, band], fill=RED)
+    draw.rectangle([0, band, width, band + max(1, round(4 * unit))], fill=GOLD)
     margin = round(50 * unit)
+    small = _font(round(20 * unit))
+    footer_width = draw.textlength(footer, font=small)
+    draw.text(
+        (width - margin - footer_width, round(26 * unit)),
+        footer,
+        font=small,
+        fill=(255, 235, 200),
+    )
     head = _font(round(30 * unit), bold=True)
-    draw.text((margin, round(18 * unit)), title, font=head, fill=GOLD)
+    room = width - 3 * margin - footer_width
+    draw.text(
+        (margin, round(18 * unit)),
+        _wrap(draw, title, head, room)[0],
+        font=head,
+        fill=GOLD,
+    )
     body = _font(round(36 * unit))
-    y = band + round(44 * unit)
-    for line in _wrap(draw, text, body, width - 2 * margin):
+    y = band + round(40 * unit)
+    for line in _wrap(draw, text, body, width - 2 * margin)[:5]:
         draw.text((margin, y), line, font=body, fill=INK)
         y += round(56 * unit)
-    draw.line(
-        [margin, height - round(50 * unit), width - margin, height - round(50 * unit)],
-        fill=GOLD,
-        width=max(1, round(2 * unit)),
-    )
-    draw.text(
-        (margin, height - round(42 * unit)),
-        footer,
-        font=_font(round(20 * unit)),
-        fill=MUTED,
-    )
     return image
 
 
