@@ -16,6 +16,7 @@ from dangke.api_requests import request_checks_install
 from dangke.compat import api_routers_unmount, wagtail_pages_queryset_replace
 from learning.api import router as learning_router
 from media_pipeline.api import router as media_router
+from meetings.api import router as meetings_router
 from search.api import router as search_router
 
 api.title = "dangke API"
@@ -38,6 +39,7 @@ api.add_router("/media/", media_router)
 api.add_router("/learning/", learning_router)
 api.add_router("/search/", search_router)
 api.add_router("/assessment/", assessment_router)
+api.add_router("/meetings/", meetings_router)
 
 register_error_handlers(api)
 # Permission before body, JSON bodies of the declared shape; no unreachable operation.

@@ -17,11 +17,13 @@ class AuditEntry(models.Model):
     class Action(models.TextChoices):
         EXPORT = "export", "导出"
         IMPORT = "import", "导入"
+        RECORD = "record", "代为登记"  # 代签/补签 of branch meetings
 
     class Channel(models.TextChoices):
         ADMIN = "admin", "管理后台"
         API = "api", "API"
         COMMAND = "command", "命令行"
+        PORTAL = "portal", "党员门户"
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -97,6 +97,8 @@ PROJECT_APPS = (
     "assessment",
     "media_pipeline",
     "search",
+    "meetings",
+    "notices",
     "themes",
 )
 
@@ -351,6 +353,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "search.tasks.search_query_log_purge_task",
         "schedule": 86400.0,
     },
+    "notices-send-due-reminders": {
+        "task": "notices.tasks.reminders_send_due_task",
+        "schedule": 60.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -382,6 +388,19 @@ def env_positive(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} must be greater than zero")
     return value
 
+
+# Reminders (notices): the senders the worker uses (dotted paths, comma-separated;
+# notices.senders documents the interface for SMS or WeChat), how many a run sends,
+# and how many hours before a meeting its attendees are reminded.
+NOTICE_SENDERS = env_list("NOTICE_SENDERS", ["notices.senders.EmailSender"])
+NOTICE_REMINDERS_PER_RUN = env_positive("NOTICE_REMINDERS_PER_RUN", 500)
+MEETINGS_REMINDER_HOURS = env_positive("MEETINGS_REMINDER_HOURS", 24)
+# Documents printed or filed (ledgers) are PDFs with this Chinese font embedded
+# (dangke.pdf); in a collection (.ttc), the face at PDF_FONT_INDEX (2: Noto's SC).
+PDF_FONT_PATH = env_str(
+    "PDF_FONT_PATH", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+)
+PDF_FONT_INDEX = env_int("PDF_FONT_INDEX", 2)
 
 # Video rungs (height:kbit/s), never above the source height; AAC audio in each.
 MEDIA_LADDER = env_ladder("MEDIA_LADDER", "240:400,480:1000,720:2500,1080:5000")

@@ -31,6 +31,8 @@ from learning.services.checkin import (
     checkin_attempt,
     checkin_code,
     checkin_code_expires_at,
+    rotating_code,
+    rotating_code_verdict,
     session_check_in,
     session_check_in_allowed,
 )
@@ -93,6 +95,8 @@ __all__ = [
     "checkin_attempt",
     "checkin_code",
     "checkin_code_expires_at",
+    "rotating_code",
+    "rotating_code_verdict",
     "completion_roll_up",
     "course_credit_hours",
     "course_exam_pass_record",

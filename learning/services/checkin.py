@@ -50,12 +50,39 @@ def checkin_code_expires_at(*, at: datetime | None = None) -> datetime:
 
 
 def _code_for_step(session: TrainingSession, step: int) -> str:
+    return rotating_code(secret=session.checkin_secret, key=session.pk, step=step)
+
+
+def rotating_code(*, secret: str, key: int | str, step: int) -> str:
+    """The six-digit code of the 30-second ``step`` for the object identified by
+    ``key`` and holding ``secret`` (a training session, a branch meeting): one
+    code mechanism for every check-in. Raises nothing."""
     digest = hmac.new(
-        session.checkin_secret.encode(),
-        f"{session.pk}:{step}".encode(),
-        hashlib.sha256,
+        secret.encode(), f"{key}:{step}".encode(), hashlib.sha256
     ).digest()
     return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+
+
+def rotating_code_verdict(
+    *, secret: str, key: int | str, code: str, now: datetime
+) -> str:
+    """How ``code`` entered at ``now`` compares with the rotating codes of
+    (``secret``, ``key``): ``"ok"`` (the current code, or the one just replaced
+    within the grace), ``"expired"`` (one shown in the last ten minutes),
+    ``"malformed"`` (not digits) or ``"wrong"``. Raises nothing."""
+    code = (code or "").strip()
+    if not (code.isascii() and code.isdigit()):
+        return "malformed"
+    step = int(now.timestamp()) // CHECKIN_STEP_SECONDS
+    valid = {rotating_code(secret=secret, key=key, step=step)}
+    if now.timestamp() - step * CHECKIN_STEP_SECONDS < CHECKIN_GRACE_SECONDS:
+        valid.add(rotating_code(secret=secret, key=key, step=step - 1))
+    if any(hmac.compare_digest(code, candidate) for candidate in valid):
+        return "ok"
+    recent = {
+        rotating_code(secret=secret, key=key, step=step - back) for back in range(1, 21)
+    }
+    return "expired" if code in recent else "wrong"
 
 
 def checkin_attempt(
@@ -98,19 +125,14 @@ def session_check_in(
         raise CheckinRefused("签到尚未开始（开课前 30 分钟开放签到）", code="too_early")
     if now > session.ends_at + CHECKIN_LATE:
         raise CheckinRefused("本课次已结束，签到已关闭", code="closed")
-    code = (code or "").strip()
-    if not (code.isascii() and code.isdigit()):
+    verdict = rotating_code_verdict(
+        secret=session.checkin_secret, key=session.pk, code=code, now=now
+    )
+    if verdict == "malformed":
         raise CheckinRefused("签到码错误：签到码为 6 位数字", code="wrong_code")
-    step = int(now.timestamp()) // CHECKIN_STEP_SECONDS
-    valid = {_code_for_step(session, step)}
-    if now.timestamp() - step * CHECKIN_STEP_SECONDS < CHECKIN_GRACE_SECONDS:
-        valid.add(_code_for_step(session, step - 1))
-    if not any(hmac.compare_digest(code, candidate) for candidate in valid):
-        recent = {_code_for_step(session, step - back) for back in range(1, 21)}
-        if code in recent:
-            raise CheckinRefused(
-                "签到码已过期，请扫描屏幕上最新的签到码", code="expired"
-            )
+    if verdict == "expired":
+        raise CheckinRefused("签到码已过期，请扫描屏幕上最新的签到码", code="expired")
+    if verdict == "wrong":
         raise CheckinRefused("签到码错误", code="wrong_code")
     return attendance_record(member=member, session=session, now=now)
 

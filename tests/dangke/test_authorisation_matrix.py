@@ -224,6 +224,38 @@ ROWS: list[Row] = [
     api("assessment_live_answer", "POST", "/assessment/live/999999/answers", every(401), body={"options": []}),
     api("assessment_live_advance", "POST", "/assessment/live/999999/advance", but(404, anonymous=401), body={}),
     api("assessment_live_team_qr", "GET", "/assessment/live/999999/teams/1/qr.png", but(404, anonymous=401)),
+    # --- meetings (branch life): the member of B1 hosts and records the meeting ----------
+    api("meetings_meeting_create", "POST", "/meetings/", but(403, anonymous=401, editor=201, superuser=201),
+        body={"organisation": "B1", "kind": "general", "theme": "党员大会", "starts_at": "2099-01-05T09:00:00+08:00",
+              "ends_at": "2099-01-05T11:00:00+08:00", "place": "address", "address": "党群服务中心",
+              "host": "{member_id}", "recorder": "{member_id}"}),
+    api("meetings_meeting_list", "GET", "/meetings/", MEMBERS_ONLY),
+    api("meetings_meeting_list", "GET", "/meetings/?organisation=B1", but(403, anonymous=401, editor=200, superuser=200)),
+    api("meetings_meeting_detail", "GET", "/meetings/{meeting}", but(404, anonymous=401, member=200, editor=200, superuser=200)),
+    api("meetings_leave_request", "POST", "/meetings/{meeting}/leave", but(404, anonymous=401, member=409, editor=403, superuser=403),
+        body={"reason": "出差"}),
+    api("meetings_leave_decide", "POST", "/meetings/{meeting}/leave/{member_id}", but(404, anonymous=401, member=409, editor=409, superuser=409),
+        body={"approve": True}),
+    api("meetings_checkin_code", "GET", "/meetings/{meeting}/checkin-code", but(404, anonymous=401, member=200, editor=200, superuser=200)),
+    api("meetings_checkin_create", "POST", "/meetings/{meeting}/checkins", but(404, anonymous=401, member=201, editor=403, superuser=403),
+        body={"code": "{meeting_code}"}),
+    api("meetings_signin_record", "POST", "/meetings/{meeting}/signins", but(404, anonymous=401, member=201, editor=403, superuser=403),
+        body={"member": "{member_id}", "reason": "现场确认到会"}),
+    api("meetings_minutes_detail", "GET", "/meetings/{meeting}/minutes", but(404, anonymous=401, member=200, editor=200, superuser=200)),
+    api("meetings_minutes_write", "POST", "/meetings/{meeting}/minutes", but(404, anonymous=401, member=201, editor=201, superuser=201),
+        body={"text": "纪要", "base_revision": 0}),
+    api("meetings_resolution_create", "POST", "/meetings/{meeting}/resolutions", but(404, anonymous=401, member=201, editor=201, superuser=201),
+        body={"text": "决议", "owner": "{member_id}", "due_on": "2099-01-01"}),
+    api("meetings_home_visit_create", "POST", "/meetings/{meeting}/home-visits", but(404, anonymous=401, member=403, editor=201, superuser=201),
+        body={"member": "{member_id}", "visited_on": "{today}", "visitors": "书记", "content": "送学"}),
+    api("meetings_makeup_claim", "POST", "/meetings/{meeting}/makeup", but(404, anonymous=401, member=409, editor=403, superuser=403)),
+    api("meetings_ledger", "GET", "/meetings/ledgers/B1/{year}", but(403, anonymous=401, editor=200, superuser=200)),
+    api("meetings_ledger", "GET", "/meetings/ledgers/B1/{year}?format=xlsx", but(403, anonymous=401, editor=200, superuser=200)),
+    api("meetings_ledger_file", "POST", "/meetings/ledgers/B1/{year}/filing", but(403, anonymous=401, editor=201, superuser=201)),
+    api("meetings_overview", "GET", "/meetings/overview?organisation=D", but(403, anonymous=401, editor=200, superuser=200)),
+    api("meetings_overview", "GET", "/meetings/overview?organisation=S2", but(403, anonymous=401, editor=200, other_admin=200, superuser=200)),
+    api("meetings_cadence_set", "PUT", "/meetings/cadences/B1/general", but(403, anonymous=401, editor=200, superuser=200),
+        body={"months": 2}),
     # --- portal pages --------------------------------------------------------------------
     portal("signin", "GET", "/login/", but(302, anonymous=200)),
     portal("signout", "POST", "/logout/", every(302)),
@@ -324,6 +356,7 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
     from learning import services as learning_services
     from learning.models import TrainingClass, TrainingSession
     from media_pipeline.services import subtitle_attach, video_asset_process
+    from meetings.models import Attendee, Meeting
     from tests.conftest import Group
 
     home = HomePage.objects.get(depth=2)
@@ -433,6 +466,12 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
         opens_at=timezone.now() - timedelta(hours=1), closes_at=timezone.now() + timedelta(hours=1),
     )  # fmt: skip
     route = RedRoute.objects.create(name="红色线路")
+    meeting = Meeting.objects.create(
+        organisation=branch1, kind="general", theme="党员大会", starts_at=start,
+        ends_at=start + timedelta(hours=1), place="address", address="党群服务中心",
+        host=member, recorder=member,
+    )  # fmt: skip
+    Attendee.objects.create(meeting=meeting, member=member)
 
     # Signed URLs as a player receives them, and the same without signatures.
     anonymous = Client()
@@ -465,6 +504,14 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
         "attempt": attempt.pk, "question": question.pk, "contest": contest.pk,
     }  # fmt: skip
     ids["code"] = lambda: learning_services.checkin_code(session=session)
+    ids["meeting"], ids["member_id"] = meeting.pk, member.pk
+    ids["year"] = timezone.localtime(start).year
+    ids["today"] = lambda: timezone.localdate().isoformat()
+    ids["meeting_code"] = lambda: learning_services.rotating_code(
+        secret=meeting.checkin_secret,
+        key=f"m{meeting.pk}",
+        step=int(timezone.now().timestamp()) // learning_services.CHECKIN_STEP_SECONDS,
+    )
     ids["upload"] = lambda: _upload_of(users[LECT])
     ids["uuid"] = lambda: str(uuid.uuid4())
     ids["vtt"] = lambda: SimpleUploadedFile(

@@ -1,0 +1,533 @@
+"""Meetings API: branch life (组织生活) — scheduling, leave, check-in, 代签/补签,
+minutes, resolutions, 送学上门, 补学, the ledger and the overview along the tree.
+
+Thin: who may do what is decided in ``meetings.services`` and
+``meetings.selectors``; refusals are raised there and answered as problem
+documents by ``dangke.api_errors``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Status
+from ninja.security import django_auth
+
+from dangke.api_errors import error_responses
+from dangke.exports import XLSX_TYPE, export_format_check
+from dangke.pdf import PDF_TYPE
+from dangke.tokens import TokenAuth
+from meetings import selectors, services
+from meetings.errors import InvalidMeeting
+from meetings.exports import ledger_response
+from meetings.models import Attendee, Meeting, MeetingKind
+from meetings.schemas import (
+    CadenceIn,
+    CadenceOut,
+    CheckinCodeOut,
+    CheckinIn,
+    FilingOut,
+    HomeVisitIn,
+    HomeVisitOut,
+    LeaveDecisionIn,
+    LeaveIn,
+    LedgerOut,
+    MeetingIn,
+    MeetingListOut,
+    MeetingOut,
+    MinutesIn,
+    MinutesOut,
+    MinutesRevisionOut,
+    OverviewOut,
+    ResolutionIn,
+    ResolutionOut,
+    SignInIn,
+)
+
+router = Router(tags=["meetings"], auth=[TokenAuth(), django_auth])
+
+LEDGER_FORMATS = ("json", "xlsx", "pdf")
+
+
+def meeting_out(request: HttpRequest, meeting: Meeting) -> dict:
+    """A meeting as ``MeetingOut`` for the caller (also used by the portal)."""
+    user = request.user
+    may_manage = selectors.meeting_is_managed_by(user=user, meeting=meeting)
+    mine = selectors.meeting_attendee(user=user, meeting=meeting)
+    runs = user.pk in (meeting.host.user_id, meeting.recorder.user_id) or may_manage
+    opens, _ = selectors.meeting_checkin_window(meeting=meeting)
+    return {
+        "id": meeting.pk,
+        "organisation": meeting.organisation.code,
+        "organisation_name": meeting.organisation.name,
+        "kind": meeting.kind,
+        "kind_label": meeting.get_kind_display(),
+        "theme": meeting.theme,
+        "agenda": meeting.agenda,
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "checkin_opens_at": opens,
+        "place": meeting.place,
+        "place_label": meeting.get_place_display(),
+        "teaching_site": meeting.teaching_site.title if meeting.teaching_site else "",
+        "address": meeting.address,
+        "online_url": meeting.online_url,
+        "host": meeting.host.name,
+        "recorder": meeting.recorder.name,
+        "makeup_lesson": meeting.makeup_lesson_id,
+        "makeup_until": (
+            meeting.ends_at + timedelta(days=meeting.makeup_days)
+            if meeting.makeup_lesson_id
+            else None
+        ),
+        "mine": _mine(mine) if mine else None,
+        "may_manage": may_manage,
+        "is_recorder": meeting.recorder.user_id == user.pk,
+        "attendees": [_attendee(a) for a in _attendees(meeting)] if runs else None,
+    }
+
+
+def _mine(attendee: Attendee) -> dict:
+    return {
+        "guest": attendee.guest,
+        "attendance": attendee.attendance,
+        "attendance_label": attendee.get_attendance_display(),
+        "attended_at": attendee.attended_at,
+        "leave": attendee.leave,
+        "leave_label": attendee.get_leave_display(),
+        "leave_reason": attendee.leave_reason,
+    }
+
+
+def _attendees(meeting: Meeting):
+    return meeting.attendees.select_related("member").order_by("guest", "member__name")
+
+
+def _attendee(attendee: Attendee) -> dict:
+    return {
+        "member": attendee.member_id,
+        "name": attendee.member.name,
+        "guest": attendee.guest,
+        "attendance": attendee.attendance,
+        "attendance_label": attendee.get_attendance_display(),
+        "attended_at": attendee.attended_at,
+        "attendance_reason": attendee.attendance_reason,
+        "leave": attendee.leave,
+        "leave_reason": attendee.leave_reason,
+    }
+
+
+def _meeting(request: HttpRequest, meeting_id: int) -> Meeting:
+    return selectors.meeting_for_user(user=request.user, meeting_id=meeting_id)
+
+
+@router.post(
+    "/",
+    response={201: MeetingOut, **error_responses(400, 403, 404)},
+    operation_id="meetings_meeting_create",
+    summary="Schedule a meeting (三会一课, 主题党日, 组织生活会, 民主评议党员)",
+    description=(
+        "For organisation administrators of the organisation or a level above. "
+        "Attendees are the organisation's members unless `members` lists them (a "
+        "支委会 must); `guests` sit in (列席). Every attendee gets a notice in the "
+        "portal and a reminder before the meeting."
+    ),
+)
+def meeting_create(request: HttpRequest, payload: MeetingIn):
+    plan = services.MeetingPlan(
+        **payload.dict(exclude={"organisation", "guests"}),
+        guests=tuple(payload.guests),
+    )
+    meeting = services.meeting_schedule(
+        user=request.user, organisation_code=payload.organisation, plan=plan
+    )
+    return Status(201, meeting_out(request, _meeting(request, meeting.pk)))
+
+
+@router.get(
+    "/",
+    response={200: MeetingListOut, **error_responses(400, 403, 404)},
+    operation_id="meetings_meeting_list",
+    summary="Meetings: one's own, or an organisation's (administrators)",
+    description=(
+        "Without `organisation`: the meetings the signed-in member is asked to. "
+        "With it: that organisation's meetings (administrators of its subtree)."
+    ),
+)
+def meeting_list(
+    request: HttpRequest, organisation: str | None = None, year: int | None = None
+):
+    if organisation is not None:
+        node = services.organisation_managed(user=request.user, code=organisation)
+        meetings = selectors.meetings_visible_to(user=request.user).filter(
+            organisation=node
+        )
+        if year:
+            meetings = meetings.filter(starts_at__year=year)
+        meetings = meetings.order_by("starts_at", "pk")
+    else:
+        member = selectors.member_required(user=request.user)
+        meetings = selectors.meetings_for_member(member=member, year=year)
+    return Status(200, {"items": [meeting_out(request, m) for m in meetings[:500]]})
+
+
+@router.get(
+    "/overview",
+    response={200: OverviewOut, **error_responses(400, 403, 404)},
+    operation_id="meetings_overview",
+    summary="Due, held and overdue meetings along the organisation tree",
+    description=(
+        "For `organisation` (its code) and `year`: per child organisation, how "
+        "many branches held each kind of meeting in time, have one due within 30 "
+        "days, or are overdue against their cadence on `on` (today by default). "
+        "Drill down by a row's code. Administrators see their subtree only."
+    ),
+)
+def overview(
+    request: HttpRequest,
+    organisation: str,
+    year: int | None = None,
+    on: date | None = None,
+):
+    node = services.organisation_managed(user=request.user, code=organisation)
+    on = on or timezone.localdate()
+    year = year or on.year
+    if year != on.year:
+        on = min(on, date(year, 12, 31))
+    total, rows = selectors.overview_build(organisation=node, year=year, on=on)
+
+    def row_out(row) -> dict:
+        return {
+            "organisation": row.code,
+            "name": row.name,
+            "drill": row.organisation_id is not None and row.organisation_id != node.pk,
+            "branches": row.branches,
+            "meetings_held": row.meetings_held,
+            "by_kind": row.by_kind,
+        }
+
+    return Status(
+        200,
+        {
+            "year": year,
+            "on": on,
+            "total": row_out(total),
+            "rows": [row_out(r) for r in rows],
+        },
+    )
+
+
+@router.get(
+    "/ledgers/{organisation}/{year}",
+    response={200: LedgerOut, **error_responses(400, 403, 404)},
+    operation_id="meetings_ledger",
+    openapi_extra={
+        "responses": {
+            200: {
+                "content": {
+                    XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                    PDF_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                }
+            }
+        }
+    },
+    summary="The ledger (台账) of an organisation's year",
+    description=(
+        "Every meeting with kind, date, theme, 应到/实到/请假/缺席/补学/送学上门, "
+        "minutes and resolutions, and each kind against the cadence. `format=xlsx` "
+        "or `pdf` downloads it (the export is audited)."
+    ),
+)
+def ledger(request: HttpRequest, organisation: str, year: int, format: str = "json"):
+    node = services.organisation_managed(user=request.user, code=organisation)
+    export_format_check(format, allowed=LEDGER_FORMATS)
+    _year_check(year)
+    built = selectors.ledger_build(organisation=node, year=year)
+    if format != "json":
+        return ledger_response(built, format, actor=request.user, channel="api")
+    return Status(
+        200,
+        {
+            "organisation": node.code,
+            "organisation_name": node.name,
+            "year": year,
+            "filed_at": built.filed.filed_at if built.filed else None,
+            "rows": [
+                {
+                    "meeting": row.meeting.pk,
+                    "kind": row.meeting.kind,
+                    "kind_label": row.meeting.get_kind_display(),
+                    "starts_at": row.meeting.starts_at,
+                    "theme": row.meeting.theme,
+                    "expected": row.expected,
+                    "present": row.present,
+                    "online": row.online,
+                    "leave": row.leave,
+                    "absent": row.absent,
+                    "makeup": row.makeup,
+                    "home_visit": row.home_visit,
+                    "minutes": row.minutes.text if row.minutes else "",
+                    "minutes_revision": row.minutes.number if row.minutes else None,
+                    "resolutions": [_resolution(r) for r in row.resolutions],
+                }
+                for row in built.rows
+            ],
+            "kinds": [
+                {
+                    "kind": k.kind,
+                    "kind_label": MeetingKind(k.kind).label,
+                    "held": k.held,
+                    "last_held": k.last_held,
+                    "due_by": k.due_by,
+                    "status": k.status,
+                }
+                for k in built.kinds
+            ],
+        },
+    )
+
+
+def _year_check(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise InvalidMeeting("year 须在 2000 到 2100 之间", code="invalid_year")
+
+
+@router.post(
+    "/ledgers/{organisation}/{year}/filing",
+    response={201: FilingOut, **error_responses(400, 403, 404, 409)},
+    operation_id="meetings_ledger_file",
+    summary="File (归档) the ledger of an organisation's year",
+    description=(
+        "The minutes as they are now are kept as filed; later changes become new "
+        "revisions that need a note."
+    ),
+)
+def ledger_file(request: HttpRequest, organisation: str, year: int):
+    node = services.organisation_managed(user=request.user, code=organisation)
+    _year_check(year)
+    filing = services.ledger_file(user=request.user, organisation=node, year=year)
+    return Status(
+        201, {"organisation": node.code, "year": year, "filed_at": filing.filed_at}
+    )
+
+
+@router.put(
+    "/cadences/{organisation}/{kind}",
+    response={200: CadenceOut, **error_responses(400, 403, 404)},
+    operation_id="meetings_cadence_set",
+    summary="Tighten the cadence of a kind of meeting for an organisation",
+)
+def cadence_set(request: HttpRequest, organisation: str, kind: str, payload: CadenceIn):
+    node = services.organisation_managed(user=request.user, code=organisation)
+    cadence = services.cadence_set(
+        user=request.user, organisation=node, kind=kind, months=payload.months
+    )
+    return Status(
+        200, {"organisation": node.code, "kind": cadence.kind, "months": cadence.months}
+    )
+
+
+@router.get(
+    "/{meeting_id}",
+    response={200: MeetingOut, **error_responses(404)},
+    operation_id="meetings_meeting_detail",
+    summary="A meeting one is asked to or manages",
+)
+def meeting_detail(request: HttpRequest, meeting_id: int):
+    return Status(200, meeting_out(request, _meeting(request, meeting_id)))
+
+
+@router.post(
+    "/{meeting_id}/leave",
+    response={200: MeetingOut, **error_responses(400, 403, 404, 409)},
+    operation_id="meetings_leave_request",
+    summary="Ask for leave (请假) with a reason, before the meeting",
+)
+def leave_request(request: HttpRequest, meeting_id: int, payload: LeaveIn):
+    meeting = _meeting(request, meeting_id)
+    services.leave_request(user=request.user, meeting=meeting, reason=payload.reason)
+    return Status(200, meeting_out(request, meeting))
+
+
+@router.post(
+    "/{meeting_id}/leave/{member_id}",
+    response={200: MeetingOut, **error_responses(400, 403, 404, 409)},
+    operation_id="meetings_leave_decide",
+    summary="Approve or refuse a member's leave (the host or an administrator)",
+)
+def leave_decide(
+    request: HttpRequest, meeting_id: int, member_id: int, payload: LeaveDecisionIn
+):
+    meeting = _meeting(request, meeting_id)
+    services.leave_decide(
+        user=request.user, meeting=meeting, member_id=member_id, approve=payload.approve
+    )
+    return Status(200, meeting_out(request, meeting))
+
+
+@router.get(
+    "/{meeting_id}/checkin-code",
+    response={200: CheckinCodeOut, **error_responses(403, 404)},
+    operation_id="meetings_checkin_code",
+    summary="The meeting's rotating check-in code and its QR URL",
+    description=(
+        "For the host, the recorder and administrators, to show at the meeting. "
+        "`checkin_url` (for the QR code) is the portal's https page that checks in "
+        "after sign-in."
+    ),
+)
+def checkin_code(request: HttpRequest, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    code, expires_at = services.meeting_checkin_code(user=request.user, meeting=meeting)
+    return Status(
+        200,
+        {
+            "code": code,
+            "expires_at": expires_at,
+            "checkin_url": checkin_url(request, meeting, code),
+        },
+    )
+
+
+def checkin_url(request: HttpRequest, meeting: Meeting, code: str) -> str:
+    """The https portal URL a meeting's QR code holds."""
+    host = request.get_host()
+    return f"https://{host}/me/meetings/{meeting.pk}/?code={code}"
+
+
+@router.post(
+    "/{meeting_id}/checkins",
+    response={201: MeetingOut, **error_responses(400, 403, 404, 429)},
+    operation_id="meetings_checkin_create",
+    summary="Check in at a meeting one is asked to, with its rotating code",
+)
+def checkin_create(request: HttpRequest, meeting_id: int, payload: CheckinIn):
+    meeting = _meeting(request, meeting_id)
+    services.meeting_check_in(
+        user=request.user, meeting=meeting, code=payload.code, online=payload.online
+    )
+    return Status(201, meeting_out(request, meeting))
+
+
+@router.post(
+    "/{meeting_id}/signins",
+    response={201: MeetingOut, **error_responses(400, 403, 404, 409)},
+    operation_id="meetings_signin_record",
+    summary="The recorder signs a member in: 代签 during, 补签 after (with a reason)",
+)
+def signin_record(request: HttpRequest, meeting_id: int, payload: SignInIn):
+    meeting = _meeting(request, meeting_id)
+    services.meeting_sign_in(
+        user=request.user,
+        meeting=meeting,
+        member_id=payload.member,
+        reason=payload.reason,
+    )
+    return Status(201, meeting_out(request, meeting))
+
+
+def _revision(revision) -> dict:
+    return {
+        "number": revision.number,
+        "text": revision.text,
+        "note": revision.note,
+        "written_by": revision.written_by.get_username() if revision.written_by else "",
+        "written_at": revision.written_at,
+        "filed": revision.filed,
+    }
+
+
+@router.get(
+    "/{meeting_id}/minutes",
+    response={200: MinutesOut, **error_responses(403, 404)},
+    operation_id="meetings_minutes_detail",
+    summary="The minutes (纪要) and their revisions",
+    description="A 支委会's minutes are for its members and higher levels only.",
+)
+def minutes_detail(request: HttpRequest, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    revisions = selectors.minutes_current(user=request.user, meeting=meeting)
+    return Status(200, {"revisions": [_revision(r) for r in revisions]})
+
+
+@router.post(
+    "/{meeting_id}/minutes",
+    response={201: MinutesRevisionOut, **error_responses(400, 403, 404, 409)},
+    operation_id="meetings_minutes_write",
+    summary="Write the minutes as a new revision (the recorder or an administrator)",
+)
+def minutes_write(request: HttpRequest, meeting_id: int, payload: MinutesIn):
+    meeting = _meeting(request, meeting_id)
+    revision = services.minutes_write(
+        user=request.user,
+        meeting=meeting,
+        text=payload.text,
+        base_revision=payload.base_revision,
+        note=payload.note,
+    )
+    return Status(201, _revision(revision))
+
+
+def _resolution(resolution) -> dict:
+    return {
+        "id": resolution.pk,
+        "text": resolution.text,
+        "owner": resolution.owner_id,
+        "owner_name": resolution.owner.name,
+        "due_on": resolution.due_on,
+    }
+
+
+@router.post(
+    "/{meeting_id}/resolutions",
+    response={201: ResolutionOut, **error_responses(400, 403, 404)},
+    operation_id="meetings_resolution_create",
+    summary="Record a resolution with its owner and due date",
+)
+def resolution_create(request: HttpRequest, meeting_id: int, payload: ResolutionIn):
+    meeting = _meeting(request, meeting_id)
+    resolution = services.resolution_add(
+        user=request.user,
+        meeting=meeting,
+        text=payload.text,
+        owner_id=payload.owner,
+        due_on=payload.due_on,
+    )
+    return Status(201, _resolution(resolution))
+
+
+@router.post(
+    "/{meeting_id}/home-visits",
+    response={201: HomeVisitOut, **error_responses(400, 403, 404, 409)},
+    operation_id="meetings_home_visit_create",
+    summary="Record a 送学上门 for a member of the branch (counts as attendance)",
+)
+def home_visit_create(request: HttpRequest, meeting_id: int, payload: HomeVisitIn):
+    meeting = _meeting(request, meeting_id)
+    visit = services.home_visit_record(
+        user=request.user,
+        meeting=meeting,
+        member_id=payload.member,
+        visited_on=payload.visited_on,
+        visitors=payload.visitors,
+        content=payload.content,
+        member_words=payload.member_words,
+    )
+    return Status(
+        201,
+        {"id": visit.pk, "member": payload.member, "visited_on": visit.visited_on},
+    )
+
+
+@router.post(
+    "/{meeting_id}/makeup",
+    response={201: MeetingOut, **error_responses(403, 404, 409)},
+    operation_id="meetings_makeup_claim",
+    summary="Count a missed 党课 or 主题党日 as made up (补学) once its lesson is done",
+)
+def makeup_claim(request: HttpRequest, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    services.makeup_claim(user=request.user, meeting=meeting)
+    return Status(201, meeting_out(request, meeting))
