@@ -13,7 +13,9 @@ instead, whatever its name:
 - a snippet's chooser (choose, results, chosen, chosen-multiple) offers only the scope;
 - the snippet bulk actions (``ScopedSnippetDeleteBulkAction``, registered below
   when the first app's ``wagtail_hooks`` imports this module) name and act on
-  objects in the scope only.
+  objects in the scope only;
+- Wagtail's editing-session ping (who else is editing an object) answers 404 for an
+  object outside the scope (``urlpatterns``, placed before Wagtail's admin).
 
 A viewset says what its scope is in ``scope_queryset(queryset, user=...)``. Forms are
 not views: a field offering other objects (an organisation, a user account) is
@@ -26,13 +28,18 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_list_or_404
+from django.urls import path
+from django.views.decorators.cache import never_cache
 from wagtail import hooks
+from wagtail.admin.auth import require_admin_access
 from wagtail.admin.forms.choosers import SearchFilterMixin
+from wagtail.admin.views import editing_sessions
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.chooser import (
     BaseChooseView,
@@ -159,10 +166,18 @@ def scoped_view_class(view_class: type, *, model: type[Model], scope: Scope) -> 
     )
 
 
+# The scope of each model whose admin viewset is scoped, filled as they register.
+MODEL_SCOPES: dict[type[Model], Scope] = {}
+
+
 class ScopedViewSetMixin:
     """For a ``ModelViewSet``, ``SnippetViewSet`` or ``ChooserViewSet`` whose objects
     a user may reach only in part: every view it constructs is scoped (see the
     module's docstring); a snippet's chooser is scoped the same way."""
+
+    def on_register(self):
+        super().on_register()
+        MODEL_SCOPES.setdefault(self.model, self.scope_queryset)
 
     def scope_queryset(self, queryset: QuerySet, *, user: Any) -> QuerySet:
         """The part of ``queryset`` that ``user`` may reach in the admin."""
@@ -171,8 +186,6 @@ class ScopedViewSetMixin:
     def construct_view(self, view_class, **kwargs):
         model = getattr(self, "model", None)
         if isinstance(model, str):  # a ChooserViewSet may name its model
-            from django.apps import apps
-
             model = apps.get_model(model)
         view_class = scoped_view_class(
             view_class, model=model, scope=self.scope_queryset
@@ -228,3 +241,34 @@ class PolicyScopedViewSetMixin(ScopedViewSetMixin):
                 user, ["change", "view"]
             ),
         )
+
+
+@never_cache
+@require_admin_access
+def editing_session_ping(request, app_label, model_name, object_id, session_id):
+    """Wagtail's ping of an editing session (it tells who else edits the object),
+    for objects in the user's scope only."""
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError:
+        raise Http404(NOT_FOUND) from None
+    scope = MODEL_SCOPES.get(model)
+    if scope is not None:
+        objects = model._default_manager.all()
+        try:
+            found = scope(objects, user=request.user).filter(pk=unquote(object_id))
+            found = found.exists()
+        except (ValueError, TypeError, ValidationError):
+            found = False
+        if not found:
+            raise Http404(NOT_FOUND)
+    return editing_sessions.ping(request, app_label, model_name, object_id, session_id)
+
+
+urlpatterns = [
+    path(
+        "admin/editing-sessions/ping/<str:app_label>/<str:model_name>/"
+        "<str:object_id>/<int:session_id>/",
+        editing_session_ping,
+    ),
+]

@@ -6,6 +6,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.admin_urls import urlpatterns as cms_admin_urlpatterns
 from dangke import views
+from dangke.admin_scope import urlpatterns as admin_scope_urlpatterns
 from dangke.admin_signin import LimitedLoginView, LimitedPasswordResetView
 from dangke.api import api
 from themes import signin
@@ -14,6 +15,7 @@ handler500 = "dangke.server_errors.handler500"
 
 urlpatterns = [
     *cms_admin_urlpatterns,  # before Wagtail's admin: they narrow two of its views
+    *admin_scope_urlpatterns,  # and its editing-session ping, to the admin's scope
     # Wagtail's sign-in and password reset with their limits (same URLs and names).
     path("admin/login/", LimitedLoginView.as_view(), name="wagtailadmin_login"),
     path(
