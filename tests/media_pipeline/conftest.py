@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 import subprocess
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 from django.core.files.base import File
 
 from bench.common import free_port
+from media_pipeline.clips import spherical_metadata_add
 from tests import factories
 
 
@@ -73,38 +73,11 @@ class Clips:
         """An equirectangular 360° clip: Spherical Video V2 boxes added to the MP4."""
 
         def make(path: Path) -> None:
-            path.write_bytes(_with_sv3d(self.video(seconds=1.0).read_bytes()))
+            path.write_bytes(
+                spherical_metadata_add(self.video(seconds=1.0).read_bytes())
+            )
 
         return self._cached("spherical.mp4", make)
-
-
-def _box(kind: bytes, payload: bytes, *, full: bool = False) -> bytes:
-    payload = (b"\0\0\0\0" + payload) if full else payload
-    return struct.pack(">I4s", 8 + len(payload), kind) + payload
-
-
-def _with_sv3d(data: bytes) -> bytes:
-    # ffmpeg writes moov after mdat, so growing boxes inside moov moves no sample.
-    data = bytearray(data)
-    starts, position = [], 0
-    for kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"avc1"):
-        position = data.index(kind, position) - 4
-        starts.append(position)
-        position += 8
-    sv3d = _box(
-        b"sv3d",
-        _box(b"svhd", b"dangke\0", full=True)
-        + _box(
-            b"proj",
-            _box(b"prhd", bytes(12), full=True) + _box(b"equi", bytes(16), full=True),
-        ),
-    )
-    end = starts[-1] + struct.unpack_from(">I", data, starts[-1])[0]
-    data[end:end] = sv3d
-    for start in starts:
-        size = struct.unpack_from(">I", data, start)[0]
-        struct.pack_into(">I", data, start, size + len(sv3d))
-    return bytes(data)
 
 
 def _ffmpeg(*args: str) -> None:
