@@ -48,11 +48,12 @@ def test_the_demo_vr_page_draws_the_room_and_turns_with_a_drag(
     canvas = page.wait_for_selector("[data-player] canvas.panorama")
     page.click("[data-play]")
     page.wait_for_function(
-        "() => document.querySelector('[data-player] video').currentTime > 0.3"
+        "() => document.querySelector('[data-player] video').currentTime > 0.3",
+        timeout=60_000,  # three.js and the first segments, on a busy machine
     )
     page.click("[data-play]")  # pause: the view now changes only when turned
 
-    # Looking ahead at 「中国共产党第三次全国代表大会会址」: a red sign on a wall.
+    # Looking ahead at the front wall's 「中国共产党第三次全国代表大会会址」: a red sign.
     ahead = _picture(canvas)
     assert max(ImageStat.Stat(ahead).stddev) > 10, "the canvas is blank"
     assert _reddish_share(ahead) > 0.05
