@@ -6,6 +6,43 @@ from __future__ import annotations
 from django.db import transaction
 
 from cms.selectors import PAGE_MODELS_WITH_VIDEO
+from media_pipeline.selectors import video_asset_is_playable
+
+
+def lesson_duration_from_video(*, page) -> bool:
+    """Give ``page`` (a lesson or VR courseware, unsaved changes included) the
+    duration of its video when the video can play and the page has none, or still
+    has the one it took from the video it used before. Changes the instance only
+    (the caller saves it: every save of such a page runs this, see
+    ``cms.signal_handlers``), so a lesson has its video's duration however the two
+    came together: a ready video attached, a revision published, a submission
+    approved, a page copied. An editor's own duration is never overwritten. Returns
+    whether the duration changed; raises nothing."""
+    asset = page.video if page.video_id else None
+    if asset is None or not asset.duration or not video_asset_is_playable(asset=asset):
+        return False
+    seconds = int(round(asset.duration))
+    if seconds <= 0 or page.duration == seconds:
+        return False
+    if page.duration and page.pk is None:
+        return False
+    if page.duration:
+        before = (
+            type(page)
+            .objects.filter(pk=page.pk)
+            .values_list("video_id", "video__duration")
+            .first()
+        )
+        taken_from_previous = (
+            before is not None
+            and before[0] != page.video_id
+            and before[1] is not None
+            and int(round(before[1])) == page.duration
+        )
+        if not taken_from_previous:
+            return False
+    page.duration = seconds
+    return True
 
 
 def lesson_durations_fill(*, asset_id: int, duration: float | None) -> int:
@@ -28,3 +65,4 @@ def lesson_durations_fill(*, asset_id: int, duration: float | None) -> int:
                     revision.content["duration"] = seconds
                     revision.save(update_fields=["content"])
     return changed
+

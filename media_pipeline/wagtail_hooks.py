@@ -154,6 +154,10 @@ def block_publish_without_ready_video(request, page):
     asset = getattr(page.specific, "video", None)
     if not isinstance(asset, VideoAsset) or video_asset_is_playable(asset=asset):
         return None
+    if page.live and page.live_revision_id is None:
+        # The admin's create view saves a page it is about to publish as live
+        # before asking this hook: a refused first publication stays a draft.
+        type(page).objects.filter(pk=page.pk).update(live=False)
     messages.error(
         request,
         f"无法发布：视频「{asset.title}」尚未处理完成（{asset.state_label}）。"
