@@ -9,3 +9,9 @@ class ContentError(DomainError):
 
 class BadPageQuery(ContentError):
     code = "bad_request"
+
+
+class LessonPlacementRefused(ContentError):
+    """An approved submission cannot go where it was asked to."""
+
+    code = "placement_refused"

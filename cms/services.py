@@ -66,3 +66,109 @@ def lesson_durations_fill(*, asset_id: int, duration: float | None) -> int:
                     revision.save(update_fields=["content"])
     return changed
 
+
+SUBMISSIONS_SLUG = "submissions"
+
+
+def lesson_destinations(*, user) -> list[tuple[str, str]]:
+    """Where an approved submission may be placed by ``user``: every section but the
+    submissions area (``section:<id>``) and every course in one (``course:<id>``),
+    as (value, label) pairs in tree order, limited to where ``user`` may publish."""
+    from cms.models import CoursePage, SectionPage
+
+    choices: list[tuple[str, str]] = []
+    sections = SectionPage.objects.exclude(slug=SUBMISSIONS_SLUG).order_by("path")
+    for section in sections:
+        if (
+            user is not None
+            and not section.permissions_for_user(user).can_publish_subpage()
+        ):
+            continue
+        choices.append((f"section:{section.pk}", f"栏目：{section.title}"))
+        courses = CoursePage.objects.child_of(section).order_by("path")
+        for course in courses:
+            choices.append(
+                (f"course:{course.pk}", f"课程：{section.title} › {course.title}")
+            )
+    return choices
+
+
+def lesson_place(*, lesson, destination: str, user) -> None:
+    """Place an approved submission: move ``lesson`` into the section named by
+    ``destination`` (``section:<id>``), or into the section of the course named
+    (``course:<id>``) and at the end of that course (on the live course and in its
+    latest revision, so the course's next publication keeps it). A slug already
+    used there gets a number. Raises LessonPlacementRefused for an unknown
+    destination or one ``user`` may not publish in."""
+    from wagtail.actions.move_page import MovePageAction
+
+    from cms.errors import LessonPlacementRefused
+    from cms.models import CoursePage, SectionPage
+
+    kind, _, raw_id = destination.partition(":")
+    target = None
+    if raw_id.isdigit():
+        model = {"section": SectionPage, "course": CoursePage}.get(kind)
+        target = model.objects.filter(pk=int(raw_id)).first() if model else None
+    section = target if isinstance(target, SectionPage) else None
+    if isinstance(target, CoursePage):
+        section = target.get_parent().specific
+    if (
+        not isinstance(section, SectionPage)
+        or section.slug == SUBMISSIONS_SLUG
+        or not section.permissions_for_user(user).can_publish_subpage()
+    ):
+        raise LessonPlacementRefused(
+            f"无法放入「{destination}」：没有这个栏目或课程，或您无权在其中发布"
+        )
+    with transaction.atomic():
+        lesson = type(lesson).objects.get(pk=lesson.pk)
+        if lesson.get_parent().pk != section.pk:
+            taken = set(section.get_children().values_list("slug", flat=True))
+            base, number = lesson.slug, 2
+            while lesson.slug in taken:
+                lesson.slug = f"{base}-{number}"
+                number += 1
+            if lesson.slug != base:
+                lesson.save(update_fields=["slug"], clean=False)
+                _revision_content_update(lesson, slug=lesson.slug)
+            MovePageAction(lesson, section, pos="last-child", user=user).execute(
+                skip_permission_checks=True
+            )
+        if isinstance(target, CoursePage):
+            _course_lesson_append(course=target, lesson_id=lesson.pk)
+
+
+def _revision_content_update(page, **fields) -> None:
+    revision = page.latest_revision
+    if revision is not None:
+        revision.content.update(fields)
+        revision.save(update_fields=["content"])
+
+
+def _course_lesson_append(*, course, lesson_id: int) -> None:
+    from cms.models import CourseLesson
+
+    links = CourseLesson.objects.filter(course=course)
+    if not links.filter(lesson_id=lesson_id).exists():
+        order = max(links.values_list("sort_order", flat=True), default=-1)
+        CourseLesson.objects.create(
+            course=course, lesson_id=lesson_id, sort_order=order + 1
+        )
+    revision = course.latest_revision
+    if revision is None:
+        return
+    rows = revision.content.setdefault("course_lessons", [])
+    if any(row.get("lesson") == lesson_id for row in rows):
+        return
+    link = CourseLesson.objects.get(course=course, lesson_id=lesson_id)
+    rows.append(
+        {
+            "pk": link.pk,
+            "course": course.pk,
+            "lesson": lesson_id,
+            "compulsory": link.compulsory,
+            "sort_order": len(rows),
+        }
+    )
+    revision.save(update_fields=["content"])

@@ -13,6 +13,7 @@ from wagtail.models import Page, Site
 from cms.models import CoursePage, TopicPage
 from cms.selectors import (
     course_lessons,
+    courses_holding_lessons,
     page_is_public,
     pages_visible_to_public,
     topic_courses,
@@ -148,6 +149,14 @@ def course_lesson_marks(context, course: CoursePage) -> list[dict[str, Any]]:
             }
         )
     return marks
+
+
+@register.simple_tag
+def lesson_course(lesson: Page) -> CoursePage | None:
+    """The public course a lesson is taught in (the first in tree order), for its
+    breadcrumb; None when it is in none."""
+    courses = courses_holding_lessons(lesson_ids=[lesson.pk])
+    return pages_visible_to_public(queryset=courses).order_by("path").first()
 
 
 @register.simple_tag
