@@ -17,6 +17,7 @@ from dangke.compat import api_routers_unmount, wagtail_pages_queryset_replace
 from learning.api import router as learning_router
 from media_pipeline.api import router as media_router
 from meetings.api import router as meetings_router
+from notices.api import router as notices_router
 from search.api import router as search_router
 
 api.title = "dangke API"
@@ -40,6 +41,7 @@ api.add_router("/learning/", learning_router)
 api.add_router("/search/", search_router)
 api.add_router("/assessment/", assessment_router)
 api.add_router("/meetings/", meetings_router)
+api.add_router("/notices/", notices_router)
 
 register_error_handlers(api)
 # Permission before body, JSON bodies of the declared shape; no unreachable operation.

@@ -99,6 +99,11 @@ def notices_for(*, user, unread_only: bool = False, limit: int = 50) -> list[Not
     return list(notices[:limit])
 
 
+def notices_unread_count(*, user) -> int:
+    """How many of the account's notices are unread."""
+    return Notice.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
 def reminders_send_due(*, now: datetime | None = None) -> dict[str, int]:
     """Send every reminder whose time has come through every configured sender,
     each at most once: a notice is claimed (``reminded_at`` set) before it is
