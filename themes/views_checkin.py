@@ -3,7 +3,8 @@ at the venue (typed, or read from the venue's QR code by ``checkin.js``).
 
 The rules (the check-in window, the rotating code, what attendance earns) are
 learning's, and so is the limit on tries per minute, shared with the API: this view
-lists the sessions whose window is open now, calls
+lists the sessions whose window is open now (the only one chosen already; the code
+box only when one is open) and those coming up, calls
 ``learning.services.checkin_attempt`` and shows its answer or its refusal.
 """
 
@@ -66,9 +67,12 @@ def checkin_view(request: HttpRequest) -> HttpResponse:
         return render_portal(request, "checkin.html", {"not_member": True}, status=403)
 
     sessions = learning_selectors.sessions_open_for_checkin(member=member)
+    only = sessions[0].pk if len(sessions) == 1 else None
     context: dict = {
         "sessions": sessions,
-        "selected": _session_id(request.GET.get("session")),
+        "upcoming": learning_selectors.sessions_upcoming_for_checkin(member=member),
+        # One session open: it is the one (a link may still name another).
+        "selected": _session_id(request.GET.get("session")) or only,
         "error": "",
         "attendance": None,
         "notice": "",

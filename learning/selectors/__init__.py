@@ -10,6 +10,7 @@ from learning.selectors.archive import member_archive
 from learning.selectors.checkin import (
     member_may_attend,
     sessions_open_for_checkin,
+    sessions_upcoming_for_checkin,
     training_session_find,
 )
 from learning.selectors.credit import credit_rule, member_year_hours
@@ -96,6 +97,7 @@ __all__ = [
     "progress_ratio",
     "report_build",
     "sessions_open_for_checkin",
+    "sessions_upcoming_for_checkin",
     "topic_required_course_ids",
     "training_session_find",
     "user_can_report_on",

@@ -73,3 +73,20 @@ def sessions_open_for_checkin(
             "training_class__organisation", "teaching_site"
         ).order_by("starts_at", "pk")
     )
+
+
+def sessions_upcoming_for_checkin(
+    *, member: Member, at: datetime | None = None, limit: int = 5
+) -> list[TrainingSession]:
+    """The next ``limit`` sessions of classes ``member`` may attend whose check-in
+    window has not opened yet at ``at`` (now by default), by start: what the
+    check-in page lists as coming up."""
+    moment = at or timezone.now()
+    sessions = TrainingSession.objects.filter(
+        starts_at__gt=moment + CHECKIN_EARLY
+    ).filter(_attendable_q(member, "training_class__"))
+    return list(
+        sessions.select_related("training_class", "teaching_site").order_by(
+            "starts_at", "pk"
+        )[:limit]
+    )

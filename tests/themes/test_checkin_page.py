@@ -185,3 +185,32 @@ def test_wrong_codes_are_rate_limited(client_for, member, sessions, settings):
     assert blocked.status_code == 429
     assert "签到尝试过于频繁" in blocked.content.decode()
     assert not Attendance.objects.exists()
+
+
+def test_the_only_open_session_is_chosen_and_upcoming_ones_are_listed(
+    client_for, member, training_class, clock
+):
+    only = make_session(training_class, "第一讲", starts_in_minutes=-10)
+    later = make_session(training_class, "第三讲", starts_in_minutes=24 * 60)
+    html = client_for(member.user).get(URL).content.decode()
+    options = Tags(html).options()
+    assert "selected" in options[str(only.pk)]
+    assert str(later.pk) not in options
+    upcoming = html[html.index("即将开始的课次") :]
+    local = timezone.localtime(later.starts_at)
+    assert "党务骨干培训班 · 第三讲" in upcoming
+    assert f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}" in upcoming
+
+
+def test_two_open_sessions_are_left_to_choose(client_for, member, sessions):
+    html = client_for(member.user).get(URL).content.decode()
+    options = Tags(html).options()
+    assert not any("selected" in attrs for attrs in options.values() if attrs["value"])
+
+
+def test_no_code_box_when_nothing_is_open(client_for, member, training_class, clock):
+    make_session(training_class, "第三讲", starts_in_minutes=24 * 60)
+    html = client_for(member.user).get(URL).content.decode()
+    assert 'name="code"' not in html and "data-checkin-form" not in html
+    assert "当前没有开放签到的课次" in html
+    assert "第三讲" in html
