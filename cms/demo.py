@@ -3,6 +3,7 @@ by a stable key (slug, name, username) and created only when missing."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from typing import IO
@@ -290,28 +291,38 @@ def demo_content_load(
 
 def _demo_media_attach(bar, users, lecturers, lessons, clip_sizes) -> None:
     """Each lesson's narrated clip and the VR courseware's 360° room, generated once
-    (kept under var/demo-media/), then uploaded, subtitled and processed."""
-    for slug, title, lecturer_key, summary, _tags in demo_data.LESSONS:
-        lesson = lessons[slug]
-        if lesson.video_id is None:
-            lecturer = lecturers[lecturer_key]
-            clip = lesson_clip_ensure(
-                title=title,
-                byline=f"主讲 {lecturer.name} · {lecturer.title}",
-                summary=summary,
-                paragraphs=demo_data.LESSON_SCRIPTS[slug],
-                sizes=clip_sizes,
-            )
+    (kept under var/demo-media/), then uploaded, subtitled and processed. Two clips
+    are drawn and voiced at a time (ffmpeg and espeak-ng run as their own processes);
+    the uploads and transcodes follow in order."""
+    missing = [item for item in demo_data.LESSONS if lessons[item[0]].video_id is None]
+
+    def generate(item) -> DemoClip:
+        slug, title, lecturer_key, summary, _tags = item
+        lecturer = lecturers[lecturer_key]
+        return lesson_clip_ensure(
+            title=title,
+            byline=f"主讲 {lecturer.name} · {lecturer.title}",
+            summary=summary,
+            paragraphs=demo_data.LESSON_SCRIPTS[slug],
+            sizes=clip_sizes,
+        )
+
+    bar.advance(2 * (len(demo_data.LESSONS) - len(missing)), note="lessons")
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        for item, clip in zip(missing, pool.map(generate, missing), strict=True):
+            slug, title = item[0], item[1]
             bar.advance(note=f"{title[:12]} (drawn and voiced)")
             asset = _demo_video(f"演示视频：{title}", clip, users["lecturer"])
             with transaction.atomic():
-                lesson = MicroLessonPage.objects.get(pk=lesson.pk)
+                lesson = MicroLessonPage.objects.get(pk=lessons[slug].pk)
                 lesson.video = asset
                 lesson.duration = lesson.duration or round(asset.duration or 0)
                 _publish(lesson)
             bar.advance(note=f"{title[:12]} (transcoded)")
-        else:
-            bar.advance(2, note=title[:12])
+    finally:
+        # on an error (or Ctrl-C) the clips not yet started are not drawn
+        pool.shutdown(cancel_futures=True)
     demo_vr_video_attach(clip_sizes=clip_sizes, uploader=users["editor"])
     bar.advance(2, note="VR video")
 
