@@ -8,7 +8,8 @@ any object by its id. ``ScopedViewSetMixin.construct_view`` scopes every view cl
 instead, whatever its name:
 
 - a view whose URL names an object (``pk``) answers 404 before it reads an object
-  outside the scope (Wagtail's views read their object in ``setup``);
+  outside the scope (Wagtail's views read their object in ``setup``), or 403 where
+  the viewset's permission policy is the scope (``scope_refusal``);
 - a listing (index, its results and its CSV/XLSX export) lists only the scope;
 - a snippet's chooser (choose, results, chosen, chosen-multiple) offers only the scope;
 - the snippet bulk actions (``ScopedSnippetDeleteBulkAction``, registered below
@@ -30,7 +31,7 @@ from typing import Any
 from django import forms
 from django.apps import apps
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_list_or_404
@@ -57,11 +58,12 @@ NOT_FOUND = "没有找到该对象，或它不在您管理的范围内。"
 
 
 class _ObjectInScope:
-    """Answers 404 for a URL naming an object (``pk``) outside the scope, before the
-    view reads it."""
+    """Refuses a URL naming an object (``pk``) outside the scope (404, or the
+    viewset's ``scope_refusal``), before the view reads it."""
 
     admin_scope: Scope
     admin_scope_model: type[Model]
+    admin_scope_refusal: type[Exception] = Http404
 
     def scoped(self, queryset: QuerySet | None = None) -> QuerySet:
         if queryset is None:
@@ -77,7 +79,7 @@ class _ObjectInScope:
             except (ValueError, TypeError, ValidationError):
                 found = False
             if not found:
-                raise Http404(NOT_FOUND)
+                raise self.admin_scope_refusal(NOT_FOUND)
         super().setup(request, *args, **kwargs)
 
 
@@ -144,7 +146,13 @@ class _ChosenInScope:
         return self.scoped(super().get_objects(pks))
 
 
-def scoped_view_class(view_class: type, *, model: type[Model], scope: Scope) -> type:
+def scoped_view_class(
+    view_class: type,
+    *,
+    model: type[Model],
+    scope: Scope,
+    refusal: type[Exception] = Http404,
+) -> type:
     """``view_class`` narrowed to what ``scope`` lets the request's user reach."""
     bases: list[type] = []
     if issubclass(view_class, IndexView):
@@ -162,6 +170,7 @@ def scoped_view_class(view_class: type, *, model: type[Model], scope: Scope) -> 
             "__module__": view_class.__module__,
             "admin_scope": staticmethod(scope),
             "admin_scope_model": model,
+            "admin_scope_refusal": refusal,
         },
     )
 
@@ -174,6 +183,9 @@ class ScopedViewSetMixin:
     """For a ``ModelViewSet``, ``SnippetViewSet`` or ``ChooserViewSet`` whose objects
     a user may reach only in part: every view it constructs is scoped (see the
     module's docstring); a snippet's chooser is scoped the same way."""
+
+    # What a URL naming an object outside the scope raises.
+    scope_refusal: type[Exception] = Http404
 
     def on_register(self):
         super().on_register()
@@ -188,7 +200,10 @@ class ScopedViewSetMixin:
         if isinstance(model, str):  # a ChooserViewSet may name its model
             model = apps.get_model(model)
         view_class = scoped_view_class(
-            view_class, model=model, scope=self.scope_queryset
+            view_class,
+            model=model,
+            scope=self.scope_queryset,
+            refusal=self.scope_refusal,
         )
         return super().construct_view(view_class, **kwargs)
 
@@ -229,8 +244,10 @@ class PolicyScopedViewSetMixin(ScopedViewSetMixin):
     """For a ``SnippetViewSet`` whose permission policy grants some instances only
     (a lecturer's own profile, an uploader's own videos): every view reaches the
     instances the user may change or view; edit and delete also check the action
-    on the instance (403)."""
+    on the instance. An instance the policy withholds is refused with 403, as
+    Wagtail's own permission checks answer, not hidden behind a 404."""
 
+    scope_refusal = PermissionDenied
     edit_view_class = InstanceCheckedEditView
     delete_view_class = InstanceCheckedDeleteView
 
