@@ -260,3 +260,19 @@ def test_every_demo_lesson_has_a_script_of_one_to_three_minutes():
     for slug, title, _lecturer, summary, _tags in demo_data.LESSONS:
         text = title + summary + "".join(demo_data.LESSON_SCRIPTS[slug])
         assert 60 <= len(text) / 1.9 <= 180, slug
+
+
+def test_the_banner_points_at_pages_that_answer(db, client):
+    import re
+
+    from cms.demo import demo_content_load
+
+    demo_content_load(with_media=False)
+    out = io.StringIO()
+    call_command("demo_banner", "--base-url", "http://testserver", stdout=out)
+    banner = out.getvalue()
+    assert "dangke.log" in banner
+    for label in ("a lesson", "360° VR"):
+        (line,) = [x for x in banner.splitlines() if x.strip().startswith(label)]
+        (path,) = re.findall(r"http://testserver(/\S+)", line)
+        assert client.get(path).status_code == 200, line

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from cms import demo_data
@@ -18,6 +19,13 @@ class Command(BaseCommand):
             f"  API          {base}/api/v3/pages/?type=cms.MicroLessonPage",
             f"  API docs     {base}/api/v3/docs/  (OpenAPI: {base}/api/v3/openapi.json)",
             f"  site         {base}/",
+            f"  logs         {settings.LOG_FILE}  (LOG_LEVEL=INFO: on this terminal too)",
+            "",
+            "try first:",
+            f"  a lesson     {base}/lessons/{demo_data.LESSONS[0][0]}/  "
+            "(voice, subtitles, 仅听声音; sign in as member to resume)",
+            f"  360° VR      {base}/vr/{demo_data.VR_COURSEWARE[0]['slug']}/  "
+            "(drag or use the arrow keys)",
             "",
             f"demo logins (password for all: {demo_data.DEMO_PASSWORD}):",
         ]
