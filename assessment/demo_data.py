@@ -264,7 +264,7 @@ COURSE_EXAM = {
 
 ONLINE_CONTEST = {
     "title": "越秀区“学党史 悟思想”知识竞赛（海选）",
-    "description": "面向全区党员，限时15分钟，20道题，每人一次机会。按得分排名，得分相同用时少者在前。",
+    "description": "面向全区党员，限时15分钟，20道题，每人一次机会，结束后公布各党组织的参赛情况。",
     "draw_count": 20,
     "time_limit_minutes": 15,
     "draw_tags": "党史,三中全会",

@@ -5,10 +5,16 @@ from __future__ import annotations
 from django.http import HttpResponse
 
 from dangke.exports import export_with_audit
+from learning.choices import MemberType
 from learning.selectors import Report
 
 HEADER = ["组织代码", "组织名称", "应学人数", "已完成", "覆盖率（%）", "人均学时"]
 LAGGARD_HEADER = ["姓名", "所在组织", "党员类别", "本年度学时"]
+
+
+def _member_type_label(value: str) -> str:
+    """党员类别 as people read it (正式党员…), not its stored code."""
+    return MemberType(value).label if value in MemberType.values else value
 
 
 def report_table(report: Report, laggards: list[dict]) -> list[list]:
@@ -26,7 +32,12 @@ def report_table(report: Report, laggards: list[dict]) -> list[list]:
         )
     rows += [[], ["未完成人员"], LAGGARD_HEADER]
     rows += [
-        [m["name"], m["organisation"], m["member_type"], float(m["credit_hours"])]
+        [
+            m["name"],
+            m["organisation"],
+            _member_type_label(m["member_type"]),
+            float(m["credit_hours"]),
+        ]
         for m in laggards
     ]
     return rows

@@ -161,6 +161,7 @@ def member_archive(*, member: Member, year: int | None = None) -> dict[str, Any]
             "name": member.name,
             "organisation": member.organisation.name,
             "member_type": member.member_type,
+            "member_type_label": member.get_member_type_display(),
         },
         "year": year,
         "credit_hours": member_year_hours(member=member, year=year),

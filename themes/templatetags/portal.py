@@ -19,6 +19,7 @@ from cms.selectors import (
     topic_courses,
 )
 from learning import selectors as learning_selectors
+from learning import services as learning_services
 from media_pipeline.selectors import video_asset_is_playable, video_asset_playback
 
 register = template.Library()
@@ -196,6 +197,21 @@ def course_enrolment(context, course: CoursePage) -> dict[str, bool]:
         return {"can_enrol": False, "enrolled": False}
     enrolled = learning_selectors.member_is_enrolled(member=member, course_id=course.pk)
     return {"can_enrol": not enrolled, "enrolled": enrolled}
+
+
+@register.filter
+def hours_text(value: Decimal | float | int | None) -> str:
+    """学时 written one way everywhere: ``32.00`` → ``32``, ``1.50`` → ``1.5``,
+    ``0`` → ``0``."""
+    number = Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    text = format(number, "f").rstrip("0").rstrip(".")
+    return text or "0"
+
+
+@register.simple_tag
+def course_hours(course: CoursePage) -> Decimal:
+    """The course's 学时: its fixed figure, or by rule from its lessons' durations."""
+    return learning_services.course_credit_hours(course=course)
 
 
 @register.filter
