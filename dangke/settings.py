@@ -138,7 +138,6 @@ MIDDLEWARE = [
     "dangke.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -224,6 +223,10 @@ WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 
 # --- i18n -----------------------------------------------------------------------
 
+# Everyone reads Chinese (LANGUAGE_CODE) whatever their browser asks for: no
+# LocaleMiddleware. In the admin, a user who chose another language in their
+# account settings gets it (Wagtail's preferred language, among
+# WAGTAILADMIN_PERMITTED_LANGUAGES).
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
