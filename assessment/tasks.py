@@ -15,8 +15,7 @@ from __future__ import annotations
 from celery import Task, shared_task
 
 from assessment import services
-from dangke.import_jobs import ImportJobBusy
-from dangke.models import ImportJob
+from dangke.import_jobs import import_job_task_run
 
 BEAT_SCHEDULE = {
     "assessment-close-expired-attempts": {
@@ -35,12 +34,4 @@ def quiz_attempts_close_expired_task() -> int:
 def questions_import_task(self: Task, job_id: int) -> None:
     """Import the questions of the stored upload ``job_id`` (``dangke.ImportJob``);
     a finished job is left alone, a job another run holds is retried later."""
-    try:
-        services.questions_import_job_run(job_id=job_id)
-    except ImportJob.DoesNotExist:
-        return None
-    except ImportJobBusy as exc:
-        if self.request.is_eager:
-            return None  # the run holding it in this process finishes the job
-        raise self.retry(countdown=exc.retry_after, max_retries=None) from exc
-    return None
+    import_job_task_run(self, run=services.questions_import_job_run, job_id=job_id)

@@ -14,8 +14,8 @@ from assessment.forms import QuestionImportForm
 from assessment.models import Question
 from assessment.tasks import questions_import_task
 from dangke.exports import XLSX_TYPE, table_bytes
-from dangke.import_jobs import import_job_create, import_jobs_recent
-from dangke.import_views import import_job_response
+from dangke.import_jobs import import_jobs_recent
+from dangke.import_views import import_job_start
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -31,7 +31,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
     form = QuestionImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         page = form.cleaned_data.get("page")
-        job = import_job_create(
+        return import_job_start(
+            request,
             kind=services.imports.JOB_KIND,
             upload=form.cleaned_data["file"],
             options={
@@ -41,17 +42,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 "title": "导入题库",
                 "back_url": reverse("assessment_import"),
             },
-            user=request.user,
+            task=questions_import_task,
         )
-        # Not inside a transaction: the job row is committed, the worker finds it.
-        questions_import_task.delay(job.pk)
-        return import_job_response(request, job)
     return render(
         request,
         "assessment/import.html",
         {
             "form": form,
-            "errors": [],
             "jobs": import_jobs_recent(
                 user=request.user, kinds=[services.imports.JOB_KIND]
             ),

@@ -1,9 +1,10 @@
 """Import jobs: an uploaded file imported by the worker while the admin shows its
 progress.
 
-The admin view stores the upload as an ``ImportJob`` (``import_job_create``) and
-queues its app's task with the job's id; the task calls the app's service, which
-calls ``import_job_run`` here with the function that does the work. That function
+The admin view stores the upload as an ``ImportJob`` and queues its app's task with
+the job's id (``dangke.import_views.import_job_start``); the task
+(``import_job_task_run``) calls the app's service, which calls ``import_job_run``
+here with the function that does the work. That function
 reads the file, validates every row first (nothing is written when a row is bad),
 then writes in short transactions of ``IMPORT_BATCH_SIZE`` rows, reporting its
 progress as it goes; the job page (``dangke.import_views``) refreshes until the job
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from celery import Task
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
@@ -97,6 +99,24 @@ def import_jobs_recent(
             "-created_at", "-pk"
         )[:limit]
     )
+
+
+def import_job_task_run(
+    task: Task, *, run: Callable[..., ImportJob], job_id: int
+) -> None:
+    """The body of an app's import task: ``run(job_id=job_id)`` (the app's service
+    around ``import_job_run``). A job gone is left alone; a job another run holds is
+    retried when its lease ends (in an eager run, the run holding it in this process
+    finishes it). Raises Celery's ``Retry``."""
+    try:
+        run(job_id=job_id)
+    except ImportJob.DoesNotExist:
+        return None
+    except ImportJobBusy as exc:
+        if task.request.is_eager:
+            return None
+        raise task.retry(countdown=exc.retry_after, max_retries=None) from exc
+    return None
 
 
 def progress_phase(report: Report, stage: str, start: int, end: int) -> Progress:

@@ -1,14 +1,18 @@
 """The admin page of an import job: its progress while the worker imports (the page
 refreshes itself every two seconds, no script needed), then the counts or the bad
-rows. Every app's import view ends here (``import_job_response``)."""
+rows. Every app's import view ends here (``import_job_start``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from celery import Task
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from dangke.import_jobs import import_job_for_user
+from dangke.import_jobs import import_job_create, import_job_for_user
 from dangke.models import ImportJob
 
 REFRESH_SECONDS = 2
@@ -23,10 +27,23 @@ def import_job_view(request: HttpRequest, job_id: int) -> HttpResponse:
     return _page(request, job)
 
 
-def import_job_response(request: HttpRequest, job: ImportJob) -> HttpResponse:
-    """After an upload: the result at once when the job has already finished (a
-    small file, or tasks run inline), else a redirect to the job's page, which
-    refreshes until it has."""
+def import_job_start(
+    request: HttpRequest,
+    *,
+    kind: str,
+    upload: UploadedFile,
+    options: dict[str, Any],
+    task: Task,
+) -> HttpResponse:
+    """Store ``upload`` as a job of ``kind`` for the requesting user and queue
+    ``task`` (the app's import task) with its id; then the result at once when the
+    job has already finished (a small file, or tasks run inline), else a redirect to
+    the job's page, which refreshes until it has."""
+    job = import_job_create(
+        kind=kind, upload=upload, options=options, user=request.user
+    )
+    # Not inside a transaction: the job row is committed, the worker finds it.
+    task.delay(job.pk)
     job.refresh_from_db()
     if job.finished:
         return _page(request, job)

@@ -15,8 +15,8 @@ from django.utils.html import format_html, format_html_join
 from wagtail.admin.ui.tables import Column
 
 from dangke.exports import FILE_FORMATS
-from dangke.import_jobs import import_job_create, import_jobs_recent
-from dangke.import_views import import_job_response
+from dangke.import_jobs import import_jobs_recent
+from dangke.import_views import import_job_start
 from learning import selectors, services
 from learning.choices import MemberType
 from learning.exports import report_response
@@ -47,7 +47,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
             "learning.add_organisation"
         ):
             raise PermissionDenied
-        job = import_job_create(
+        return import_job_start(
+            request,
             kind=services.MEMBERS_JOB
             if kind == "members"
             else services.ORGANISATIONS_JOB,
@@ -59,17 +60,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 "title": "导入党组织/党员",
                 "back_url": reverse("learning_import"),
             },
-            user=request.user,
+            task=learning_import_task,
         )
-        # Not inside a transaction: the job row is committed, the worker finds it.
-        learning_import_task.delay(job.pk)
-        return import_job_response(request, job)
     return render(
         request,
         "learning/import.html",
         {
             "form": form,
-            "errors": [],
             "jobs": import_jobs_recent(
                 user=request.user,
                 kinds=[services.ORGANISATIONS_JOB, services.MEMBERS_JOB],
