@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from themes import views, views_assessment, views_checkin, views_search, views_sites
+from themes import (
+    views,
+    views_assessment,
+    views_checkin,
+    views_meetings,
+    views_search,
+    views_sites,
+)
 
 app_name = "portal"
 
@@ -17,6 +24,8 @@ urlpatterns = [
     path("sites/routes/<int:route_id>/", views_sites.route_view, name="route"),
     path("search/", views_search.search_view, name="search"),
     path("me/checkin/", views_checkin.checkin_view, name="checkin"),
+    path("me/meetings/", views_meetings.meetings_view, name="meetings"),
+    path("me/meetings/<int:meeting_id>/", views_meetings.meeting_view, name="meeting"),
     # assessment: quizzes, exams, practice, wrong-answer book, contests
     path("me/quizzes/<int:quiz_id>/", views_assessment.quiz_view, name="quiz"),
     path(

@@ -96,3 +96,16 @@ def meeting(people, api):
     response = api(people["secretary"]).post("/", plan(people))
     assert response.status_code == 201, response.content
     return response.json()
+
+
+def checkin_code_now(meeting_id: int) -> str:
+    """The meeting's check-in code shown now (as its screen shows it)."""
+    from learning import services as learning_services
+    from meetings.models import Meeting
+
+    meeting = Meeting.objects.get(pk=meeting_id)
+    return learning_services.rotating_code(
+        secret=meeting.checkin_secret,
+        key=f"m{meeting.pk}",
+        step=int(timezone.now().timestamp()) // learning_services.CHECKIN_STEP_SECONDS,
+    )

@@ -16,20 +16,12 @@ from meetings.models import Attendee, Meeting, MinutesRevision
 from notices.models import Notice
 from tests import factories
 from tests.helpers import assert_problem
+from tests.meetings.conftest import checkin_code_now as _code
 from tests.meetings.conftest import plan
 
 pytestmark = pytest.mark.django_db
 
 HOUR = 3600
-
-
-def _code(meeting_id: int) -> str:
-    meeting = Meeting.objects.get(pk=meeting_id)
-    return learning_services.rotating_code(
-        secret=meeting.checkin_secret,
-        key=f"m{meeting.pk}",
-        step=int(timezone.now().timestamp()) // learning_services.CHECKIN_STEP_SECONDS,
-    )
 
 
 # --- scheduling and who sees what ------------------------------------------------------

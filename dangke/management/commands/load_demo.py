@@ -7,6 +7,7 @@ from assessment.demo import assessment_demo_load
 from cms.demo import demo_content_load, demo_site_configure
 from cms.demo_media import DemoMediaUnavailable, espeak_binary, font_path
 from learning.demo import learning_demo_load
+from meetings.demo import meetings_demo_load
 from search.services import (
     search_index_rebuild,
     search_sync_paused,
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             demo_content_load(stdout=self.stderr, with_media=not options["no_media"])
             learning_demo_load(stdout=self.stderr)
             assessment_demo_load(stdout=self.stderr)
+            meetings_demo_load(stdout=self.stderr)
         search_synonyms_load()  # the starting synonym dictionary (idempotent)
         search_index_rebuild(stdout=self.stderr)
         self.stdout.write(self.style.SUCCESS("演示内容已就绪 (demo content loaded)"))
