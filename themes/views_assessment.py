@@ -139,6 +139,32 @@ def _attempt_back(attempt: QuizAttempt) -> tuple[str, str]:
     return reverse("portal:quiz", args=[attempt.quiz_id]), "返回测验说明"
 
 
+def _hand_in_confirmation(
+    request: HttpRequest, attempt: QuizAttempt
+) -> HttpResponse | None:
+    """交卷 with questions left unanswered uses up an attempt: ask first, naming
+    how many (the page's script asks in a dialog; this is the answer without
+    script, and for any hand-in that did not say ``confirm=1``). None when every
+    question has an answer or the attempt is no longer open."""
+    view = selectors.attempt_view(attempt=services.attempt_refresh(attempt=attempt))
+    if view["result"] is not None or view["remaining_seconds"] <= 0:
+        return None
+    unanswered = [q for q in view["questions"] if not q["answer"]]
+    if not unanswered:
+        return None
+    back_url, back_label = _attempt_back(attempt)
+    return render_portal(
+        request,
+        "assessment_hand_in.html",
+        {
+            "attempt": view,
+            "unanswered": unanswered,
+            "back_url": back_url,
+            "back_label": back_label,
+        },
+    )
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -154,8 +180,10 @@ def attempt_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
     here = reverse("portal:attempt", args=[attempt.pk])
     if request.method == "POST":
         view = selectors.attempt_view(attempt=attempt)
+        handing_in = request.POST.get("action") == "submit"
         try:
-            if view["result"] is None:
+            # The confirmation page's 交卷 carries no answers: they are saved.
+            if view["result"] is None and request.POST.get("answers") != "saved":
                 for question in view["questions"]:
                     services.attempt_answer_save(
                         member=member,
@@ -163,7 +191,11 @@ def attempt_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
                         question_id=question["id"],
                         **answer_from_form(request.POST, question["id"]),
                     )
-            if request.POST.get("action") == "submit":
+            if handing_in and request.POST.get("confirm") != "1":
+                confirmation = _hand_in_confirmation(request, attempt)
+                if confirmation is not None:
+                    return confirmation
+            if handing_in:
                 services.attempt_submit(member=member, attempt_id=attempt.pk)
             else:
                 messages.success(request, "答案已保存")

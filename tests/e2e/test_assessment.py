@@ -147,3 +147,69 @@ def test_a_live_contest_host_and_phone(page, chromium, editor, tree, bank, live_
         phone_context.close()
     assert page.problems == []
     page.goto("about:blank")  # stop polling before the live server shuts down
+
+
+LONG_STEM = (
+    "根据《中国共产党章程》关于党的基层组织的规定，"
+    "Supercalifragilisticexpialidociousorganisationalresponsibilities"
+    "党支部委员会每届任期几年？"
+    "党的基层组织党的基层组织党的基层组织党的基层组织党的基层组织"
+)
+
+
+def test_hand_in_asks_first_and_long_titles_stay_in_their_cards_at_375(
+    page, member, lesson, bank, make_question
+):
+    """交卷 with unanswered questions asks in a dialog naming how many (继续作答
+    keeps the attempt open); a long stem wraps inside its card on a phone."""
+    from tests.assessment.conftest import fixed_quiz, single
+
+    long_one = make_question(single(LONG_STEM), page=lesson)
+    quiz = fixed_quiz(lesson, [long_one, *bank.values()], time_limit_minutes=10)
+    page.set_viewport_size(PHONE)
+    sign_in(page, "member")
+    page.goto(f"{page.base}/me/quizzes/{quiz.pk}/")
+    follow(page, "button:has-text('开始作答')")
+    single_q = bank["single"]
+    page.check(f"#q{single_q.pk}-o{_option(single_q)}")
+    expect(page.locator(f"#q{single_q.pk} [data-save-status]")).to_have_text(SAVED)
+
+    # Every question title lies inside its card (the fieldset's border box).
+    for fieldset in page.locator("fieldset.question").all():
+        box = fieldset.evaluate(
+            """(el) => {
+              const card = el.getBoundingClientRect();
+              const legend = el.querySelector("legend").getBoundingClientRect();
+              const style = getComputedStyle(el);
+              return {card: [card.left, card.top, card.right, card.bottom],
+                      legend: [legend.left, legend.top, legend.right, legend.bottom],
+                      border: parseFloat(style.borderTopWidth),
+                      width: document.documentElement.clientWidth};
+            }"""
+        )
+        left, top, right, bottom = box["card"]
+        l_left, l_top, l_right, l_bottom = box["legend"]
+        assert right <= box["width"], box
+        assert l_left >= left + box["border"], box
+        assert l_right <= right - box["border"], box
+        assert l_top >= top + box["border"], box
+        assert l_bottom <= bottom - box["border"], box
+    screenshot(page, "quiz-long-title")
+
+    dialog = page.locator("[data-hand-in-dialog]")
+    page.click("[data-submit]")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("还有 4 题未作答，确定交卷吗？")
+    assert axe_violations(page) == []
+    page.click("[data-hand-in-dialog] button:has-text('继续作答')")
+    expect(dialog).to_be_hidden()
+    attempt = QuizAttempt.objects.get(member=member, quiz=quiz)
+    assert attempt.status == "open"
+
+    page.click("[data-submit]")
+    expect(dialog).to_be_visible()
+    follow(page, "[data-hand-in-dialog] button:has-text('交卷')")
+    expect(page.locator(".result")).to_contain_text("20.00")
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.correct_count == 1
+    assert page.problems == []

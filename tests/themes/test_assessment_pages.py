@@ -236,6 +236,51 @@ def test_handing_in_the_form_scores_it_and_shows_the_explanations(
     assert "已通过" in html and "第 1 次" in html
 
 
+def test_handing_in_with_unanswered_questions_asks_first(
+    client_for, member, quiz, bank
+):
+    """One tap on 交卷 with questions left open used up an attempt. Without script
+    the server asks on a page naming how many are unanswered; nothing is handed in
+    until the member confirms, and the answers given are kept."""
+    client = client_for(member.user)
+    url = start(client, quiz)
+    data = form_data([bank["single"]], right_answer)
+    response = client.post(url, {**data, "action": "submit"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "还有 3 题未作答，确定交卷吗？" in html
+    assert "继续作答" in html and 'name="confirm" value="1"' in html
+    attempt = QuizAttempt.objects.get(member=member)
+    assert attempt.status == "open"
+    assert attempt.questions.filter(answer__isnull=False).count() == 1
+    for question in (bank["multiple"], bank["true_false"], bank["fill_blank"]):
+        assert f"#q{question.pk}" in html
+    # The confirmation's 交卷 carries no answers and clears none.
+    response = client.post(
+        url, {"action": "submit", "confirm": "1", "answers": "saved"}, follow=True
+    )
+    assert "25.00" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.correct_count == 1
+
+
+def test_saving_with_unanswered_questions_does_not_ask(client_for, member, quiz, bank):
+    client = client_for(member.user)
+    url = start(client, quiz)
+    response = client.post(url, {"action": "save"})
+    assert response.status_code == 302
+    assert QuizAttempt.objects.get(member=member).status == "open"
+
+
+def test_the_attempt_page_has_the_hand_in_dialog(client_for, member, quiz):
+    client = client_for(member.user)
+    html = client.get(start(client, quiz)).content.decode()
+    tags = Tags(html).tags
+    dialog = next(attrs for tag, attrs in tags if tag == "dialog")
+    assert dialog["aria-labelledby"] == "hand-in-title"
+    assert "继续作答" in html and "data-confirm" in html
+
+
 def test_no_explanations_when_the_quiz_hides_them(client_for, member, lesson, bank):
     hidden = fixed_quiz(lesson, [bank["single"]], show_explanations=False)
     client = client_for(member.user)
@@ -289,7 +334,7 @@ def test_a_lesson_quiz_out_of_reach_is_refused_with_403(
 def test_no_more_attempts_than_the_quiz_allows(client_for, member, lesson, bank):
     once = fixed_quiz(lesson, [bank["single"]], max_attempts=1)
     client = client_for(member.user)
-    client.post(start(client, once), {"action": "submit"})
+    client.post(start(client, once), {"action": "submit", "confirm": "1"})
     html = client.get(f"/me/quizzes/{once.pk}/").content.decode()
     assert "作答次数已用完" in html and "开始作答" not in html
     response = client.post(f"/me/quizzes/{once.pk}/")
@@ -403,7 +448,7 @@ def test_the_ranking_only_when_the_organiser_made_it_public(
     member.save()
     client = client_for(member.user)
     url = client.post(f"/me/contests/{contest.pk}/")["Location"]
-    client.post(url, {"action": "submit"})
+    client.post(url, {"action": "submit", "confirm": "1"})
     html = client_for(other_member.user).get(f"/me/contests/{contest.pk}/")
     assert "个人排名" in html.content.decode()
     assert member.name in html.content.decode()

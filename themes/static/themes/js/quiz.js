@@ -2,6 +2,8 @@
 // with the CSRF header), and the countdown runs from the time the server said was
 // left; at zero the form is handed in. Without script the form simply posts: the
 // server saves every answer and hands it in, so nothing here decides anything.
+// 交卷 with questions left unanswered asks first in a <dialog> (继续作答 / 交卷);
+// the server asks too, on a page of its own, for a hand-in without confirm=1.
 
 const form = document.querySelector("[data-attempt-form]");
 const API = "/api/v3/assessment";
@@ -82,6 +84,46 @@ function wireAnswers() {
   });
 }
 
+function isAnswered(fieldset) {
+  const answer = answerOf(fieldset);
+  if (answer.options) return answer.options.length > 0;
+  if ("text" in answer) return answer.text.trim() !== "";
+  return "value" in answer;
+}
+
+function handIn() {
+  // Confirmed (or time is up): the server hands in without asking again.
+  form.querySelector("[data-confirm]").value = "1";
+  form.requestSubmit(form.querySelector("[data-submit]"));
+}
+
+function wireHandIn() {
+  const dialog = document.querySelector("[data-hand-in-dialog]");
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  const text = dialog.querySelector("[data-hand-in-text]");
+  form.addEventListener("submit", (event) => {
+    if (event.submitter?.value !== "submit") return;
+    if (form.querySelector("[data-confirm]").value === "1") return;
+    const open = [...form.querySelectorAll("[data-question]")].filter(
+      (fieldset) => !isAnswered(fieldset),
+    );
+    if (!open.length) return;
+    event.preventDefault();
+    text.textContent = `还有 ${open.length} 题未作答，确定交卷吗？`;
+    dialog.returnValue = "";
+    dialog.onclose = () => {
+      if (dialog.returnValue === "submit") {
+        handIn();
+        return;
+      }
+      // 继续作答: to the first question still unanswered.
+      open[0].scrollIntoView({ block: "center" });
+      open[0].querySelector("input")?.focus({ preventScroll: true });
+    };
+    dialog.showModal();
+  });
+}
+
 function pad(n) {
   return String(n).padStart(2, "0");
 }
@@ -110,7 +152,7 @@ function startCountdown() {
         handedIn = true;
         text.textContent = "时间到，正在交卷…";
         if (alert) alert.textContent = "时间到，正在交卷";
-        form.requestSubmit(form.querySelector("[data-submit]"));
+        handIn();
       }
       return;
     }
@@ -121,5 +163,6 @@ function startCountdown() {
 
 if (form) {
   wireAnswers();
+  wireHandIn();
   startCountdown();
 }
