@@ -1,15 +1,17 @@
 """Fixtures of the assessment area: an organisation tree with members, a course with
-its lessons, a small question bank, quizzes, and a server clock tests move."""
+its lessons, a small question bank, quizzes, an open contest, and a server clock
+tests move."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
 
 from assessment import services
-from assessment.models import Quiz, QuizQuestion
+from assessment.models import OnlineContest, Quiz, QuizQuestion
 from assessment.services import QuestionData
 from tests import factories
 
@@ -100,6 +102,42 @@ def fixed_quiz(page, questions, **fields) -> Quiz:
     for index, question in enumerate(questions):
         QuizQuestion.objects.create(quiz=quiz, question=question, sort_order=index)
     return quiz
+
+
+def online_contest(
+    organisation,
+    questions,
+    *,
+    opens_at: datetime,
+    closes_at: datetime,
+    title: str = "党史知识竞赛",
+    **paper_fields,
+) -> OnlineContest:
+    """A contest of ``organisation`` open from ``opens_at`` to ``closes_at`` on a
+    fixed contest paper of ``questions`` (``paper_fields`` set on the paper)."""
+    paper = fixed_quiz(
+        None, questions, title="竞赛试卷", kind=Quiz.Kind.CONTEST, **paper_fields
+    )
+    return OnlineContest.objects.create(
+        title=title,
+        organisation=organisation,
+        quiz=paper,
+        opens_at=opens_at,
+        closes_at=closes_at,
+    )
+
+
+@pytest.fixture
+def contest(tree, bank, clock):
+    """The district's contest on the whole bank, open for an hour either side of
+    now."""
+    now = clock()
+    return online_contest(
+        tree["district"],
+        list(bank.values()),
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(hours=1),
+    )
 
 
 @pytest.fixture

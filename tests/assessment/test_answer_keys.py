@@ -26,22 +26,13 @@ from assessment.models import (
     WrongAnswer,
 )
 from tests import factories
-from tests.assessment.conftest import call, fixed_quiz, right_answer, wrong_answer
-
-
-@pytest.fixture
-def contest(tree, bank, clock):
-    paper = fixed_quiz(
-        None, list(bank.values()), title="竞赛试卷", kind=Quiz.Kind.CONTEST
-    )
-    now = clock()
-    return OnlineContest.objects.create(
-        title="党史知识竞赛",
-        organisation=tree["district"],
-        quiz=paper,
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(hours=1),
-    )
+from tests.assessment.conftest import (
+    call,
+    fixed_quiz,
+    online_contest,
+    right_answer,
+    wrong_answer,
+)
 
 
 def _hand_in(client, start_url: str, bank, right: int = 1) -> dict:
@@ -107,11 +98,10 @@ def test_an_entry_from_practice_hides_its_key_while_a_contest_may_draw_it(
     [entry] = call(client, "GET", "wrong-answers").json()["items"]
     assert entry["held_back"] is False and entry["key"] is not None
     # An upcoming contest draws the question: its key is held back from now on.
-    paper = fixed_quiz(None, [question], title="竞赛试卷", kind=Quiz.Kind.CONTEST)
-    OnlineContest.objects.create(
+    online_contest(
+        tree["district"],
+        [question],
         title="竞赛",
-        organisation=tree["district"],
-        quiz=paper,
         opens_at=clock() + timedelta(days=1),
         closes_at=clock() + timedelta(days=2),
     )
@@ -165,13 +155,10 @@ def test_a_live_contest_holds_back_its_items_until_it_has_finished(bank, tree, c
 def test_a_lesson_quiz_hides_the_key_of_a_question_a_contest_may_draw(
     member, quiz, bank, client_for, tree, clock
 ):
-    paper = fixed_quiz(
-        None, [bank["true_false"]], title="竞赛试卷", kind=Quiz.Kind.CONTEST
-    )
-    OnlineContest.objects.create(
+    online_contest(
+        tree["district"],
+        [bank["true_false"]],
         title="竞赛",
-        organisation=tree["district"],
-        quiz=paper,
         opens_at=clock() - timedelta(hours=1),
         closes_at=clock() + timedelta(hours=1),
     )
@@ -199,11 +186,10 @@ def test_a_practice_question_held_back_after_it_was_drawn_waits(
     question = bank["single"]
     practice = DailyPractice.objects.create(member=member, day=clock().date())
     DailyPracticeItem.objects.create(practice=practice, question=question, position=1)
-    paper = fixed_quiz(None, [question], title="竞赛试卷", kind=Quiz.Kind.CONTEST)
-    OnlineContest.objects.create(
+    online_contest(
+        tree["district"],
+        [question],
         title="竞赛",
-        organisation=tree["district"],
-        quiz=paper,
         opens_at=clock() - timedelta(hours=1),
         closes_at=clock() + timedelta(hours=1),
     )

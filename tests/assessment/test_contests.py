@@ -9,26 +9,18 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from assessment.models import OnlineContest, Quiz, QuizAttempt
+from assessment.models import QuizAttempt
 from dangke.models import AuditEntry
 from tests import factories
-from tests.assessment.conftest import call, fixed_quiz, right_answer
+from tests.assessment.conftest import call, right_answer
 
 
 @pytest.fixture
-def contest(tree, bank, clock):
-    paper = fixed_quiz(
-        None, list(bank.values()), title="竞赛试卷", kind=Quiz.Kind.CONTEST,
-        time_limit_minutes=15,
-    )  # fmt: skip
-    now = clock()
-    return OnlineContest.objects.create(
-        title="党史知识竞赛",
-        organisation=tree["district"],
-        quiz=paper,
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(hours=1),
-    )
+def contest(contest):
+    """The open contest, with a time limit of 15 minutes an attempt."""
+    contest.quiz.time_limit_minutes = 15
+    contest.quiz.save(update_fields=["time_limit_minutes"])
+    return contest
 
 
 def _take(client, contest, bank, right: int, clock=None, seconds: float = 0):

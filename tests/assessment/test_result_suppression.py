@@ -10,13 +10,11 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
-
-from assessment.models import OnlineContest, Quiz, QuizAttempt
+from assessment.models import QuizAttempt
 from assessment.selectors.reports import MIN_GROUP_SIZE, OWN, rows_to_withhold
 from learning.models import PATH_STEP
 from tests import factories
-from tests.assessment.conftest import call, fixed_quiz
+from tests.assessment.conftest import call
 
 # --- the rule on a tree, without a database -----------------------------------------
 
@@ -107,25 +105,6 @@ def test_suppression_holds_on_random_trees():
 
 
 # --- through the API, as an attacker -------------------------------------------------
-
-
-@pytest.fixture
-def paper(bank):
-    return fixed_quiz(
-        None, list(bank.values()), title="竞赛试卷", kind=Quiz.Kind.CONTEST
-    )
-
-
-@pytest.fixture
-def contest(tree, paper, clock):
-    now = clock()
-    return OnlineContest.objects.create(
-        title="党史知识竞赛",
-        organisation=tree["district"],
-        quiz=paper,
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(hours=1),
-    )
 
 
 def _scored(contest, organisation, score: int, clock) -> None:
