@@ -11,7 +11,11 @@ from cms.models import CoursePage, TopicPage
 from cms.selectors import pages_visible_to_public
 from dangke.tables import upload_problem
 from learning.models import Organisation
-from learning.selectors import accounts_assignable, organisation_scope_q
+from learning.selectors import (
+    accounts_assignable,
+    organisation_scope_q,
+    organisations_for_choice,
+)
 
 
 class AccountField(forms.ModelChoiceField):
@@ -114,7 +118,10 @@ class ImportForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    organisation = forms.CharField(label="组织代码", required=False)
+    """The report's filter. The organisation is picked from the tree of those the
+    user may report on (indented by depth), not typed as a code."""
+
+    organisation = forms.ChoiceField(label="党组织", required=False)
     course = forms.ModelChoiceField(
         label="课程", queryset=CoursePage.objects.none(), required=False
     )
@@ -123,8 +130,12 @@ class ReportForm(forms.Form):
     )
     year = forms.IntegerField(label="年度", required=False, min_value=2000)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, roots=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [
+            ("", "（我管理的全部组织）"),
+            *organisations_for_choice(roots=roots),
+        ]
         self.fields["course"].queryset = pages_visible_to_public(
             queryset=CoursePage.objects.all()
         ).order_by("title")

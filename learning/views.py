@@ -83,12 +83,26 @@ def report_view(request: HttpRequest) -> HttpResponse:
     """A report for an organisation node: totals, a bar per child organisation
     (links drill down), laggards paged, CSV/XLSX export."""
     _require(request, "learning.view_member")
-    form = ReportForm(request.GET or None)
     roots = list(selectors.organisations_administered(user=request.user))
+    form = ReportForm(request.GET or None, roots=roots)
     context = {"form": form, "roots": roots, "page_title": "学习报表"}
     if not form.is_valid() and request.GET:
+        if form.errors.keys() == {"organisation"}:
+            # A code outside the user's scope (or none such): refused as before.
+            raise PermissionDenied
         return render(request, "learning/report.html", context)
-    data = form.cleaned_data if form.is_bound else {}
+    data = dict(form.cleaned_data) if form.is_bound else {}
+    defaults = []
+    if not (data.get("course") or data.get("topic") or data.get("year")):
+        # Opens on this year's compulsory courses, not a year's 学时 at 0 %.
+        defaults = selectors.report_default_courses()
+        data["course"] = defaults[0] if defaults else None
+        if defaults and form.is_bound:
+            form.data = form.data.copy()
+            form.data["course"] = str(defaults[0].pk)
+        elif defaults:
+            form.initial["course"] = defaults[0].pk
+    context["default_courses"] = defaults
     code = (data.get("organisation") or "").strip()
     if code:
         node = get_object_or_404(Organisation, code=code)

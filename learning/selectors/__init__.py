@@ -35,7 +35,13 @@ from learning.selectors.lessons import (
     member_lessons_progress,
     progress_ratio,
 )
-from learning.selectors.reports import Report, ReportRow, report_build
+from learning.selectors.reports import (
+    Report,
+    ReportRow,
+    organisations_for_choice,
+    report_build,
+    report_default_courses,
+)
 from learning.selectors.scoping import (
     MEMBER_TTL,
     member_cache_key,
@@ -96,6 +102,8 @@ __all__ = [
     "organisations_administered",
     "progress_ratio",
     "report_build",
+    "report_default_courses",
+    "organisations_for_choice",
     "sessions_open_for_checkin",
     "sessions_upcoming_for_checkin",
     "topic_required_course_ids",

@@ -32,6 +32,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from cms.models import CoursePage, TopicPage
+from cms.selectors import pages_visible_to_public
 from learning.choices import MemberType
 from learning.models import (
     Assignment,
@@ -397,3 +398,35 @@ def _laggards_from_records(*, members, course, topic, year: int, window: slice):
         .filter(_short_of_target_q(course=course, topic=topic))
     )
     return _laggard_rows(laggards, window)
+
+
+def report_default_courses(*, year: int | None = None) -> list[CoursePage]:
+    """This year's compulsory (必修) courses, live and public, newest first: what a
+    report opens on when no course, topic or year is asked for (a year's 学时 reads
+    0 % for months). Courses first published in ``year`` (this year by default)
+    come first; when there are none, every compulsory course. Raises nothing."""
+    year = year or timezone.localdate().year
+    courses = pages_visible_to_public(
+        queryset=CoursePage.objects.filter(category=CoursePage.Category.COMPULSORY)
+    ).order_by("-first_published_at", "path")
+    this_year = [
+        course
+        for course in courses
+        if course.first_published_at is not None
+        and timezone.localtime(course.first_published_at).year == year
+    ]
+    return this_year or list(courses)
+
+
+def organisations_for_choice(*, roots) -> list[tuple[str, str]]:
+    """(code, label) of every organisation in the subtrees of ``roots``, in tree
+    order, each label indented by its depth below its root: what a report's
+    organisation select offers. Raises nothing."""
+    choices: list[tuple[str, str]] = []
+    for root in roots:
+        for node in Organisation.objects.filter(
+            organisation_subtree_q(path=root.path, prefix="")
+        ).order_by("path"):
+            indent = "\u3000" * (node.depth - root.depth)
+            choices.append((node.code, f"{indent}{node.name}（{node.code}）"))
+    return choices
