@@ -22,7 +22,8 @@ class VideoReviewPanel(Panel):
             return video_asset_review_player(asset=asset, user=self.request.user)
 
         def is_shown(self) -> bool:
-            return self._player() is not None
+            # With a video, the panel says its state even before it can play.
+            return getattr(self.instance, "video", None) is not None
 
         def get_context_data(self, parent_context=None):
             context = super().get_context_data(parent_context)

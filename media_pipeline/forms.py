@@ -9,10 +9,33 @@ from media_pipeline.models import Subtitle, VideoAsset
 from media_pipeline.services import subtitle_to_webvtt, video_asset_replace_original
 
 
+class OriginalFileInput(forms.ClearableFileInput):
+    """The upload field names the file as it was uploaded (``original_filename``),
+    not its storage key (``originals/<uuid>``), and links to nothing: originals are
+    not served."""
+
+    template_name = "media_pipeline/widgets/original_file_input.html"
+    input_text = "更换文件"
+    filename = ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["filename"] = self.filename
+        return context
+
+
 class VideoAssetAdminForm(WagtailAdminModelForm):
     """The admin's plain upload form: records the uploader, and hands a new or
     replaced original to ``video_asset_replace_original`` (checksum, size, name,
     processing queued once saved)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            widget = OriginalFileInput()
+            widget.filename = self.instance.original_filename
+            widget.is_required = self.fields["file"].widget.is_required
+            self.fields["file"].widget = widget
 
     def save(self, commit: bool = True) -> VideoAsset:
         asset = super().save(commit=False)

@@ -93,8 +93,10 @@ class VideoAsset(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        # Shown by the lesson editor's chooser, so editors see the state there.
-        return f"{self.title}（{self.state_label}）"
+        # The title only: the string names the video in page titles, breadcrumbs
+        # and messages. The state is shown beside it where it matters (the
+        # listing's column, the lesson editor's video panel).
+        return self.title
 
     @property
     def state_label(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import get_messages
+from django.urls import reverse
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from media_pipeline.models import VideoAsset
@@ -145,3 +146,20 @@ def test_subtitle_upload_in_admin_converts_srt(client_for, editor, lecturer_user
     )
     assert response.status_code == 200
     assert asset.subtitles.count() == 1
+
+
+def test_the_video_page_names_the_uploaded_file_and_keeps_titles_clean(
+    client_for, editor
+):
+    asset = factories.video_asset(
+        title="讲话", status="transcoding", progress=40, original_filename="党课.mp4"
+    )
+    html = (
+        client_for(editor)
+        .get(reverse("wagtailsnippets_media_pipeline_videoasset:edit", args=[asset.pk]))
+        .content.decode()
+    )
+    assert "党课.mp4" in html and "originals/" not in html
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "讲话" in title and "转码中" not in title
+    assert str(asset) == "讲话"
