@@ -16,19 +16,6 @@ from learning.models import Member, Organisation, TrainingClass, TrainingSession
 from tests import factories
 
 
-@pytest.fixture
-def people(tree):
-    return {
-        "one": factories.member(organisation=tree["branch1"], username="zhang"),
-        "two": factories.member(organisation=tree["branch2"], username="wang"),
-    }
-
-
-@pytest.fixture
-def secretary(tree):
-    return factories.org_admin(organisation=tree["sub1"], username="secretary")
-
-
 def test_editor_sees_every_member(editor, client_for, people):
     page = client_for(editor).get(reverse("members:index"))
     assert page.status_code == 200
@@ -236,7 +223,6 @@ def test_editor_assigns_a_course(editor, client_for, tree, course):
 def test_report_view_exports_neutralise_member_and_organisation_names(
     editor, client_for, tree
 ):
-    from tests import factories
     from tests.helpers import assert_neutralised, export_cells
 
     tree["sub1"].name = "+cmd|' /C calc'!A0"

@@ -3,24 +3,10 @@ within the organisation admin's scope: no list of every account."""
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 
 from learning.models import Member
 from tests import factories
-
-
-@pytest.fixture
-def people(tree):
-    return {
-        "one": factories.member(organisation=tree["branch1"], username="zhang"),
-        "two": factories.member(organisation=tree["branch2"], username="wang"),
-    }
-
-
-@pytest.fixture
-def secretary(tree):
-    return factories.org_admin(organisation=tree["sub1"], username="secretary")
 
 
 def _member_form(username: str, organisation) -> dict:
