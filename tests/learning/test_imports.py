@@ -19,8 +19,10 @@ from learning.models import Member
 HEADER = "用户名,姓名,所在组织代码,党员类别,入党日期\n"
 
 
-def _csv(text: str, name: str = "members.csv") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, text.encode("utf-8-sig"), "text/csv")
+def _import_members(client, text: str):
+    """The admin's import page, sent ``text`` as a CSV file of members."""
+    upload = SimpleUploadedFile("members.csv", text.encode("utf-8-sig"), "text/csv")
+    return client.post(reverse("learning_import"), {"kind": "members", "file": upload})
 
 
 def test_table_read_refuses_with_a_domain_error_and_a_code(settings):
@@ -63,9 +65,7 @@ def test_a_bad_row_writes_nothing_even_across_batches(tree, settings):
 def test_admin_member_import_is_a_job_and_twice_adds_nobody(editor, client_for, tree):
     body = HEADER + "li,李四,B1,流动党员,2001-07-01\nzhao,赵五,B2,,\n"
     client = client_for(editor)
-    first = client.post(
-        reverse("learning_import"), {"kind": "members", "file": _csv(body)}
-    )
+    first = _import_members(client, body)
     html = first.content.decode()
     assert "已导入 2 行（新增 2，更新 0，未变 0）" in html
     job = ImportJob.objects.get()
@@ -74,9 +74,7 @@ def test_admin_member_import_is_a_job_and_twice_adds_nobody(editor, client_for, 
     assert (entry.actor_name, entry.row_count, entry.channel) == (
         editor.username, 2, "admin")  # fmt: skip
     moved = body.replace("li,李四,B1", "li,李四,B2")
-    again = client.post(
-        reverse("learning_import"), {"kind": "members", "file": _csv(moved)}
-    )
+    again = _import_members(client, moved)
     assert "已导入 2 行（新增 0，更新 2，未变 0）" in again.content.decode()
     assert Member.objects.count() == 2
     assert Member.objects.get(user__username="li").organisation.code == "B2"
@@ -89,9 +87,7 @@ def test_admin_lists_the_first_bad_rows_and_counts_the_rest(
 ):
     settings.IMPORT_MAX_LISTED_ERRORS = 20
     body = HEADER + "".join(f"u{i},甲,NOPE,,\n" for i in range(30))
-    response = client_for(editor).post(
-        reverse("learning_import"), {"kind": "members", "file": _csv(body)}
-    )
+    response = _import_members(client_for(editor), body)
     html = response.content.decode()
     assert html.count("组织代码「NOPE」不存在") == 20
     assert "30 行有错误" in html and "另有 10 行有错误" in html
@@ -103,9 +99,7 @@ def test_admin_refuses_a_file_beyond_the_size_limit_before_storing_it(
 ):
     settings.IMPORT_MAX_BYTES = 100
     body = HEADER + "".join(f"u{i},甲,B1,,\n" for i in range(30))
-    response = client_for(editor).post(
-        reverse("learning_import"), {"kind": "members", "file": _csv(body)}
-    )
+    response = _import_members(client_for(editor), body)
     assert "IMPORT_MAX_BYTES" in response.content.decode()
     assert not ImportJob.objects.exists()
 
