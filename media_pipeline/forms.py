@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from media_pipeline.errors import BadSubtitle
@@ -24,15 +25,50 @@ class OriginalFileInput(forms.ClearableFileInput):
         return context
 
 
+TUS_ENDPOINT = "/api/v3/media/uploads/"
+# A dropped connection costs at most one chunk; the server keeps every byte that
+# arrived (a PATCH broken off answers 400 and the client asks with HEAD).
+UPLOAD_CHUNK_SIZE = 8 * 1024 * 1024
+
+
+class ResumableVideoInput(OriginalFileInput):
+    """The file input of a new video: with script the file goes through the
+    platform's tus endpoint (``upload.js`` with tus-js-client: progress, retries,
+    resume after a reload) and the form then links the asset the upload created;
+    without script it is posted with the form."""
+
+    template_name = "media_pipeline/widgets/resumable_upload.html"
+
+    class Media:
+        js = [
+            "themes/vendor/tus.min.js",
+            forms.Script("media_pipeline/upload.js", type="module"),
+        ]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].update(
+            {
+                "data-tus-endpoint": TUS_ENDPOINT,
+                "data-chunk-size": str(UPLOAD_CHUNK_SIZE),
+                "data-asset-url": reverse(
+                    "wagtailsnippets_media_pipeline_videoasset:edit", args=[0]
+                ),
+            }
+        )
+        return context
+
+
 class VideoAssetAdminForm(WagtailAdminModelForm):
-    """The admin's plain upload form: records the uploader, and hands a new or
+    """The admin's upload form: records the uploader, and hands a new or
     replaced original to ``video_asset_replace_original`` (checksum, size, name,
-    processing queued once saved)."""
+    processing queued once saved). A new video's file input uploads resumably
+    (``ResumableVideoInput``); replacing an original posts the file."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "file" in self.fields:
-            widget = OriginalFileInput()
+            widget = OriginalFileInput() if self.instance.pk else ResumableVideoInput()
             widget.filename = self.instance.original_filename
             widget.is_required = self.fields["file"].widget.is_required
             self.fields["file"].widget = widget

@@ -22,6 +22,9 @@ FILES = {
     "three/build/three.module.js": "three.module.js",
     "three/build/three.core.js": "three.core.js",
     "axe-core/axe.min.js": "axe.min.js",
+    # The admin's resumable upload form; the UMD browser build (``window.tus``):
+    # the package's ES modules import its dependencies by bare name.
+    "tus-js-client/dist/tus.min.js": "tus.min.js",
 }
 
 

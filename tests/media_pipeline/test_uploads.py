@@ -304,3 +304,53 @@ def test_admin_upload_form_rejects_an_empty_file(client_for, editor):
     )
     assert response.status_code == 200
     assert not VideoAsset.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_session_uploads_over_tus_with_its_csrf_token(editor):
+    """The admin's upload form speaks tus with the session cookie: every operation
+    that changes something needs the CSRF token (the X-CSRFToken header, as
+    tus-js-client's ``headers`` sends it); HEAD reads without one."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    token = (
+        client.get("/admin/snippets/media_pipeline/videoasset/add/")
+        .cookies["csrftoken"]
+        .value
+    )
+    csrf = {"HTTP_X_CSRFTOKEN": token, **TUS}
+    assert _create(client, TUS, 10).status_code == 403  # no token: refused
+    assert not TusUpload.objects.exists()
+    created = _create(client, csrf, 10, filename="课.mp4", title="表单续传")
+    assert created.status_code == 201
+    location = created["Location"]
+    assert _patch(client, location, TUS, 0, b"01234").status_code == 403
+    assert _patch(client, location, csrf, 0, b"01234").status_code == 204
+    head = client.head(location, **TUS)
+    assert head.status_code == 200 and head["Upload-Offset"] == "5"
+    done = _patch(client, location, csrf, 5, b"56789")
+    assert done.status_code == 204
+    asset = VideoAsset.objects.get(pk=int(done["Upload-Asset-Id"]))
+    assert asset.title == "表单续传" and asset.uploaded_by == editor
+    assert client.delete(location, **TUS).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_admin_form_offers_the_resumable_upload(client_for, editor):
+    """A new video's file input carries the tus endpoint and loads tus-js-client
+    (served from npm's copy) and upload.js; the form still posts the file without
+    script (multipart, the same field). Replacing an original posts the file."""
+    client = client_for(editor)
+    html = client.get("/admin/snippets/media_pipeline/videoasset/add/").content
+    html = html.decode()
+    assert 'data-tus-endpoint="/api/v3/media/uploads/"' in html
+    assert 'data-asset-url="/admin/snippets/media_pipeline/videoasset/edit/0/"' in html
+    assert "/static/themes/vendor/tus.min.js" in html
+    assert 'src="/static/media_pipeline/upload.js" type="module"' in html
+    assert 'enctype="multipart/form-data"' in html and 'name="file"' in html
+    assert "<progress" in html
+    asset = VideoAsset.objects.create(title="已有", uploaded_by=editor)
+    html = client.get(
+        f"/admin/snippets/media_pipeline/videoasset/edit/{asset.pk}/"
+    ).content.decode()
+    assert "data-tus-endpoint" not in html and 'name="file"' in html
