@@ -63,13 +63,16 @@ def search_visibility() -> Visibility:
     """What a search may return now (see the module docstring): the live, public
     pages of the searchable types and the lecturers of the pool, and the topics
     and lecturers a hit or a facet may name."""
-    pages = pages_visible_to_public(queryset=Page.objects.type(*SEARCHABLE_PAGE_MODELS))
-    topics = pages_visible_to_public(queryset=TopicPage.objects.all())
-    lecturers = list(Lecturer.objects.values_list("pk", "name"))
+    # Unordered: sets. The view restrictions are read once, when ``pages`` is
+    # built; a topic is one of its types, so its slugs come from the same rule.
+    pages = pages_visible_to_public(
+        queryset=Page.objects.type(*SEARCHABLE_PAGE_MODELS)
+    ).order_by()
+    lecturers = list(Lecturer.objects.order_by().values_list("pk", "name"))
     return Visibility(
         page_ids=frozenset(pages.values_list("pk", flat=True)),
         lecturer_ids=frozenset(pk for pk, _ in lecturers),
-        topic_slugs=frozenset(topics.values_list("slug", flat=True)),
+        topic_slugs=frozenset(pages.type(TopicPage).values_list("slug", flat=True)),
         lecturer_names=frozenset(name for _, name in lecturers),
     )
 
