@@ -87,3 +87,59 @@ def test_upload_shows_progress_survives_a_dropped_patch_and_links_the_asset(
     follow_url = link.get_attribute("href")
     page.goto(f"{page.base}{follow_url}")
     expect(page.locator("body")).to_contain_text("断点续传的党课")
+
+
+def test_an_upload_broken_off_resumes_after_a_reload(
+    page, editor, clips, ffmpeg_binaries, monkeypatch
+):
+    """The connection goes for longer than the retries: after a reload, the same
+    file chosen again goes on from where the server has it (the client found its
+    upload by the fingerprint it kept in localStorage): one upload, not two."""
+    monkeypatch.setattr(
+        "media_pipeline.tasks.video_asset_probe_task.delay", lambda pk: None
+    )
+    path = clips.video(seconds=1.0)
+    data = path.read_bytes()
+    chunk = len(data) // 3 + 1
+    state = {"patches": 0, "cut": True}
+    methods: list[str] = []
+
+    def cut_after_the_first_chunk(route, request):
+        methods.append(request.method)
+        if request.method == "PATCH":
+            state["patches"] += 1
+            if state["cut"] and state["patches"] > 1:
+                route.abort("internetdisconnected")
+                return
+        route.continue_()
+
+    page.route("**/api/v3/media/uploads/**", cut_after_the_first_chunk)
+    sign_in(page, "editor")
+
+    def choose_and_save():
+        page.goto(f"{page.base}{ADD_URL}")
+        file_input = page.locator("input[type=file][data-tus-endpoint]")
+        file_input.evaluate(f"(input) => {{ input.dataset.chunkSize = '{chunk}'; }}")
+        page.fill("input[name=title]", "换个网络接着传")
+        file_input.set_input_files(str(path))
+        page.locator(
+            "form:has([data-tus-endpoint]) footer button[type=submit]"
+        ).first.click()
+
+    choose_and_save()
+    for _ in range(150):  # the first chunk has arrived; the next ones are cut off
+        if TusUpload.objects.filter(offset=chunk).exists():
+            break
+        page.wait_for_timeout(100)
+    assert TusUpload.objects.get().offset == chunk
+
+    state["cut"] = False
+    choose_and_save()  # a fresh page: the upload is found again, not started anew
+    expect(page.locator("[data-upload-status]")).to_contain_text(
+        "上传完成 100%", timeout=30_000
+    )
+    assert methods.count("POST") == 1, methods
+    upload = TusUpload.objects.get()
+    asset = VideoAsset.objects.get(title="换个网络接着传")
+    assert upload.asset_id == asset.pk
+    assert asset.checksum == hashlib.sha256(data).hexdigest()
