@@ -31,7 +31,11 @@ from typing import Any
 from django import forms
 from django.apps import apps
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ImproperlyConfigured,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_list_or_404
@@ -182,18 +186,24 @@ MODEL_SCOPES: dict[type[Model], Scope] = {}
 class ScopedViewSetMixin:
     """For a ``ModelViewSet``, ``SnippetViewSet`` or ``ChooserViewSet`` whose objects
     a user may reach only in part: every view it constructs is scoped (see the
-    module's docstring); a snippet's chooser is scoped the same way."""
+    module's docstring); a snippet's chooser is scoped the same way.
 
+    The viewset defines ``scope_queryset(queryset, *, user)``: the part of
+    ``queryset`` that ``user`` may reach in the admin. Registering one without it
+    raises ImproperlyConfigured naming the viewset (at start-up)."""
+
+    scope_queryset: Scope
     # What a URL naming an object outside the scope raises.
     scope_refusal: type[Exception] = Http404
 
     def on_register(self):
+        if not callable(getattr(self, "scope_queryset", None)):
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} is a scoped admin viewset: it must define "
+                "scope_queryset(queryset, *, user), the part a user may reach"
+            )
         super().on_register()
         MODEL_SCOPES.setdefault(self.model, self.scope_queryset)
-
-    def scope_queryset(self, queryset: QuerySet, *, user: Any) -> QuerySet:
-        """The part of ``queryset`` that ``user`` may reach in the admin."""
-        raise NotImplementedError
 
     def construct_view(self, view_class, **kwargs):
         model = getattr(self, "model", None)

@@ -1,5 +1,6 @@
 """``dangke.admin_scope`` beyond the viewsets' own views (those are requested in
-``tests/dangke/test_authorisation_matrix.py``): Wagtail's editing-session ping."""
+``tests/dangke/test_authorisation_matrix.py``): Wagtail's editing-session ping, and
+a scoped viewset that does not say its scope."""
 
 from __future__ import annotations
 
@@ -32,3 +33,17 @@ def test_the_editing_session_ping_keeps_to_the_scope(tree, client_for):
         .status_code
         == 404
     )
+
+
+def test_a_scoped_viewset_without_its_scope_is_refused_at_registration():
+    from django.core.exceptions import ImproperlyConfigured
+    from wagtail.admin.viewsets.model import ModelViewSet
+
+    from dangke.admin_scope import ScopedViewSetMixin
+    from learning.models import Organisation
+
+    class UnscopedViewSet(ScopedViewSetMixin, ModelViewSet):
+        model = Organisation
+
+    with pytest.raises(ImproperlyConfigured, match="UnscopedViewSet"):
+        UnscopedViewSet(name="unscoped").on_register()
