@@ -36,6 +36,7 @@ function wire(input) {
   const actions = panel.querySelector("[data-upload-actions]");
   const resume = panel.querySelector("[data-upload-resume]");
   let upload = null;
+  let running = false;
   let finished = false;
   let shown = -1;
 
@@ -52,6 +53,7 @@ function wire(input) {
   };
 
   const interrupted = (error) => {
+    running = false;
     if (finished) return;
     const offline = navigator.onLine === false;
     say(
@@ -63,6 +65,7 @@ function wire(input) {
   };
 
   const done = async (payload) => {
+    running = false;
     finished = true;
     actions.hidden = true;
     bar.value = 100;
@@ -96,6 +99,8 @@ function wire(input) {
   };
 
   const start = () => {
+    if (running) return; // one request chain per upload
+    running = true;
     actions.hidden = true;
     say("正在连接…");
     upload.start();
