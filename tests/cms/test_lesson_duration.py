@@ -4,24 +4,12 @@ are credited; publishing with a video that cannot play is refused, naming it."""
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 from wagtail.models import WorkflowState
 
 from cms.models import MicroLessonPage
 from tests import factories
 from tests.helpers import add_url, lesson_form, watch
-
-
-@pytest.fixture
-def ready_video(lecturer_user):
-    return factories.video_asset(
-        title="讲课视频",
-        status="ready",
-        published_version=1,
-        duration=125.4,
-        uploaded_by=lecturer_user,
-    )
 
 
 def test_a_submission_with_a_ready_video_is_credited_once_approved(

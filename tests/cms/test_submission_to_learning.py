@@ -4,24 +4,12 @@ lives where the editor placed it (URL, breadcrumb), not under 讲师投稿."""
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 from wagtail.models import WorkflowState
 
 from cms.models import CourseLesson, MicroLessonPage
 from tests import factories
 from tests.helpers import add_url, lesson_form, watch
-
-
-@pytest.fixture
-def ready_video(lecturer_user):
-    return factories.video_asset(
-        title="讲课视频",
-        status="ready",
-        published_version=1,
-        duration=125.4,
-        uploaded_by=lecturer_user,
-    )
 
 
 def _submit(client, area, video, slug="practice", title="社区党建新实践"):
