@@ -216,11 +216,12 @@ def ledger_build(
     *, organisation: Organisation, year: int, on: date | None = None
 ) -> Ledger:
     """The ledger (台账) of ``organisation``'s meetings in ``year``: per meeting its
-    kind, date, theme, 应到 (attendees less guests), 实到, 请假 (approved, not
-    present), 缺席 (none of these, once the meeting is over), 补学, 送学上门 and
-    online among the present, the minutes (the filed revision once the ledger is
-    filed, else the latest) and the resolutions; and how each kind stands against
-    the cadence on ``on`` (today by default). Read from the records alone."""
+    kind, date, theme, 应到 (attendees less guests), 实到 (and online among them),
+    请假 (approved, and not present in any way: 补学 and 送学上门 count apart), 缺席
+    (none of these, once the meeting is over), 补学 and 送学上门, the minutes (the
+    filed revision once the ledger is filed, else the latest) and the resolutions;
+    and how each kind stands against the cadence on ``on`` (today by default). Read
+    from the records alone."""
     now = timezone.now()
     on = on or timezone.localdate()
     filing = LedgerFiling.objects.filter(organisation=organisation, year=year).first()
@@ -240,7 +241,7 @@ def ledger_build(
                 "attendees",
                 filter=counted
                 & Q(attendees__leave=Attendee.Leave.APPROVED)
-                & ~Q(attendees__attendance__in=PRESENT),
+                & Q(attendees__attendance=Attendee.Attendance.NONE),
             ),
             n_makeup=Count(
                 "attendees",

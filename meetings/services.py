@@ -140,9 +140,14 @@ def meeting_schedule(
     theme = plan.theme.strip()
     if not theme:
         raise InvalidMeeting("会议主题不能为空", code="theme_required")
-    if plan.ends_at <= plan.starts_at:
+    # A time without an offset is Beijing time (TIME_ZONE), as people write it.
+    starts_at, ends_at = (
+        timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+        for moment in (plan.starts_at, plan.ends_at)
+    )
+    if ends_at <= starts_at:
         raise InvalidMeeting("结束时间须晚于开始时间", code="invalid_time")
-    if (plan.ends_at - plan.starts_at).days >= 2:
+    if (ends_at - starts_at).days >= 2:
         raise InvalidMeeting("一次会议不能超过两天", code="invalid_time")
     site = None
     if plan.place == Meeting.Place.SITE:
@@ -210,8 +215,8 @@ def meeting_schedule(
             kind=plan.kind,
             theme=theme,
             agenda=plan.agenda.strip(),
-            starts_at=plan.starts_at,
-            ends_at=plan.ends_at,
+            starts_at=starts_at,
+            ends_at=ends_at,
             place=plan.place,
             teaching_site=site,
             address=plan.address.strip(),

@@ -79,8 +79,10 @@ def plan(people, **overrides) -> dict:
         "kind": "general",
         "theme": "学习贯彻党的二十届四中全会精神",
         "agenda": "一、传达学习；二、交流发言",
-        "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "starts_at": start if isinstance(start, str) else start.isoformat(),
+        "ends_at": ""
+        if isinstance(start, str)
+        else (start + timedelta(hours=2)).isoformat(),
         "place": "address",
         "address": "越秀区某街道党群服务中心 201 室",
         "host": people["host"].pk,

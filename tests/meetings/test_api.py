@@ -85,6 +85,14 @@ def test_scheduling_refusals_name_the_problem(clock, people, api):
     # A guest from elsewhere is fine (列席).
     ok = secretary.post("/", plan(people, guests=[outsider]))
     assert ok.status_code == 201, ok.content
+    # A time without an offset is Beijing time.
+    naive = secretary.post(
+        "/",
+        plan(people, starts_at="2030-01-05T09:00:00", ends_at="2030-01-05T11:00:00"),
+    )
+    assert naive.status_code == 201, naive.content
+    start = Meeting.objects.get(pk=naive.json()["id"]).starts_at
+    assert timezone.localtime(start).strftime("%H:%M %z") == "09:00 +0800"
 
 
 def test_a_member_sees_only_meetings_they_are_asked_to(clock, people, api, meeting):

@@ -43,6 +43,9 @@ def test_a_year_of_branch_life(member_user):
     assert {row.meeting.kind for row in first.rows} >= {"general", "committee"}
     held = [row for row in first.rows if row.meeting.ends_at < timezone.now()]
     assert held and all(row.minutes for row in held)
+    for row in held:  # every attendee is counted once, whatever happened
+        accounted = row.present + row.leave + row.absent + row.makeup + row.home_visit
+        assert row.absent >= 0 and accounted == row.expected, row
     statuses = {k.kind: k.status for k in first.kinds}
     assert statuses["committee"] != "overdue"
     upcoming = Meeting.objects.get(theme="重温入党誓词")
