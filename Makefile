@@ -98,9 +98,12 @@ check: setup ## Django system checks and the migrations check
 test: setup chromium check test-sqlite test-postgres test-heavy ## install and run the whole suite (SQLite, PostgreSQL, then the heavy tests)
 
 # Browser tests (tests/e2e, marker e2e) run once, in the PostgreSQL pass.
+# The SQLite pass runs on every core (pytest-xdist, TEST_WORKERS); the PostgreSQL pass
+# runs alone, since it holds the browser, fuzzing and load tests.
+TEST_WORKERS ?= auto
 test-sqlite: setup
-	@echo "== SQLite pass (browser tests run in the PostgreSQL pass)"
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest -m "not e2e and not heavy" $(PYTEST_ARGS)
+	@echo "== SQLite pass, $(TEST_WORKERS) workers (browser tests run in the PostgreSQL pass)"
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest -m "not e2e and not heavy" -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: setup
 	@if problem=$$($(PY) -m tests.services postgres 2>&1); then \
