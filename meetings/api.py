@@ -56,7 +56,7 @@ def meeting_out(request: HttpRequest, meeting: Meeting) -> dict:
     user = request.user
     may_manage = selectors.meeting_is_managed_by(user=user, meeting=meeting)
     mine = selectors.meeting_attendee(user=user, meeting=meeting)
-    runs = user.pk in (meeting.host.user_id, meeting.recorder.user_id) or may_manage
+    runs = selectors.meeting_is_run_by(user=user, meeting=meeting)
     opens, _ = selectors.meeting_checkin_window(meeting=meeting)
     return {
         "id": meeting.pk,
@@ -386,15 +386,11 @@ def checkin_code(request: HttpRequest, meeting_id: int):
         {
             "code": code,
             "expires_at": expires_at,
-            "checkin_url": checkin_url(request, meeting, code),
+            "checkin_url": services.meeting_checkin_url(
+                meeting=meeting, host=request.get_host(), code=code
+            ),
         },
     )
-
-
-def checkin_url(request: HttpRequest, meeting: Meeting, code: str) -> str:
-    """The https portal URL a meeting's QR code holds."""
-    host = request.get_host()
-    return f"https://{host}/me/meetings/{meeting.pk}/?code={code}"
 
 
 @router.post(

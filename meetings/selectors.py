@@ -62,6 +62,15 @@ def meeting_is_managed_by(*, user: UserLike, meeting: Meeting) -> bool:
     return user_can_report_on(user=user, organisation=meeting.organisation)
 
 
+def meeting_is_run_by(*, user: UserLike, meeting: Meeting) -> bool:
+    """True for the meeting's host and recorder and its managers: who shows the
+    check-in code and sees the attendee list. Raises nothing."""
+    return user.pk in (
+        meeting.host.user_id,
+        meeting.recorder.user_id,
+    ) or meeting_is_managed_by(user=user, meeting=meeting)
+
+
 def meeting_attendee(*, user: UserLike, meeting: Meeting) -> Attendee | None:
     """The invitation of ``user``'s member profile to ``meeting``, if any."""
     member = member_for_user(user=user)

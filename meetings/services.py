@@ -62,6 +62,7 @@ from meetings.selectors import (
     meeting_attendee,
     meeting_checkin_window,
     meeting_is_managed_by,
+    meeting_is_run_by,
 )
 from notices.services import notice_send
 
@@ -352,9 +353,7 @@ def meeting_checkin_code(
     """The meeting's current check-in code and when it is replaced, for its host,
     recorder and managers (the code mechanism of offline classes). Raises
     NotPermittedHere."""
-    if user.pk not in (meeting.host.user_id, meeting.recorder.user_id) and not (
-        meeting_is_managed_by(user=user, meeting=meeting)
-    ):
+    if not meeting_is_run_by(user=user, meeting=meeting):
         raise NotPermittedHere("只有主持人、记录人或本组织的管理员可以查看签到码")
     at = at or timezone.now()
     step = int(at.timestamp()) // CHECKIN_STEP_SECONDS
@@ -364,6 +363,13 @@ def meeting_checkin_code(
     return rotating_code(
         secret=meeting.checkin_secret, key=f"m{meeting.pk}", step=step
     ), expires
+
+
+def meeting_checkin_url(*, meeting: Meeting, host: str, code: str) -> str:
+    """What a meeting's QR code holds: the https URL of the portal page that checks
+    in with ``code`` after sign-in, on ``host`` (the request's, checked against
+    ALLOWED_HOSTS). Raises nothing."""
+    return f"https://{host}/me/meetings/{meeting.pk}/?code={code}"
 
 
 def _window_check(meeting: Meeting, now: datetime) -> None:

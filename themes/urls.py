@@ -26,6 +26,11 @@ urlpatterns = [
     path("me/checkin/", views_checkin.checkin_view, name="checkin"),
     path("me/meetings/", views_meetings.meetings_view, name="meetings"),
     path("me/meetings/<int:meeting_id>/", views_meetings.meeting_view, name="meeting"),
+    path(
+        "me/meetings/<int:meeting_id>/screen/",
+        views_meetings.meeting_screen_view,
+        name="meeting_screen",
+    ),
     # assessment: quizzes, exams, practice, wrong-answer book, contests
     path("me/quizzes/<int:quiz_id>/", views_assessment.quiz_view, name="quiz"),
     path(

@@ -9,6 +9,10 @@ the API calls; a refusal is shown with the status its kind maps to.
 
 from __future__ import annotations
 
+import base64
+import io
+
+import qrcode
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -97,6 +101,9 @@ def meeting_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
         {
             "meeting": meeting,
             "attendee": attendee,
+            "runs": meeting_selectors.meeting_is_run_by(
+                user=request.user, meeting=meeting
+            ),
             "minutes": revisions[-1] if revisions else None,
             "resolutions": list(meeting.resolutions.select_related("owner"))
             if readable
@@ -109,4 +116,42 @@ def meeting_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "error": error,
         },
         status=status,
+    )
+
+
+@never_cache
+@login_required
+def meeting_screen_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The check-in screen shown at the meeting (1920×1080, outside the portal's
+    chrome): the current code, its QR code (the portal's https check-in URL) and
+    how many have checked in; it reloads when the code rotates. For the host, the
+    recorder and administrators."""
+    try:
+        meeting = meeting_selectors.meeting_for_user(
+            user=request.user, meeting_id=meeting_id
+        )
+        code, expires_at = meeting_services.meeting_checkin_code(
+            user=request.user, meeting=meeting
+        )
+    except NotFound:
+        raise Http404("没有这个会议，或您未受邀参加") from None
+    except DomainError as refusal:
+        return HttpResponse(refusal.detail, status=status_for(refusal))
+    url = meeting_services.meeting_checkin_url(
+        meeting=meeting, host=request.get_host(), code=code
+    )
+    image = io.BytesIO()
+    qrcode.make(url, box_size=10, border=2).save(image, format="PNG")
+    now = timezone.now()
+    return render_portal(
+        request,
+        "meeting_screen.html",
+        {
+            "meeting": meeting,
+            "code": code,
+            "qr_png": base64.b64encode(image.getvalue()).decode(),
+            "seconds_left": max(1, int((expires_at - now).total_seconds()) + 1),
+            "present": meeting.attendees.exclude(attendance="").count(),
+            "expected": meeting.attendees.filter(guest=False).count(),
+        },
     )

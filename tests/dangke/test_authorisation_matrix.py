@@ -268,6 +268,7 @@ ROWS: list[Row] = [
     portal("meeting", "GET", "/me/meetings/{meeting}/", but(404, anonymous=302, member=200, editor=200, superuser=200)),
     portal("meeting", "POST", "/me/meetings/{meeting}/", but(404, anonymous=302, member=409, editor=403, superuser=403),
            form={"action": "leave", "reason": "出差"}),
+    portal("meeting_screen", "GET", "/me/meetings/{meeting}/screen/", but(404, anonymous=302, member=200, editor=200, superuser=200)),
     portal("enrol", "POST", "/me/enrol/{elective}/", but(403, anonymous=302, member=302, other_member=302)),
     portal("sites", "GET", "/sites/", every(200)),
     # A route without a public stop is not shown, to anyone.

@@ -79,3 +79,25 @@ def test_committee_minutes_are_not_shown_to_guests(clock, people, api, client_fo
         guest.status_code == 200
         and "研究发展党员事项机密" not in guest.content.decode()
     )
+
+
+def test_the_check_in_screen_for_those_who_run_the_meeting(
+    clock, people, meeting, client_for
+):
+    url = f"/me/meetings/{meeting['id']}/screen/"
+    screen = client_for(people["host"].user).get(url)
+    assert screen.status_code == 200
+    text = screen.content.decode()
+    assert _code(meeting["id"]) in text and "data:image/png;base64," in text
+    assert "应到 5 人" in text
+    page = client_for(people["recorder"].user).get(f"/me/meetings/{meeting['id']}/")
+    assert url in page.content.decode()
+    assert (
+        url
+        not in client_for(people["plain"].user)
+        .get(f"/me/meetings/{meeting['id']}/")
+        .content.decode()
+    )
+    assert client_for(people["plain"].user).get(url).status_code == 403
+    assert client_for(people["outsider"].user).get(url).status_code == 404
+    assert client_for(people["district_admin"]).get(url).status_code == 200
