@@ -468,7 +468,13 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
     QuizQuestion.objects.create(quiz=draft_quiz, question=question, sort_order=0)
     attempt, _ = quiz_attempt_start(member=member, quiz=quiz)
     paper = Quiz.objects.create(title="竞赛试卷", kind=Quiz.Kind.CONTEST)
-    QuizQuestion.objects.create(quiz=paper, question=question, sort_order=0)
+    # A question of its own: one an open contest may draw is held back from practice.
+    contest_question = question_create(
+        data=QuestionData(
+            kind="true_false", stem="党的最高理想是实现共产主义。", is_true=True
+        ),
+    )
+    QuizQuestion.objects.create(quiz=paper, question=contest_question, sort_order=0)
     contest = OnlineContest.objects.create(
         title="知识竞赛", organisation=sub1, quiz=paper,
         opens_at=timezone.now() - timedelta(hours=1), closes_at=timezone.now() + timedelta(hours=1),
