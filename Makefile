@@ -56,11 +56,11 @@ node_modules/.installed: package.json package-lock.json | node
 browser-libs: node_modules/.installed $(VENV)/.installed ## copy hls.js, three.js and axe-core (npm, pinned) to static files
 	@$(PY) -m themes.vendor
 
-chromium: ## install Debian's Chromium (for the browser tests) when missing
-	@if [ ! -x /usr/bin/chromium ]; then \
-		echo "installing chromium (apt-get)"; \
+chromium: ## install Debian's Chromium (browser tests) and poppler-utils (PDF tests) when missing
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdffonts >/dev/null; then \
+		echo "installing chromium and poppler-utils (apt-get)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	fi
 
 setup: $(VENV)/.installed ffmpeg espeak browser-libs ## install everything: .venv, requirements, ffmpeg, espeak-ng and the CJK font, browser libraries
