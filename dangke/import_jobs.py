@@ -216,6 +216,17 @@ def import_job_run(*, job_id: int, work: Work) -> ImportJob:
     return job
 
 
+def import_job_unqueued(*, job: ImportJob, reason: str) -> None:
+    """Fail ``job``, which the task queue did not take (its broker is down): nothing
+    was imported and the upload is not kept, so the user tries again later."""
+    _finish(
+        job,
+        status=ImportJob.Status.FAILED,
+        detail=f"任务队列暂时不可用（{reason}），文件未导入，请稍后重新上传",
+        error_code="queue_unavailable",
+    )
+
+
 def _finish(job: ImportJob, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(job, name, value)

@@ -4,6 +4,7 @@ rows. Every app's import view ends here (``import_job_start``)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Task
@@ -11,9 +12,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from dangke.import_jobs import import_job_create, import_job_for_user
+from dangke.import_jobs import (
+    import_job_create,
+    import_job_for_user,
+    import_job_unqueued,
+)
 from dangke.models import ImportJob
+
+logger = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 2
 
@@ -43,14 +51,19 @@ def import_job_start(
         kind=kind, upload=upload, options=options, user=request.user
     )
     # Not inside a transaction: the job row is committed, the worker finds it.
-    task.delay(job.pk)
+    try:
+        task.delay(job.pk)
+    except BrokerUnavailable as exc:
+        logger.warning("import job %s not queued: %s", job.pk, type(exc).__name__)
+        import_job_unqueued(job=job, reason=type(exc).__name__)
+        return _page(request, job, status=503)
     job.refresh_from_db()
     if job.finished:
         return _page(request, job)
     return redirect("import_job", job_id=job.pk)
 
 
-def _page(request: HttpRequest, job: ImportJob) -> HttpResponse:
+def _page(request: HttpRequest, job: ImportJob, *, status: int = 200) -> HttpResponse:
     return render(
         request,
         "dangke/import_job.html",
@@ -63,4 +76,5 @@ def _page(request: HttpRequest, job: ImportJob) -> HttpResponse:
             "refresh_url": reverse("import_job", kwargs={"job_id": job.pk}),
             "page_title": job.options.get("title", "导入"),
         },
+        status=status,
     )

@@ -651,3 +651,33 @@ def test_the_issue_s_100000_questions_import_as_a_job_and_once_only(editor, db):
         assert (job.status, job.progress) == ("done", 100)
         assert (job.created_count, job.unchanged_count) == expected
     assert Question.objects.count() == 100_000
+
+
+def test_an_import_the_queue_cannot_take_fails_with_a_message(
+    editor, client_for, _celery_eager, settings
+):
+    """A broker that is down (a closed loopback port, tasks not run inline): the
+    upload is answered 503 with a message naming the queue, the job is failed and
+    its file not kept, and nothing is imported."""
+    from bench.common import free_port
+
+    app = _celery_eager
+    app.conf.task_always_eager = False
+    previous = app.conf.broker_url, app.conf.task_publish_retry_policy
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    app.conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0}
+    app._pool = None
+    try:
+        response = client_for(editor).post(
+            reverse("assessment_import"),
+            {"file": SimpleUploadedFile("bank.xlsx", xlsx(GOOD_ROWS))},
+        )
+    finally:
+        app.conf.broker_url, app.conf.task_publish_retry_policy = previous
+        app._pool = None
+    assert response.status_code == 503
+    assert "任务队列暂时不可用" in response.content.decode()
+    job = ImportJob.objects.get()
+    assert (job.status, job.error_code) == ("failed", "queue_unavailable")
+    assert not job.file
+    assert Question.objects.count() == 0
