@@ -666,7 +666,7 @@ def test_an_import_the_queue_cannot_take_fails_with_a_message(
     previous = app.conf.broker_url, app.conf.task_publish_retry_policy
     app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
     app.conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0}
-    app._pool = None
+    _connections_forget(app)
     try:
         response = client_for(editor).post(
             reverse("assessment_import"),
@@ -674,10 +674,17 @@ def test_an_import_the_queue_cannot_take_fails_with_a_message(
         )
     finally:
         app.conf.broker_url, app.conf.task_publish_retry_policy = previous
-        app._pool = None
+        _connections_forget(app)
     assert response.status_code == 503
     assert "任务队列暂时不可用" in response.content.decode()
     job = ImportJob.objects.get()
     assert (job.status, job.error_code) == ("failed", "queue_unavailable")
     assert not job.file
     assert Question.objects.count() == 0
+
+
+def _connections_forget(app) -> None:
+    """Celery keeps the connection pool and the producer pool it made for the first
+    broker URL; forget both so the next publish connects to the URL now set."""
+    app._pool = None
+    app.amqp._producer_pool = None
