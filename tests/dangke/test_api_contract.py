@@ -15,6 +15,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from wagtail.models import APIToken
 
 from tests.services import postgres_only
@@ -41,6 +42,9 @@ def demo_prepare() -> dict:
     from assessment.models import LiveContest, OnlineContest, Question, Quiz
     from cms.models import CoursePage, Lecturer, MicroLessonPage
     from learning.models import Member
+    from meetings.models import Meeting, MeetingKind
+    from notices.models import Notice
+    from notices.services import notice_send
     from tests import factories
 
     call_command("load_demo", "--no-media", stdout=io.StringIO(), stderr=io.StringIO())
@@ -57,6 +61,14 @@ def demo_prepare() -> dict:
     contest = OnlineContest.objects.first()
     live = LiveContest.objects.first()
     member = Member.objects.get(user=users["member"])
+    meeting = (
+        Meeting.objects.filter(attendees__member=member).order_by("-starts_at").first()
+        or Meeting.objects.order_by("-starts_at").first()
+    )
+    notice_send(
+        recipient_ids=[users["member"].pk], topic="contract", title="通知", link="/me/"
+    )
+    notice = Notice.objects.get(topic="contract")
     as_member = {"HTTP_AUTHORIZATION": f"Bearer {tokens['member']}"}
     for quiz in Quiz.objects.order_by("pk"):  # the first the member may sit
         started = Client().post(
@@ -83,6 +95,14 @@ def demo_prepare() -> dict:
         "question_id": Question.objects.first().pk,
         "team_id": live.teams.first().pk,
         "upload_id": "00000000000000000000000000000000",
+        # Branch life: the member's own branch, a meeting they are asked to and a
+        # notice of theirs.
+        "organisation": member.organisation.code,
+        "year": timezone.localdate().year,
+        "kind": MeetingKind.GENERAL.value,
+        "meeting_id": meeting.pk,
+        "member_id": member.pk,
+        "notice_id": notice.pk,
     }
     queries = {
         "organisation": member.organisation.code,
