@@ -4,20 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dangke', '0002_import_jobs'),
+        ("dangke", "0002_import_jobs"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('export', '导出'), ('import', '导入'), ('record', '代为登记')], max_length=10, verbose_name='操作'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("export", "导出"),
+                    ("import", "导入"),
+                    ("record", "代为登记"),
+                ],
+                max_length=10,
+                verbose_name="操作",
+            ),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='channel',
-            field=models.CharField(choices=[('admin', '管理后台'), ('api', 'API'), ('command', '命令行'), ('portal', '党员门户')], max_length=10, verbose_name='途径'),
+            model_name="auditentry",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("admin", "管理后台"),
+                    ("api", "API"),
+                    ("command", "命令行"),
+                    ("portal", "党员门户"),
+                ],
+                max_length=10,
+                verbose_name="途径",
+            ),
         ),
     ]
