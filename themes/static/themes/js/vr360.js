@@ -1,7 +1,8 @@
 // 360° lessons: the (hidden) <video> drawn with three.js as a texture on the inside
 // of a sphere. Look around by dragging (mouse, touch, pen), with the arrow keys on
-// the focused view, or by turning the phone (gyroscope, where the browser allows it;
-// iOS asks for permission from a button press).
+// the focused view, or by turning the phone (gyroscope, on touch screens, where the
+// browser allows it; iOS asks for permission from a button press). The active
+// subtitle is drawn over the view.
 
 const STEP_DEGREES = 5;
 const DRAG_DEGREES_PER_PIXEL = 0.15;
@@ -17,9 +18,55 @@ function webglAvailable() {
 }
 
 /**
+ * The canvas hides the video and with it the browser's own subtitles: show the
+ * active cues of the track the player shows (mode "showing") in a box over the
+ * bottom of the view, and nothing while subtitles are off.
+ */
+function showSubtitles(video, stage) {
+  const box = document.createElement("div");
+  box.className = "panorama-cues";
+  box.setAttribute("aria-live", "polite");
+  box.hidden = true;
+  stage.append(box);
+  const tracks = video.textTracks;
+  let track = null;
+
+  const render = () => {
+    const showing = [...tracks].find((t) => t.mode === "showing") ?? null;
+    if (showing !== track) {
+      track?.removeEventListener("cuechange", render);
+      showing?.addEventListener("cuechange", render);
+      track = showing;
+    }
+    // the text of each cue without its WebVTT markup (<v>, <b>…), never as HTML
+    const text = [...(track?.activeCues ?? [])]
+      .map((cue) => (cue.getCueAsHTML ? cue.getCueAsHTML().textContent : cue.text))
+      .join("\n")
+      .trim();
+    if (box.textContent !== text) box.textContent = text;
+    box.hidden = !track; // kept (empty, see-through) between cues, so the next is announced
+  };
+  tracks.addEventListener("change", render);
+  tracks.addEventListener("addtrack", render);
+  tracks.addEventListener("removetrack", render);
+  render();
+
+  return {
+    destroy() {
+      tracks.removeEventListener("change", render);
+      tracks.removeEventListener("addtrack", render);
+      tracks.removeEventListener("removetrack", render);
+      track?.removeEventListener("cuechange", render);
+      box.remove();
+    },
+  };
+}
+
+/**
  * Draw `video` inside `stage`. Returns null when the browser has no WebGL 2 (the
  * flat video stays visible then), else {canvas, destroy()}.
- * `gyroButton` is shown when the gyroscope needs the viewer's permission.
+ * `gyroButton` is shown where a device orientation sensor is likely (a touch screen);
+ * it turns the gyroscope on and off.
  */
 export async function startPanorama({ stage, video, threeSrc, gyroButton, label }) {
   if (!webglAvailable()) return null;
@@ -133,26 +180,43 @@ export async function startPanorama({ stage, video, threeSrc, gyroButton, label 
     device = { alpha: event.alpha, beta: event.beta, gamma: event.gamma };
     dirty = true;
   };
-  const listenToGyro = () => window.addEventListener("deviceorientation", onOrientation);
+  // Only where a sensor is likely (a touch screen): desktop Chromium also has the
+  // event and its requestPermission(), with nothing behind them. The button turns
+  // the gyroscope on and off; iOS (and Chromium) ask for permission on the first press.
   const Orientation = window.DeviceOrientationEvent;
-  if (typeof Orientation?.requestPermission === "function") {
+  const gyro = {
+    on: false,
+    set(on) {
+      this.on = on;
+      if (on) {
+        window.addEventListener("deviceorientation", onOrientation);
+      } else {
+        window.removeEventListener("deviceorientation", onOrientation);
+        device = null;
+        dirty = true;
+      }
+      gyroButton?.setAttribute("aria-pressed", String(on));
+    },
+  };
+  if (Orientation && matchMedia("(pointer: coarse)").matches) {
+    const asks = typeof Orientation.requestPermission === "function";
+    let granted = !asks;
+    if (granted) gyro.set(true); // Android without a permission prompt: on from the start
     if (gyroButton) {
       gyroButton.hidden = false;
       gyroButton.addEventListener("click", async () => {
+        if (gyro.on) return gyro.set(false);
         try {
-          if ((await Orientation.requestPermission()) === "granted") {
-            listenToGyro();
-            gyroButton.setAttribute("aria-pressed", "true");
-            gyroButton.disabled = true;
-          }
+          granted ||= (await Orientation.requestPermission()) === "granted";
         } catch {
-          gyroButton.hidden = true;
+          granted = false;
         }
+        if (granted) gyro.set(true);
+        else gyroButton.hidden = true; // refused: the browser will not ask again
       });
     }
-  } else if (Orientation && matchMedia("(pointer: coarse)").matches) {
-    listenToGyro();
   }
+  const subtitles = showSubtitles(video, stage);
 
   return {
     canvas,
@@ -160,6 +224,7 @@ export async function startPanorama({ stage, video, threeSrc, gyroButton, label 
       renderer.setAnimationLoop(null);
       observer.disconnect();
       window.removeEventListener("deviceorientation", onOrientation);
+      subtitles.destroy();
       texture.dispose();
       material.dispose();
       geometry.dispose();
