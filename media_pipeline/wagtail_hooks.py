@@ -148,6 +148,30 @@ def reprocess_listing_button(snippet, user, next_url=None):
         )
 
 
+@hooks.register("before_bulk_action")
+def block_bulk_publish_without_ready_video(request, action_type, objects, action):
+    """Wagtail's bulk 发布 (and its "include drafts below") publishes none of the
+    chosen pages when one of them would go live with a video that cannot play."""
+    if action_type != "publish":
+        return None
+    pages = list(objects)
+    form = getattr(action, "cleaned_form", None)
+    if form is not None and form.cleaned_data.get("include_descendants"):
+        for page in list(pages):
+            pages.extend(page.get_descendants().not_live().specific())
+    for page in pages:
+        latest = page.get_latest_revision_as_object()
+        asset = getattr(latest, "video", None)
+        if isinstance(asset, VideoAsset) and not video_asset_is_playable(asset=asset):
+            messages.error(
+                request,
+                f"无法批量发布：「{page.title}」的视频「{asset.title}」尚未处理完成"
+                f"（{asset.state_label}），所选页面均未发布。",
+            )
+            return redirect(action.next_url)
+    return None
+
+
 @hooks.register("before_publish_page")
 def block_publish_without_ready_video(request, page):
     """A lesson whose video has no playable version stays a draft."""

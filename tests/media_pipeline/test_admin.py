@@ -116,6 +116,34 @@ def test_publishing_a_lesson_with_an_unready_asset_is_blocked(
     assert lesson.live
 
 
+def test_bulk_publishing_refuses_a_lesson_with_an_unready_asset(
+    client_for, editor, section
+):
+    ready = factories.lesson(section, live=False, title="可播放")
+    asset = factories.video_asset(title="未完成", status="transcoding", progress=10)
+    lesson = factories.lesson(section, live=False, video=asset)
+    for page in (ready, lesson):
+        page.save_revision()
+    client = client_for(editor)
+    url = (
+        f"/admin/bulk/wagtailcore/page/publish/?id={ready.pk}&id={lesson.pk}"
+        f"&next=/admin/pages/{section.pk}/"
+    )
+    response = client.post(url, {"include_descendants": ""})
+    assert response.status_code == 302
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("无法批量发布" in m and "未完成" in m for m in messages), messages
+    ready.refresh_from_db()
+    lesson.refresh_from_db()
+    assert not ready.live and not lesson.live  # all or nothing
+
+    VideoAsset.objects.filter(pk=asset.pk).update(status="ready", published_version=1)
+    response = client.post(url, {"include_descendants": ""})
+    assert response.status_code == 302
+    lesson.refresh_from_db()
+    assert lesson.live
+
+
 def test_subtitle_upload_in_admin_converts_srt(client_for, editor, lecturer_user):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
