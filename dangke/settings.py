@@ -398,6 +398,8 @@ def env_positive(name: str, default: int) -> int:
 NOTICE_SENDERS = env_list("NOTICE_SENDERS", ["notices.senders.EmailSender"])
 NOTICE_REMINDERS_PER_RUN = env_positive("NOTICE_REMINDERS_PER_RUN", 500)
 MEETINGS_REMINDER_HOURS = env_positive("MEETINGS_REMINDER_HOURS", 24)
+# Files attached to a meeting's minutes (PDF, images, DOCX): at most this many MB.
+MEETINGS_ATTACHMENT_MAX_MB = env_positive("MEETINGS_ATTACHMENT_MAX_MB", 10)
 # Documents printed or filed (ledgers) are PDFs with this Chinese font embedded
 # (dangke.pdf); in a collection (.ttc), the face at PDF_FONT_INDEX (2: Noto's SC).
 PDF_FONT_PATH = env_str(

@@ -73,6 +73,48 @@ class MeetingCadence(models.Model):
         ]
 
 
+class PartyGroup(models.Model):
+    """党小组: a group of a branch's members with a leader (组长); its 党小组会 ask
+    the group's members. A group is not a node of the organisation tree: its
+    members stay members of the branch."""
+
+    organisation = models.ForeignKey(
+        "learning.Organisation",
+        verbose_name="所属党支部",
+        on_delete=models.CASCADE,
+        related_name="party_groups",
+    )
+    name = models.CharField("党小组名称", max_length=100)
+    leader = models.ForeignKey(
+        "learning.Member",
+        verbose_name="党小组组长",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="party_groups_led",
+    )
+    members = models.ManyToManyField(
+        "learning.Member",
+        verbose_name="党小组成员",
+        related_name="party_groups",
+        blank=True,
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "党小组"
+        verbose_name_plural = "党小组"
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="unique_party_group_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Meeting(models.Model):
     """A meeting of an organisation (a branch, or any organisation of the tree)."""
 
@@ -135,6 +177,20 @@ class Meeting(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField("安排时间", auto_now_add=True)
+    party_group = models.ForeignKey(
+        PartyGroup,
+        verbose_name="党小组",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meetings",
+    )
+    # 改期: the time first announced stays; the reason of the last move is kept.
+    original_starts_at = models.DateTimeField("原定开始时间", null=True, blank=True)
+    rescheduled_at = models.DateTimeField("改期时间", null=True, blank=True)
+    reschedule_reason = models.CharField("改期原因", max_length=200, blank=True)
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+    cancel_reason = models.CharField("取消原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "组织生活会议"
@@ -288,6 +344,41 @@ class Resolution(models.Model):
         verbose_name = "会议决议"
         verbose_name_plural = "会议决议"
         ordering = ["meeting", "pk"]
+
+
+def attachment_upload_to(instance: MinutesAttachment, filename: str) -> str:
+    # A server-made name: the uploader's file name is kept in ``name`` only.
+    return f"meetings/attachments/{instance.meeting_id}/{secrets.token_hex(12)}"
+
+
+class MinutesAttachment(models.Model):
+    """A file attached to a meeting's minutes (PDF, image or DOCX); optional,
+    never required. Stored through Django's storage, served only through a
+    permission-checked view."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField("文件", upload_to=attachment_upload_to, max_length=200)
+    name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=100)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "纪要附件"
+        verbose_name_plural = "纪要附件"
+        ordering = ["meeting", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class LedgerFiling(models.Model):
