@@ -98,6 +98,7 @@ PROJECT_APPS = (
     "media_pipeline",
     "search",
     "meetings",
+    "training",
     "notices",
     "themes",
 )

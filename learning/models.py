@@ -11,7 +11,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
@@ -410,6 +410,7 @@ class CreditRecord(models.Model):
         COURSE = "course", "完成课程"
         SESSION = "session", "参加培训"
         EXAM = "exam", "通过结业考试"
+        CLASS = "class", "培训班结业"
 
     member = models.ForeignKey(
         Member, verbose_name="党员", on_delete=models.CASCADE, related_name="credits"
@@ -496,6 +497,11 @@ class TrainingClass(ClusterableModel):
         SUBTREE = "subtree", "本组织及下级党组织的党员"
         OPEN = "open", "所有党员"
 
+    class EnrolmentMode(models.TextChoices):
+        ORGANISATION = "organisation", "组织调训"
+        APPLICATION = "application", "个人报名，组织审核"
+        BOTH = "both", "组织调训和个人报名"
+
     title = models.CharField("培训班名称", max_length=200)
     organisation = models.ForeignKey(
         Organisation,
@@ -511,12 +517,96 @@ class TrainingClass(ClusterableModel):
         help_text="谁可以签到：主办党组织及其下级党组织的党员，或所有党员",
     )
     description = models.TextField("简介", blank=True)
+    # What running the class to 结业 needs (the records are in ``training``).
+    plan_line = models.ForeignKey(
+        "training.PlanLine",
+        verbose_name="所属计划项目",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="classes",
+    )
+    enrolment = models.CharField(
+        "报名方式",
+        max_length=16,
+        choices=EnrolmentMode.choices,
+        default=EnrolmentMode.BOTH,
+    )
+    course = models.ForeignKey(
+        "cms.CoursePage",
+        verbose_name="线上课程",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="training_classes",
+    )
+    online_lessons = ParentalManyToManyField(
+        "wagtailcore.Page",
+        verbose_name="线上微党课",
+        blank=True,
+        related_name="training_classes_online",
+        limit_choices_to={
+            "content_type__model__in": ["microlessonpage", "vrcoursewarepage"]
+        },
+    )
+    exam = models.ForeignKey(
+        "assessment.Quiz",
+        verbose_name="结业考试",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="training_classes",
+    )
+    credit_hours = models.DecimalField(
+        "结业学时",
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="结业时授予的学时；留空则为各课次学时之和",
+    )
+    credit_at_completion = models.BooleanField(
+        "结业时授予学时",
+        default=False,
+        help_text="勾选后签到不再逐课次计学时，结班时向结业学员一次性授予结业学时",
+    )
+    min_attendance_percent = models.PositiveSmallIntegerField(
+        "最低出勤率（%）",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="留空则不要求出勤率",
+    )
+    require_lessons = models.BooleanField("须学完线上课程", default=False)
+    require_exam = models.BooleanField("须通过结业考试", default=False)
+    closed_at = models.DateTimeField("结班时间", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="结班人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     panels = [
         FieldPanel("title"),
         FieldPanel("organisation"),
         FieldPanel("attendance"),
         FieldPanel("description"),
+        FieldPanel("plan_line"),
+        FieldPanel("enrolment"),
+        FieldRowPanel([FieldPanel("course"), FieldPanel("exam")]),
+        FieldPanel("online_lessons"),
+        FieldRowPanel([FieldPanel("credit_hours"), FieldPanel("credit_at_completion")]),
+        FieldRowPanel(
+            [
+                FieldPanel("min_attendance_percent"),
+                FieldPanel("require_lessons"),
+                FieldPanel("require_exam"),
+            ]
+        ),
         InlinePanel("sessions", label="课次"),
     ]
 
