@@ -705,6 +705,40 @@ class Attendance(models.Model):
         ]
 
 
+class ClassCompletion(models.Model):
+    """结业记录: a member who completed a class by its rule, recorded when the class
+    is closed (结班), with the 学时 the class granted. Certificates are issued on
+    these records."""
+
+    training_class = models.ForeignKey(
+        TrainingClass,
+        verbose_name="培训班",
+        on_delete=models.CASCADE,
+        related_name="completions",
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name="党员",
+        on_delete=models.CASCADE,
+        related_name="class_completions",
+    )
+    hours = models.DecimalField("学时", max_digits=6, decimal_places=2)
+    completed_at = models.DateTimeField("结业时间")
+
+    class Meta:
+        verbose_name = "结业记录"
+        verbose_name_plural = "结业记录"
+        ordering = ["training_class", "member__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training_class", "member"], name="unique_class_completion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.training_class}"
+
+
 class MemberYearCredit(models.Model):
     """年度学时汇总: a member's 学时 in a year, the sum of the member's credit records
     of that year, kept by ``learning.services.rollups`` in the same transaction as the

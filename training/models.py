@@ -1,10 +1,10 @@
 """Yearly training plans filed upward (年度培训计划, 备案) and what running a class
-to 结业 records: enrolments, leave and 补签 requests for its sessions, the papers
-attached at 结班 and a completion per member who finished.
+to 结业 records: enrolments, leave and 补签 requests for its sessions and the papers
+attached at 结班.
 
-The class and its sessions stay in ``learning`` (``TrainingClass`` and
-``TrainingSession``; their tables are kept); this app adds the plan they belong to
-and the records of running them.
+The class, its sessions and the completions (``ClassCompletion``, which
+certificates are issued on) stay in ``learning``, beside attendance and 学时; this
+app adds the plan they belong to and the records of running them.
 """
 
 from __future__ import annotations
@@ -309,40 +309,6 @@ class ClassPaper(models.Model):
                 fields=["training_class", "kind"], name="unique_class_paper"
             )
         ]
-
-
-class ClassCompletion(models.Model):
-    """结业记录: a member who completed a class by its rule, recorded when the class
-    is closed (结班), with the 学时 the class granted. Certificates are issued on
-    these records."""
-
-    training_class = models.ForeignKey(
-        "learning.TrainingClass",
-        verbose_name="培训班",
-        on_delete=models.PROTECT,
-        related_name="completions",
-    )
-    member = models.ForeignKey(
-        "learning.Member",
-        verbose_name="党员",
-        on_delete=models.CASCADE,
-        related_name="class_completions",
-    )
-    hours = models.DecimalField("学时", max_digits=6, decimal_places=2)
-    completed_at = models.DateTimeField("结业时间")
-
-    class Meta:
-        verbose_name = "结业记录"
-        verbose_name_plural = "结业记录"
-        ordering = ["training_class", "member__name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["training_class", "member"], name="unique_class_completion"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.member} · {self.training_class}"
 
 
 def default_required_papers() -> list[str]:
