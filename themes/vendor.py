@@ -75,8 +75,11 @@ ICONS = {
 }
 
 SVG_NS = "http://www.w3.org/2000/svg"
-# what lucide sets on its <svg>; kept on a <g> inside each symbol so a <use> inherits it
-_PRESENTATION = ("fill", "stroke", "stroke-width", "stroke-linecap", "stroke-linejoin")
+# what lucide sets on its <svg>; kept on a <g> inside each symbol so a <use> inherits
+# it. The stroke width goes through a custom property so a page's CSS may thicken a
+# state (``.icon { --icon-stroke: 2.5 }``): a presentation attribute would win over
+# anything the <svg class="icon"> inherits.
+_PRESENTATION = ("fill", "stroke", "stroke-linecap", "stroke-linejoin")
 
 
 def _shape_markup(element: ET.Element) -> str:
@@ -99,9 +102,12 @@ def icon_symbol(name: str, path: Path) -> str:
         for attribute in _PRESENTATION
         if root.get(attribute) is not None
     )
+    width = root.get("stroke-width", "2")
+    style = f'style="stroke-width:var(--icon-stroke,{width})"'
     shapes = "".join(_shape_markup(child) for child in root)
     return (
-        f'<symbol id="i-{name}" viewBox="{view_box}"><g {paint}>{shapes}</g></symbol>'
+        f'<symbol id="i-{name}" viewBox="{view_box}">'
+        f"<g {paint} {style}>{shapes}</g></symbol>"
     )
 
 
