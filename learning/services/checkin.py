@@ -153,12 +153,13 @@ def attendance_record(
     *, member: Member, session: TrainingSession, now: datetime
 ) -> Attendance:
     """Record attendance (once): the session's 学时 and completion of the lessons it
-    covers, in the same records as online learning. Raises nothing."""
+    covers, in the same records as online learning. A class that grants its 学时
+    at 结业 (``credit_at_completion``) records none per session. Raises nothing."""
     with rollup_batch():
         attendance, created = Attendance.objects.get_or_create(
             member=member, session=session, defaults={"checked_in_at": now}
         )
-        if created:
+        if created and not session.training_class.credit_at_completion:
             credit_record_add(
                 member=member,
                 source=CreditRecord.Source.SESSION,
@@ -167,6 +168,7 @@ def attendance_record(
                 hours=session.credit_hours,
                 now=now,
             )
+        if created:
             for lesson_id in session.lessons.values_list("pk", flat=True):
                 lesson_mark_completed(
                     member=member,
