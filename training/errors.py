@@ -1,0 +1,112 @@
+"""Refusals of training plans and classes: a ``detail`` for a person, a ``code`` for a
+program, no HTTP (``dangke.api_errors`` maps the kinds). Plain ``TrainingError``
+subclasses are bad input (400)."""
+
+from __future__ import annotations
+
+from dangke.errors import Conflict, DomainError, NotFound, NotPermitted
+
+
+class TrainingError(DomainError):
+    """Base of every refusal raised by training."""
+
+    code = "invalid"
+
+
+class InvalidPlan(TrainingError):
+    """A plan or plan line with missing or contradicting details."""
+
+    code = "invalid_plan"
+
+
+class PlanNotFound(TrainingError, NotFound):
+    """No such plan, or not one the caller may see."""
+
+    code = "plan_not_found"
+
+
+class OrganisationNotFound(TrainingError, NotFound):
+    code = "organisation_not_found"
+
+
+class NotPlanAdministrator(TrainingError, NotPermitted):
+    """Drafting, changing or submitting a plan by someone who does not administer
+    the plan's organisation."""
+
+    code = "not_plan_administrator"
+
+
+class NotParentAdministrator(TrainingError, NotPermitted):
+    """Filing or returning a plan by someone who does not administer the plan's
+    parent organisation (or a level above it)."""
+
+    code = "not_parent_administrator"
+
+
+class PlanFrozen(TrainingError, Conflict):
+    """A submitted or filed plan changed in place."""
+
+    code = "plan_frozen"
+
+
+class PlanStateConflict(TrainingError, Conflict):
+    """A plan submitted twice, filed when not submitted, revised when not filed …"""
+
+    code = "plan_state"
+
+
+class ClassNotFound(TrainingError, NotFound):
+    """No such class, or not one the caller organises or is enrolled in."""
+
+    code = "class_not_found"
+
+
+class NotOrganiser(TrainingError, NotPermitted):
+    """Running a class (enrolling, deciding, closing) by someone who does not
+    administer the class's organisation or a level above it."""
+
+    code = "not_organiser"
+
+
+class NotAMember(TrainingError, NotPermitted):
+    code = "not_a_member"
+
+
+class OutOfClassScope(TrainingError):
+    """Enrolling a member, or an organisation, outside the class's audience."""
+
+    code = "out_of_class_scope"
+
+
+class EnrolmentConflict(TrainingError, Conflict):
+    """Applying twice, applying to a class that takes no applications, deciding an
+    enrolment that is not waiting, enrolling into a closed class."""
+
+    code = "enrolment_conflict"
+
+
+class RequestConflict(TrainingError, Conflict):
+    """Leave or 补签 asked at the wrong time, twice, or decided twice."""
+
+    code = "request_conflict"
+
+
+class RequestNotFound(TrainingError, NotFound):
+    code = "request_not_found"
+
+
+class SessionNotFound(TrainingError, NotFound):
+    code = "session_not_found"
+
+
+class ClassNotReady(TrainingError, Conflict):
+    """结班 while a session is not held, attendance is unsettled or a paper is
+    missing; ``missing`` lists each problem."""
+
+    code = "class_not_ready"
+
+
+class ClassClosed(TrainingError, Conflict):
+    """A class closed already (closing twice, enrolling into it)."""
+
+    code = "class_closed"
