@@ -8,6 +8,7 @@ from themes import (
     views_checkin,
     views_meetings,
     views_search,
+    views_shell,
     views_sites,
 )
 
@@ -19,6 +20,16 @@ urlpatterns = [
     path("theme.css", views.theme_css_view, name="theme_css"),
     path("settings/elder-mode/", views.elder_mode_view, name="elder_mode"),
     path("me/archive/", views.archive_view, name="archive"),
+    # the app shell: 学习, 我的, the offline page and its service worker
+    path("learn/", views_shell.learning_view, name="learning"),
+    path("me/", views_shell.me_view, name="me"),
+    path(
+        "me/password/",
+        views_shell.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path("offline/", views_shell.offline_view, name="offline"),
+    path("sw.js", views_shell.service_worker_view, name="service_worker"),
     path("me/enrol/<int:course_id>/", views.enrol_view, name="enrol"),
     path("sites/", views_sites.sites_view, name="sites"),
     path("sites/routes/<int:route_id>/", views_sites.route_view, name="route"),

@@ -113,3 +113,39 @@ function hasKeptBeats(memberId) {
   }
   return false;
 }
+
+// Installable: the service worker (served from the root, /sw.js) keeps the shell
+// and shows an offline page when a page cannot load. The kept offline page follows
+// 长辈模式: when it changed since the page was kept, the worker fetches it again.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker
+    .register("/sw.js", { scope: "/" })
+    .then(() => navigator.serviceWorker.ready)
+    .then((registration) => {
+      const elder = document.documentElement.classList.contains("elder") ? "1" : "0";
+      const key = "dangke:offline-elder";
+      if (readStored(key) !== elder && registration.active) {
+        registration.active.postMessage({ type: "refresh-offline" });
+        writeStored(key, elder);
+      }
+    })
+    .catch(() => {
+      // no worker (private mode, an old browser): the portal works without it
+    });
+}
+
+function readStored(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function writeStored(key, value) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // storage unavailable: the offline page may show the other size
+  }
+}
