@@ -116,3 +116,14 @@ class CoursewareField(Field):
             }
             for item in value.courseware.select_related("document").all()
         ]
+
+
+class CoverField(Field):
+    """A page's cover as a picture a client can show at once: its image's 640×360
+    rendition (JPEG ``url`` and ``webp_url``), or for a lesson without one its
+    video's signed poster; ``null`` when neither. Shape in ``cms.covers``."""
+
+    def to_representation(self, value: Any) -> dict[str, Any] | None:
+        from cms.covers import cover_api_data
+
+        return cover_api_data(page=value)

@@ -27,7 +27,7 @@ from django.http import HttpRequest
 
 from media_pipeline import storage as media_storage
 from media_pipeline.errors import AssetNotFound, PlaybackNotFound, PlaybackUrlExpired
-from media_pipeline.models import VideoAsset
+from media_pipeline.models import Rendition, VideoAsset
 from media_pipeline.signing import signature_state, signed_query
 
 API_PREFIX = "/api/v3/media/assets"
@@ -182,6 +182,34 @@ def hls_url(*, asset: VideoAsset, path: str) -> str:
     return f"{API_PREFIX}/{asset.pk}/hls/{path}?" + signed_query(asset.pk, path)
 
 
+def video_asset_poster_url(*, asset: VideoAsset) -> str | None:
+    """The signed URL of a playable video's poster (the player's and the covers'),
+    or None for an unplayable or audio-only asset. Whoever hands it out must first
+    know the viewer may see a page using the asset: the URL itself is the key."""
+    if not video_asset_is_playable(asset=asset) or asset.is_audio_only:
+        return None
+    return media_storage.file_url(asset.pk, asset.published_version, "poster.jpg")
+
+
+def video_asset_poster_size(*, asset: VideoAsset) -> tuple[int, int]:
+    """The poster's pixels: the top rung of the published ladder (the transcoder
+    draws the poster at that size), else the source's, else 16:9."""
+    top = (
+        asset.renditions.filter(
+            version=asset.published_version,
+            kind=Rendition.Kind.VIDEO,
+            height__isnull=False,
+        )
+        .order_by("-height")
+        .first()
+    )
+    if top is not None and top.width:
+        return top.width, top.height
+    if asset.width and asset.height:
+        return asset.width, asset.height
+    return 1280, 720
+
+
 def video_asset_playback(*, asset: VideoAsset) -> dict[str, Any]:
     """What a player needs: state, and for a playable asset signed URLs of the
     master playlist, poster, thumbnails track and subtitles."""
@@ -201,9 +229,7 @@ def video_asset_playback(*, asset: VideoAsset) -> dict[str, Any]:
         return data
     data["master_url"] = hls_url(asset=asset, path=media_storage.MASTER)
     if not asset.is_audio_only:
-        data["poster_url"] = media_storage.file_url(
-            asset.pk, asset.published_version, "poster.jpg"
-        )
+        data["poster_url"] = video_asset_poster_url(asset=asset)
         data["thumbnails_url"] = hls_url(asset=asset, path="thumbnails.vtt")
     data["subtitles"] = [
         {

@@ -109,14 +109,15 @@ def _hit_rows(hits: list[SearchHit], request: HttpRequest) -> list[dict]:
     )
     rows = []
     for hit in hits:
+        page = pages.get(hit.object_id) if hit.kind in PAGE_KINDS else None
         if hit.kind in PAGE_KINDS:
-            page = pages.get(hit.object_id)
             url = page.get_url(request) if page else ""
         else:  # lecturers have no page: their lessons and courses
             url = _url({"q": hit.title, "lecturer": hit.title})
         rows.append(
             {
                 "hit": hit,
+                "page": page,  # for its cover (themes/default/_search_hit.html)
                 "url": url,
                 "kind_label": KIND_LABELS.get(hit.kind, hit.kind),
                 "title_html": marked_html(

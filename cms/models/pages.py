@@ -85,6 +85,7 @@ class TopicPage(Page):
     api_fields = [
         APIField("intro"),
         APIField("cover"),
+        APIField("cover_image", serializer=api_fields.CoverField(source="*")),
         APIField(
             "cover_thumbnail",
             serializer=ImageRenditionField("fill-640x360", source="cover"),
@@ -198,6 +199,7 @@ class CoursePage(Page):
         APIField("category"),
         APIField("summary"),
         APIField("cover"),
+        APIField("cover_image", serializer=api_fields.CoverField(source="*")),
         APIField(
             "cover_thumbnail",
             serializer=ImageRenditionField("fill-640x360", source="cover"),
@@ -300,6 +302,7 @@ class MicroLessonPage(Page):
         APIField("body"),
         APIField("duration"),
         APIField("cover"),
+        APIField("cover_image", serializer=api_fields.CoverField(source="*")),
         APIField("lecturer", serializer=api_fields.LecturerSummaryField()),
         APIField("video", serializer=api_fields.VideoAssetField()),
         APIField("courseware", serializer=api_fields.CoursewareField(source="*")),
@@ -404,6 +407,7 @@ class VRCoursewarePage(Page):
         APIField("video", serializer=api_fields.VideoAssetField()),
         APIField("teaching_site", serializer=api_fields.PageLinkField()),
         APIField("cover"),
+        APIField("cover_image", serializer=api_fields.CoverField(source="*")),
     ]
     parent_page_types = ["cms.SectionPage"]
     subpage_types: list[str] = []

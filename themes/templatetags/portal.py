@@ -59,14 +59,16 @@ def hours_summary(archive: dict) -> dict[str, Any]:
 
 @register.simple_tag
 def courses_with_urls(courses: list[dict]) -> list[dict]:
-    """Archive courses with their page URL (their completion percentage comes with
-    them, from ``learning.selectors.member_archive``)."""
+    """Archive courses with their page and its URL (their completion percentage
+    comes with them, from ``learning.selectors.member_archive``)."""
     pages = {
         page.pk: page
-        for page in CoursePage.objects.filter(pk__in=[c["id"] for c in courses])
+        for page in CoursePage.objects.filter(
+            pk__in=[c["id"] for c in courses]
+        ).select_related("cover")
     }
     return [
-        {**course, "url": pages[course["id"]].url}
+        {**course, "url": pages[course["id"]].url, "page": pages[course["id"]]}
         for course in courses
         if course["id"] in pages
     ]
