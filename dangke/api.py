@@ -19,6 +19,7 @@ from media_pipeline.api import router as media_router
 from meetings.api import router as meetings_router
 from notices.api import router as notices_router
 from search.api import router as search_router
+from training.api import router as training_router
 
 api.title = "dangke API"
 api.description = (
@@ -42,6 +43,7 @@ api.add_router("/search/", search_router)
 api.add_router("/assessment/", assessment_router)
 api.add_router("/meetings/", meetings_router)
 api.add_router("/notices/", notices_router)
+api.add_router("/training/", training_router)
 
 register_error_handlers(api)
 # Permission before body, JSON bodies of the declared shape; no unreachable operation.

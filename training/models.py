@@ -9,6 +9,8 @@ app adds the plan they belong to and the records of running them.
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -275,7 +277,9 @@ class SessionRequest(models.Model):
 
 
 def paper_path(instance: ClassPaper, filename: str) -> str:
-    return f"training/papers/{instance.training_class_id}/{instance.kind}.pdf"
+    # Not guessable: a sign-in sheet names members; the API serves it to organisers.
+    token = secrets.token_hex(12)
+    return f"training/papers/{instance.training_class_id}/{instance.kind}-{token}.pdf"
 
 
 class ClassPaper(models.Model):

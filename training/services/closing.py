@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,8 +29,10 @@ class ClosingResult:
 
 
 def certificates_available() -> bool:
-    """True when the certificates app offers ``issue_for_class``."""
+    """True when the certificates app is installed and offers ``issue_for_class``."""
     if importlib.util.find_spec("certificates") is None:
+        return False
+    if not apps.is_installed("certificates"):
         return False
     from certificates import services as certificate_services
 
