@@ -8,13 +8,18 @@ documents by ``dangke.api_errors``.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import File, Router, Status
+from ninja.decorators import decorate_view
+from ninja.files import UploadedFile
 from ninja.security import django_auth
 
+from dangke.api_bodies import multipart_form_problem
 from dangke.api_errors import error_responses
 from dangke.exports import XLSX_TYPE, export_format_check
 from dangke.pdf import PDF_TYPE
@@ -24,8 +29,11 @@ from meetings.errors import InvalidMeeting
 from meetings.exports import ledger_response
 from meetings.models import Attendee, Meeting, MeetingKind
 from meetings.schemas import (
+    AttachmentListOut,
+    AttachmentOut,
     CadenceIn,
     CadenceOut,
+    CancelIn,
     CheckinCodeOut,
     CheckinIn,
     FilingOut,
@@ -41,10 +49,16 @@ from meetings.schemas import (
     MinutesOut,
     MinutesRevisionOut,
     OverviewOut,
+    PartyGroupIn,
+    PartyGroupListOut,
+    PartyGroupMembersIn,
+    PartyGroupOut,
+    RescheduleIn,
     ResolutionIn,
     ResolutionOut,
     SignInIn,
 )
+from meetings.services import ATTACHMENT_TYPES
 
 router = Router(tags=["meetings"], auth=[TokenAuth(), django_auth])
 
@@ -58,6 +72,7 @@ def meeting_out(request: HttpRequest, meeting: Meeting) -> dict:
     mine = selectors.meeting_attendee(user=user, meeting=meeting)
     runs = selectors.meeting_is_run_by(user=user, meeting=meeting)
     opens, _ = selectors.meeting_checkin_window(meeting=meeting)
+    state = selectors.meeting_state(meeting=meeting)
     return {
         "id": meeting.pk,
         "organisation": meeting.organisation.code,
@@ -86,6 +101,14 @@ def meeting_out(request: HttpRequest, meeting: Meeting) -> dict:
         "may_manage": may_manage,
         "is_recorder": meeting.recorder.user_id == user.pk,
         "attendees": [_attendee(a) for a in _attendees(meeting)] if runs else None,
+        "party_group": meeting.party_group_id,
+        "party_group_name": meeting.party_group.name if meeting.party_group else "",
+        "state": state,
+        "state_label": selectors.MEETING_STATE_LABELS[state],
+        "original_starts_at": meeting.original_starts_at,
+        "reschedule_reason": meeting.reschedule_reason,
+        "cancelled_at": meeting.cancelled_at,
+        "cancel_reason": meeting.cancel_reason,
     }
 
 
@@ -271,8 +294,17 @@ def ledger(request: HttpRequest, organisation: str, year: int, format: str = "js
                     "minutes": row.minutes.text if row.minutes else "",
                     "minutes_revision": row.minutes.number if row.minutes else None,
                     "resolutions": [_resolution(r) for r in row.resolutions],
+                    "cancelled": row.meeting.cancelled_at is not None,
+                    "party_group": row.meeting.party_group.name
+                    if row.meeting.party_group
+                    else "",
+                    "attachments": [a.name for a in row.attachments],
                 }
                 for row in built.rows
+            ],
+            "groups": [
+                {"id": group.pk, "name": group.name, "held": held}
+                for group, held in built.groups
             ],
             "kinds": [
                 {
@@ -327,6 +359,73 @@ def cadence_set(request: HttpRequest, organisation: str, kind: str, payload: Cad
     return Status(
         200, {"organisation": node.code, "kind": cadence.kind, "months": cadence.months}
     )
+
+
+def _party_group_out(group) -> dict:
+    return {
+        "id": group.pk,
+        "organisation": group.organisation.code,
+        "name": group.name,
+        "leader": group.leader_id,
+        "leader_name": group.leader.name if group.leader else "",
+        "members": [
+            {"id": m.pk, "name": m.name} for m in group.members.order_by("name", "pk")
+        ],
+    }
+
+
+@router.get(
+    "/groups",
+    response={200: PartyGroupListOut, **error_responses(403, 404)},
+    operation_id="meetings_party_group_list",
+    summary="The party groups (党小组) of a branch (administrators of its subtree)",
+)
+def party_group_list(request: HttpRequest, organisation: str):
+    node = services.organisation_managed(user=request.user, code=organisation)
+    groups = selectors.party_groups_in_scope(user=request.user).filter(
+        organisation=node
+    )
+    return Status(200, {"items": [_party_group_out(g) for g in groups]})
+
+
+@router.post(
+    "/groups",
+    response={201: PartyGroupOut, **error_responses(400, 403, 404)},
+    operation_id="meetings_party_group_create",
+    summary="Create a party group (党小组) of a branch with its members and leader",
+    description=(
+        "A 党小组会 of a branch with groups names its group (`party_group`); its "
+        "attendees are then the group's members unless `members` lists them."
+    ),
+)
+def party_group_create(request: HttpRequest, payload: PartyGroupIn):
+    group = services.party_group_create(
+        user=request.user,
+        organisation_code=payload.organisation,
+        name=payload.name,
+        member_ids=payload.members,
+        leader_id=payload.leader,
+    )
+    return Status(201, _party_group_out(group))
+
+
+@router.put(
+    "/groups/{group_id}/members",
+    response={200: PartyGroupOut, **error_responses(400, 403, 404)},
+    operation_id="meetings_party_group_members_set",
+    summary="Set a party group's members and leader",
+)
+def party_group_members_set(
+    request: HttpRequest, group_id: int, payload: PartyGroupMembersIn
+):
+    group = services.party_group_managed(user=request.user, group_id=group_id)
+    group = services.party_group_members_set(
+        user=request.user,
+        group=group,
+        member_ids=payload.members,
+        leader_id=payload.leader,
+    )
+    return Status(200, _party_group_out(group))
 
 
 @router.get(
@@ -527,3 +626,138 @@ def makeup_claim(request: HttpRequest, meeting_id: int):
     meeting = _meeting(request, meeting_id)
     services.makeup_claim(user=request.user, meeting=meeting)
     return Status(201, meeting_out(request, meeting))
+
+
+@router.post(
+    "/{meeting_id}/reschedule",
+    response={200: MeetingOut, **error_responses(400, 403, 404, 409)},
+    operation_id="meetings_meeting_reschedule",
+    summary="Move a meeting (改期) to a new time and place, with a reason",
+    description=(
+        "The host or an administrator, before the meeting begins. The check-in "
+        "window follows the new time; attendees get a notice and an e-mail."
+    ),
+)
+def meeting_reschedule(request: HttpRequest, meeting_id: int, payload: RescheduleIn):
+    meeting = _meeting(request, meeting_id)
+    services.meeting_reschedule(
+        user=request.user, meeting=meeting, move=services.MeetingMove(**payload.dict())
+    )
+    return Status(200, meeting_out(request, _meeting(request, meeting_id)))
+
+
+@router.post(
+    "/{meeting_id}/cancellation",
+    response={200: MeetingOut, **error_responses(400, 403, 404, 409)},
+    operation_id="meetings_meeting_cancel",
+    summary="Cancel a meeting (取消) with a reason",
+    description=(
+        "The host or an administrator, before the meeting begins. The ledger shows "
+        "it as cancelled and does not count it as held; attendees get a notice and "
+        "an e-mail."
+    ),
+)
+def meeting_cancel(request: HttpRequest, meeting_id: int, payload: CancelIn):
+    meeting = _meeting(request, meeting_id)
+    services.meeting_cancel(user=request.user, meeting=meeting, reason=payload.reason)
+    return Status(200, meeting_out(request, _meeting(request, meeting_id)))
+
+
+def _attachment(attachment) -> dict:
+    return {
+        "id": attachment.pk,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "uploaded_at": attachment.uploaded_at,
+        "url": f"/api/v3/meetings/{attachment.meeting_id}/attachments/{attachment.pk}",
+    }
+
+
+@router.get(
+    "/{meeting_id}/attachments",
+    response={200: AttachmentListOut, **error_responses(403, 404)},
+    operation_id="meetings_attachment_list",
+    summary="Files attached to the minutes (for those who may read the minutes)",
+)
+def attachment_list(request: HttpRequest, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    selectors.minutes_current(user=request.user, meeting=meeting)  # may read them
+    return Status(200, {"items": [_attachment(a) for a in meeting.attachments.all()]})
+
+
+def _attachment_form(run):
+    """Refuses a body that is not a multipart form with a file, or larger than
+    ``MEETINGS_ATTACHMENT_MAX_MB`` (read when the request comes)."""
+
+    @functools.wraps(run)
+    def checked(request: HttpRequest, *args, **kwargs):
+        limit = settings.MEETINGS_ATTACHMENT_MAX_MB * 1024 * 1024 + 64 * 1024
+        problem = multipart_form_problem(request, max_bytes=limit, files=("file",))
+        return problem if problem is not None else run(request, *args, **kwargs)
+
+    return checked
+
+
+@router.post(
+    "/{meeting_id}/attachments",
+    response={201: AttachmentOut, **error_responses(400, 403, 404, 409, 413, 415)},
+    operation_id="meetings_attachment_upload",
+    summary="Attach a file to the minutes (PDF, PNG, JPEG or DOCX; optional)",
+    description=(
+        "A `multipart/form-data` form with the file in `file`, at most "
+        "`MEETINGS_ATTACHMENT_MAX_MB`; its type is checked by its content. For the "
+        "recorder or an administrator, once the meeting has begun."
+    ),
+)
+@decorate_view(_attachment_form)
+def attachment_upload(
+    request: HttpRequest,
+    meeting_id: int,
+    file: UploadedFile = File(...),  # noqa: B008
+):
+    meeting = _meeting(request, meeting_id)
+    attachment = services.attachment_add(
+        user=request.user, meeting=meeting, upload=file, name=file.name or ""
+    )
+    return Status(201, _attachment(attachment))
+
+
+@router.get(
+    "/{meeting_id}/attachments/{attachment_id}",
+    response=error_responses(403, 404),
+    operation_id="meetings_attachment_download",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file",
+                "content": {
+                    content_type: {"schema": {"type": "string", "format": "binary"}}
+                    for content_type in sorted(set(ATTACHMENT_TYPES.values()))
+                },
+            }
+        }
+    },
+    summary="Download a file attached to the minutes",
+    description="For those who may read the minutes (a 支委会's: its members and "
+    "higher levels).",
+)
+def attachment_download(request: HttpRequest, meeting_id: int, attachment_id: int):
+    meeting = _meeting(request, meeting_id)
+    attachment = selectors.attachment_for_reader(
+        user=request.user, meeting=meeting, attachment_id=attachment_id
+    )
+    return attachment_file_response(attachment)
+
+
+def attachment_file_response(attachment) -> FileResponse:
+    """The attachment's bytes from storage, as a download under its own name
+    (also used by the admin)."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=True,
+        filename=attachment.name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -28,6 +28,7 @@ from meetings.models import (
     Meeting,
     MeetingKind,
     MinutesRevision,
+    PartyGroup,
     Resolution,
 )
 from meetings.services import meeting_notices_send
@@ -46,6 +47,7 @@ THEMES = {
 FULL_YEAR = {
     MeetingKind.GENERAL: (1, 4, 7, 10),
     MeetingKind.COMMITTEE: tuple(range(1, 13)),
+    MeetingKind.GROUP: tuple(range(1, 13)),
     MeetingKind.LECTURE: (2, 5, 8, 11),
     MeetingKind.THEME_DAY: tuple(range(1, 13)),
     MeetingKind.LIFE: (1,),
@@ -105,6 +107,12 @@ def _branch_year(branch, plan, today: date, rng, lesson, *, first: bool) -> None
     demo_member = next((m for m in members if m.user.username == "member"), None)
     recorder = demo_member or next(m for m in members if m != host)
     committee = [host, recorder] + [m for m in members if m not in (host, recorder)][:1]
+    group = None
+    if first:  # 党小组: the first branch's members in one group, its recorder leads
+        group = PartyGroup.objects.create(
+            organisation=branch, name="第一党小组", leader=recorder
+        )
+        group.members.set(members)
     for kind, months in plan.items():
         for month in months:
             day = date(
@@ -113,7 +121,9 @@ def _branch_year(branch, plan, today: date, rng, lesson, *, first: bool) -> None
             if day >= today:
                 continue
             attendees = committee if kind == MeetingKind.COMMITTEE else members
-            _held(branch, kind, day, host, recorder, attendees, rng, lesson)
+            meeting = _held(branch, kind, day, host, recorder, attendees, rng, lesson)
+            if group is not None and kind == MeetingKind.GROUP:
+                Meeting.objects.filter(pk=meeting.pk).update(party_group=group)
     if first:
         coming = today + timedelta(days=6)
         meeting = Meeting.objects.create(
@@ -134,7 +144,7 @@ def _branch_year(branch, plan, today: date, rng, lesson, *, first: bool) -> None
         meeting_notices_send(meeting=meeting)
 
 
-def _held(branch, kind, day, host, recorder, attendees, rng, lesson) -> None:
+def _held(branch, kind, day, host, recorder, attendees, rng, lesson) -> Meeting:
     starts = _at(day, 14 if kind == MeetingKind.COMMITTEE else 9)
     makeup = lesson if kind in (MeetingKind.LECTURE, MeetingKind.THEME_DAY) else None
     meeting = Meeting.objects.create(
@@ -206,3 +216,4 @@ def _held(branch, kind, day, host, recorder, attendees, rng, lesson) -> None:
             owner=rng.choice(attendees),
             due_on=day + timedelta(days=30),
         )
+    return meeting

@@ -107,3 +107,28 @@ class TooFrequent(MeetingError, RateLimited):
     """Too many check-in tries in a minute."""
 
     code = "rate_limited"
+
+
+class MeetingCancelled(MeetingError, Conflict):
+    """Something asked of a meeting that has been cancelled (取消)."""
+
+    code = "meeting_cancelled"
+
+
+class AttachmentRefused(MeetingError):
+    """A file attached to the minutes that is empty, too large, or not a PDF,
+    image or DOCX by its content."""
+
+    code = "attachment_refused"
+
+
+class AttachmentNotFound(MeetingError, NotFound):
+    """No such attachment of this meeting."""
+
+    code = "attachment_not_found"
+
+
+class PartyGroupNotFound(MeetingError, NotFound):
+    """No such party group (党小组), or not one the caller manages."""
+
+    code = "party_group_not_found"

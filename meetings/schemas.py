@@ -32,6 +32,10 @@ class MeetingIn(Schema):
         default=None, description="补学用的录像或微党课页面 id（党课、主题党日）"
     )
     makeup_days: int = Field(default=30, description="会后几天内可以补学")
+    party_group: int | None = Field(
+        default=None,
+        description="党小组 id（党小组会；支部设有党小组时必填，参会人员默认为其成员）",
+    )
 
 
 class AttendeeOut(Schema):
@@ -84,6 +88,20 @@ class MeetingOut(Schema):
     attendees: list[AttendeeOut] | None = Field(
         description="参会人员（主持人、记录人和管理员可见）"
     )
+    party_group: int | None = Field(default=None, description="党小组 id")
+    party_group_name: str = ""
+    state: str = Field(
+        default="coming",
+        description="coming 未开始、ongoing 进行中、held 已召开、rescheduled 已改期、"
+        "cancelled 已取消",
+    )
+    state_label: str = ""
+    original_starts_at: datetime | None = Field(
+        default=None, description="改期前的原定开始时间"
+    )
+    reschedule_reason: str = ""
+    cancelled_at: datetime | None = None
+    cancel_reason: str = ""
 
 
 class MeetingListOut(Schema):
@@ -163,6 +181,12 @@ class HomeVisitOut(Schema):
     visited_on: date
 
 
+class PartyGroupHeldOut(Schema):
+    id: int
+    name: str
+    held: int
+
+
 class LedgerRowOut(Schema):
     meeting: int
     kind: str
@@ -179,6 +203,9 @@ class LedgerRowOut(Schema):
     minutes: str
     minutes_revision: int | None
     resolutions: list[ResolutionOut]
+    cancelled: bool = Field(default=False, description="已取消（不计为已召开）")
+    party_group: str = Field(default="", description="党小组名称（党小组会）")
+    attachments: list[str] = Field(default_factory=list, description="纪要附件的文件名")
 
 
 class KindStatusOut(Schema):
@@ -197,6 +224,9 @@ class LedgerOut(Schema):
     filed_at: datetime | None
     rows: list[LedgerRowOut]
     kinds: list[KindStatusOut]
+    groups: list[PartyGroupHeldOut] = Field(
+        default_factory=list, description="各党小组本年召开的党小组会次数"
+    )
 
 
 class FilingOut(Schema):
@@ -231,3 +261,60 @@ class CadenceOut(Schema):
     organisation: str
     kind: str
     months: int
+
+
+class RescheduleIn(Schema):
+    starts_at: datetime
+    ends_at: datetime
+    reason: str = Field(default="", max_length=200, description="改期原因（必填）")
+    place: str = Field(default="", description="新的地点类型；不填则地点不变")
+    teaching_site: int | None = None
+    address: str = Field(default="", max_length=200)
+    online_url: str = Field(default="", max_length=200)
+
+
+class CancelIn(Schema):
+    reason: str = Field(default="", max_length=200, description="取消原因（必填）")
+
+
+class PartyGroupIn(Schema):
+    organisation: str = Field(description="党支部代码")
+    name: str = Field(max_length=100, description="党小组名称")
+    members: list[int] = Field(default_factory=list, description="成员（党员 id）")
+    leader: int | None = Field(default=None, description="组长（党员 id，计入成员）")
+
+
+class PartyGroupMembersIn(Schema):
+    members: list[int] = Field(description="成员（党员 id）")
+    leader: int | None = Field(default=None, description="组长（党员 id，计入成员）")
+
+
+class PartyGroupMemberOut(Schema):
+    id: int
+    name: str
+
+
+class PartyGroupOut(Schema):
+    id: int
+    organisation: str
+    name: str
+    leader: int | None
+    leader_name: str
+    members: list[PartyGroupMemberOut]
+
+
+class PartyGroupListOut(Schema):
+    items: list[PartyGroupOut]
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+    url: str = Field(description="下载地址（可阅读纪要的人）")
+
+
+class AttachmentListOut(Schema):
+    items: list[AttachmentOut]

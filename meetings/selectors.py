@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from learning.models import PATH_STEP, Member, Organisation
@@ -28,7 +29,12 @@ from learning.selectors import (
 )
 from learning.selectors.checkin import CHECKIN_EARLY, CHECKIN_LATE
 from learning.selectors.scoping import UserLike
-from meetings.errors import MeetingNotFound, NotAMember, NotPermittedHere
+from meetings.errors import (
+    AttachmentNotFound,
+    MeetingNotFound,
+    NotAMember,
+    NotPermittedHere,
+)
 from meetings.models import (
     CADENCE_MONTHS,
     Attendee,
@@ -36,7 +42,9 @@ from meetings.models import (
     Meeting,
     MeetingCadence,
     MeetingKind,
+    MinutesAttachment,
     MinutesRevision,
+    PartyGroup,
 )
 
 PRESENT = (
@@ -210,6 +218,7 @@ class LedgerRow:
     online: int
     minutes: MinutesRevision | None
     resolutions: list = field(default_factory=list)
+    attachments: list = field(default_factory=list)
 
 
 @dataclass
@@ -219,6 +228,8 @@ class Ledger:
     filed: LedgerFiling | None
     rows: list[LedgerRow]
     kinds: list[KindStatus]
+    # 党小组: (group, its 党小组会 held this year, not cancelled), by name.
+    groups: list[tuple[PartyGroup, int]] = field(default_factory=list)
 
 
 def ledger_build(
@@ -262,9 +273,10 @@ def ledger_build(
                 & Q(attendees__attendance=Attendee.Attendance.HOME_VISIT),
             ),
         )
-        .select_related("host", "recorder", "organisation")
+        .select_related("host", "recorder", "organisation", "party_group")
         .prefetch_related(
             Prefetch("resolutions", to_attr="resolution_list"),
+            Prefetch("attachments", to_attr="attachment_list"),
             Prefetch(
                 "minutes_revisions",
                 queryset=MinutesRevision.objects.order_by("number"),
@@ -281,7 +293,8 @@ def ledger_build(
         not_counted = (
             meeting.n_present + meeting.n_leave + meeting.n_makeup + meeting.n_home
         )
-        absent = meeting.n_expected - not_counted if meeting.ends_at < now else 0
+        over = meeting.ends_at < now and meeting.cancelled_at is None
+        absent = meeting.n_expected - not_counted if over else 0
         rows.append(
             LedgerRow(
                 meeting=meeting,
@@ -294,6 +307,7 @@ def ledger_build(
                 online=meeting.n_online,
                 minutes=minutes,
                 resolutions=meeting.resolution_list,
+                attachments=meeting.attachment_list,
             )
         )
     return Ledger(
@@ -302,7 +316,22 @@ def ledger_build(
         filed=filing,
         rows=rows,
         kinds=branch_kind_statuses(organisation=organisation, year=year, on=on),
+        groups=party_group_meetings_held(organisation=organisation, year=year),
     )
+
+
+def party_group_meetings_held(
+    *, organisation: Organisation, year: int
+) -> list[tuple[PartyGroup, int]]:
+    """Each party group of ``organisation`` with the 党小组会 it held in ``year``
+    (cancelled ones not counted)."""
+    groups = PartyGroup.objects.filter(organisation=organisation).annotate(
+        n=Count(
+            "meetings",
+            filter=Q(meetings__starts_at__year=year, meetings__cancelled_at=None),
+        )
+    )
+    return [(group, group.n) for group in groups.order_by("name")]
 
 
 def branch_kind_statuses(
@@ -334,17 +363,18 @@ def _held_by_kind(
     end = datetime.combine(
         on, datetime.max.time(), tzinfo=timezone.get_current_timezone()
     )
+    # The last day in local time is taken in the database (the greatest local
+    # date is the local date of the greatest time): a district has ~20,000
+    # (branch, kind) groups, and converting each in Python cost more than the
+    # query.
     rows = (
-        meetings.filter(starts_at__year=year, starts_at__lte=end)
+        meetings.filter(starts_at__year=year, starts_at__lte=end, cancelled_at=None)
         .values("organisation_id", "kind")
-        .annotate(n=Count("pk"), last=Max("starts_at"))
+        .annotate(n=Count("pk"), last=Max(TruncDate("starts_at")))
+        .values_list("organisation_id", "kind", "n", "last")
     )
     return {
-        (row["organisation_id"], row["kind"]): (
-            row["n"],
-            timezone.localtime(row["last"]).date() if row["last"] else None,
-        )
-        for row in rows
+        (organisation_id, kind): (n, last) for organisation_id, kind, n, last in rows
     }
 
 
@@ -406,6 +436,11 @@ def overview_build(
         target.by_kind = {
             kind: {"held": 0, "due": 0, "overdue": 0} for kind in MeetingKind.values
         }
+    # A status depends only on the cadence and the last meeting's day: worked
+    # out once per pair, not once per branch and kind.
+    statuses: dict[tuple[int, date | None], str] = {}
+    kinds = MeetingKind.values
+    no_meeting = (0, None)
     for branch_id, path in branches:
         months = dict(CADENCE_MONTHS)
         for setting_path, kind, value in settings_rows:
@@ -417,12 +452,71 @@ def overview_build(
             targets.append(row)
         for target in targets:
             target.branches += 1
-        for kind in MeetingKind.values:
-            n, last = held.get((branch_id, kind), (0, None))
-            status = kind_status(
-                kind=kind, months=months[kind], held=n, last_held=last, year=year, on=on
-            ).status
+        for kind in kinds:
+            n, last = held.get((branch_id, kind), no_meeting)
+            key = (months[kind], last)
+            status = statuses.get(key)
+            if status is None:
+                status = statuses[key] = kind_status(
+                    kind=kind, months=key[0], held=n, last_held=last, year=year, on=on
+                ).status
             for target in targets:
                 target.by_kind[kind][status] += 1
                 target.meetings_held += n
     return total, list(rows.values())
+
+
+# --- meeting state, party groups, attachments ---------------------------------------
+
+
+def meeting_state(*, meeting: Meeting, now: datetime | None = None) -> str:
+    """``cancelled`` (已取消), ``rescheduled`` (已改期, not yet held), ``coming``,
+    ``ongoing`` or ``held``."""
+    now = now or timezone.now()
+    if meeting.cancelled_at is not None:
+        return "cancelled"
+    if now > meeting.ends_at:
+        return "held"
+    if now >= meeting.starts_at:
+        return "ongoing"
+    return "rescheduled" if meeting.rescheduled_at else "coming"
+
+
+MEETING_STATE_LABELS = {
+    "cancelled": "已取消",
+    "rescheduled": "已改期",
+    "coming": "未开始",
+    "ongoing": "进行中",
+    "held": "已召开",
+}
+
+
+def party_groups_in_scope(*, user: UserLike) -> QuerySet[PartyGroup]:
+    """The party groups of the branches ``user`` administers."""
+    if not user.is_authenticated:
+        return PartyGroup.objects.none()
+    return (
+        PartyGroup.objects.filter(
+            organisation_scope_q(user=user, prefix="organisation__")
+        )
+        .select_related("organisation", "leader")
+        .prefetch_related("members")
+    )
+
+
+def attachment_for_reader(
+    *, user: UserLike, meeting: Meeting, attachment_id: int
+) -> MinutesAttachment:
+    """An attachment of the minutes for someone who may read them. Raises
+    NotPermittedHere (支委会 minutes for someone not on the committee) and
+    AttachmentNotFound."""
+    if not minutes_readable_by(user=user, meeting=meeting):
+        raise NotPermittedHere(
+            "支委会纪要仅限支委会成员和上级党组织查看", code="minutes_restricted"
+        )
+    attachment = MinutesAttachment.objects.filter(
+        meeting=meeting, pk=attachment_id
+    ).first()
+    if attachment is None:
+        raise AttachmentNotFound(f"附件 {attachment_id} 不存在")
+    return attachment

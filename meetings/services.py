@@ -8,10 +8,13 @@ what is decided here, so the API and the portal say the same.
 
 from __future__ import annotations
 
+import os
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.models import Page
@@ -30,10 +33,13 @@ from learning.services import (
 )
 from meetings.errors import (
     AlreadyFiled,
+    AttachmentNotFound,
+    AttachmentRefused,
     CheckinRefused,
     InvalidMeeting,
     LeaveRefused,
     MakeupRefused,
+    MeetingCancelled,
     MeetingError,
     MemberNotFound,
     MinutesStale,
@@ -42,6 +48,7 @@ from meetings.errors import (
     NotYetHeld,
     OrganisationNotFound,
     OutOfScope,
+    PartyGroupNotFound,
     ReasonRequired,
     TooFrequent,
 )
@@ -54,7 +61,9 @@ from meetings.models import (
     Meeting,
     MeetingCadence,
     MeetingKind,
+    MinutesAttachment,
     MinutesRevision,
+    PartyGroup,
     Resolution,
 )
 from meetings.selectors import (
@@ -120,6 +129,72 @@ class MeetingPlan:
     guests: tuple[int, ...] = ()
     makeup_lesson: int | None = None
     makeup_days: int = 30
+    party_group: int | None = None
+
+
+def _times(starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
+    # A time without an offset is Beijing time (TIME_ZONE), as people write it.
+    starts_at, ends_at = (
+        timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+        for moment in (starts_at, ends_at)
+    )
+    if ends_at <= starts_at:
+        raise InvalidMeeting("结束时间须晚于开始时间", code="invalid_time")
+    if (ends_at - starts_at).days >= 2:
+        raise InvalidMeeting("一次会议不能超过两天", code="invalid_time")
+    return starts_at, ends_at
+
+
+def _place(
+    place: str, *, teaching_site: int | None, address: str, online_url: str
+) -> TeachingSitePage | None:
+    """The teaching site of a place (None for an address or online), the place's
+    details checked. Raises InvalidMeeting."""
+    if place == Meeting.Place.SITE:
+        site = TeachingSitePage.objects.live().filter(pk=teaching_site).first()
+        if site is None:
+            raise InvalidMeeting(
+                f"教学点 {teaching_site} 不存在或未发布", code="invalid_place"
+            )
+        return site
+    if place == Meeting.Place.ADDRESS:
+        if not address.strip():
+            raise InvalidMeeting("地点为地址时须填写地址", code="invalid_place")
+    elif place == Meeting.Place.ONLINE:
+        if not online_url.startswith("https://"):
+            raise InvalidMeeting("线上会议须填写 https 会议链接", code="invalid_place")
+    else:
+        raise InvalidMeeting(
+            "地点类型只能是 site（教学点）、address（地址）或 online（线上）",
+            code="invalid_place",
+        )
+    return None
+
+
+def _party_group(plan: MeetingPlan, organisation: Organisation) -> PartyGroup | None:
+    """The party group a 党小组会 belongs to: required where the branch has
+    groups (a branch without groups holds it as a whole). Raises InvalidMeeting."""
+    if plan.party_group is None:
+        if (
+            plan.kind == MeetingKind.GROUP
+            and PartyGroup.objects.filter(organisation=organisation).exists()
+        ):
+            raise InvalidMeeting(
+                f"{organisation.name}设有党小组：党小组会须指定党小组（party_group）",
+                code="party_group_required",
+            )
+        return None
+    if plan.kind != MeetingKind.GROUP:
+        raise InvalidMeeting("只有党小组会属于党小组", code="invalid_party_group")
+    group = PartyGroup.objects.filter(
+        pk=plan.party_group, organisation=organisation
+    ).first()
+    if group is None:
+        raise InvalidMeeting(
+            f"党小组 {plan.party_group} 不是{organisation.name}的党小组",
+            code="invalid_party_group",
+        )
+    return group
 
 
 def meeting_schedule(
@@ -127,7 +202,8 @@ def meeting_schedule(
 ) -> Meeting:
     """Schedule a meeting of the organisation ``organisation_code`` and ask its
     attendees: the organisation's members by default (the committee, listed, for a
-    支委会), plus guests (列席) from anywhere. Host and recorder must be among them.
+    支委会; the party group's members for a 党小组会 of a group), plus guests
+    (列席) from anywhere. Host and recorder must be among them.
 
     Raises OrganisationNotFound, OutOfScope (not an organisation the user
     administers), InvalidMeeting (kind, time, place, theme or lesson wrong) and
@@ -141,33 +217,14 @@ def meeting_schedule(
     theme = plan.theme.strip()
     if not theme:
         raise InvalidMeeting("会议主题不能为空", code="theme_required")
-    # A time without an offset is Beijing time (TIME_ZONE), as people write it.
-    starts_at, ends_at = (
-        timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-        for moment in (plan.starts_at, plan.ends_at)
+    starts_at, ends_at = _times(plan.starts_at, plan.ends_at)
+    site = _place(
+        plan.place,
+        teaching_site=plan.teaching_site,
+        address=plan.address,
+        online_url=plan.online_url,
     )
-    if ends_at <= starts_at:
-        raise InvalidMeeting("结束时间须晚于开始时间", code="invalid_time")
-    if (ends_at - starts_at).days >= 2:
-        raise InvalidMeeting("一次会议不能超过两天", code="invalid_time")
-    site = None
-    if plan.place == Meeting.Place.SITE:
-        site = TeachingSitePage.objects.live().filter(pk=plan.teaching_site).first()
-        if site is None:
-            raise InvalidMeeting(
-                f"教学点 {plan.teaching_site} 不存在或未发布", code="invalid_place"
-            )
-    elif plan.place == Meeting.Place.ADDRESS:
-        if not plan.address.strip():
-            raise InvalidMeeting("地点为地址时须填写地址", code="invalid_place")
-    elif plan.place == Meeting.Place.ONLINE:
-        if not plan.online_url.startswith("https://"):
-            raise InvalidMeeting("线上会议须填写 https 会议链接", code="invalid_place")
-    else:
-        raise InvalidMeeting(
-            "地点类型只能是 site（教学点）、address（地址）或 online（线上）",
-            code="invalid_place",
-        )
+    group = _party_group(plan, organisation)
     if not 1 <= plan.makeup_days <= 365:
         raise InvalidMeeting("补学期限须在 1 到 365 天之间", code="invalid_makeup")
     lesson = None
@@ -184,7 +241,9 @@ def meeting_schedule(
                 f"补学课程 {plan.makeup_lesson} 不存在或未公开发布",
                 code="invalid_makeup",
             )
-    if plan.members is None:
+    if plan.members is None and group is not None:
+        members = list(group.members.all())
+    elif plan.members is None:
         if plan.kind == MeetingKind.COMMITTEE:
             raise InvalidMeeting(
                 "支委会须列出参会的支委会成员（members）", code="members_required"
@@ -227,6 +286,7 @@ def meeting_schedule(
             makeup_lesson=lesson,
             makeup_days=plan.makeup_days,
             created_by=user if user.is_authenticated else None,
+            party_group=group,
         )
         Attendee.objects.bulk_create(
             [Attendee(meeting=meeting, member=m) for m in members]
@@ -256,7 +316,8 @@ def meeting_notices_send(*, meeting: Meeting, now: datetime | None = None) -> in
         topic=f"meetings.meeting:{meeting.pk}",
         title=f"{meeting.get_kind_display()}通知：{meeting.theme}",
         body=(
-            f"{meeting.organisation.name}定于 {start:%Y年%m月%d日 %H:%M} 在{where}召开"
+            ("（已改期）" if meeting.rescheduled_at else "")
+            + f"{meeting.organisation.name}定于 {start:%Y年%m月%d日 %H:%M} 在{where}召开"
             f"{meeting.get_kind_display()}，主题：{meeting.theme}。"
             "不能参加的请在“我的会议”中请假。"
         ),
@@ -275,6 +336,14 @@ def _attendee_of(meeting: Meeting, member_id: int) -> Attendee:
     if attendee is None:
         raise MemberNotFound(f"党员 {member_id} 不是本次会议的参会人员")
     return attendee
+
+
+def _not_cancelled(meeting: Meeting) -> None:
+    if meeting.cancelled_at is not None:
+        raise MeetingCancelled(
+            f"会议已于 {timezone.localtime(meeting.cancelled_at):%Y-%m-%d %H:%M} 取消"
+            f"（{meeting.cancel_reason}）"
+        )
 
 
 def _own_attendee(user: UserLike, meeting: Meeting) -> Attendee:
@@ -297,6 +366,7 @@ def leave_request(
     (the meeting has begun, or the leave is decided already)."""
     now = now or timezone.now()
     attendee = _own_attendee(user, meeting)
+    _not_cancelled(meeting)
     reason = _reason(reason, what="请假")
     if now >= meeting.starts_at:
         raise LeaveRefused(
@@ -332,6 +402,7 @@ def leave_decide(
         or meeting_is_managed_by(user=user, meeting=meeting)
     ):
         raise NotPermittedHere("只有主持人或本组织的管理员可以审批请假")
+    _not_cancelled(meeting)
     attendee = _attendee_of(meeting, member_id)
     if attendee.leave != Attendee.Leave.REQUESTED:
         raise LeaveRefused(
@@ -406,6 +477,7 @@ def meeting_check_in(
         bucket="checkin", who=user.pk, limit=settings.LEARNING_CHECKINS_PER_MINUTE
     ):
         raise TooFrequent("签到尝试过于频繁，请一分钟后再试")
+    _not_cancelled(meeting)
     _window_check(meeting, now)
     if attendee.attendance:
         return attendee
@@ -452,6 +524,7 @@ def meeting_sign_in(
         raise NotTheRecorder(
             f"只有本次会议的记录人（{meeting.recorder.name}）可以代签或补签"
         )
+    _not_cancelled(meeting)
     opens, closes = meeting_checkin_window(meeting=meeting)
     late = now > closes
     what = "补签" if late else "代签"
@@ -523,6 +596,7 @@ def minutes_write(
     MinutesStale (someone saved since) and ReasonRequired (filed, no note)."""
     now = now or timezone.now()
     _writer_check(user, meeting, "填写纪要")
+    _not_cancelled(meeting)
     if now < meeting.starts_at:
         raise NotYetHeld("会议尚未召开，不能填写纪要")
     text = (text or "").strip()
@@ -577,6 +651,7 @@ def resolution_add(
     NotTheRecorder, MeetingError (empty text), MemberNotFound and InvalidMeeting
     (due before the meeting)."""
     _writer_check(user, meeting, "登记决议")
+    _not_cancelled(meeting)
     text = (text or "").strip()
     if not text:
         raise MeetingError("决议内容不能为空", code="resolution_empty")
@@ -608,6 +683,7 @@ def home_visit_record(
     now = now or timezone.now()
     if not meeting_is_managed_by(user=user, meeting=meeting):
         raise NotPermittedHere("只有本组织的书记或管理员可以登记送学上门")
+    _not_cancelled(meeting)
     member = Member.objects.filter(pk=member_id).first()
     if member is None:
         raise MemberNotFound(f"党员 {member_id} 不存在")
@@ -659,6 +735,7 @@ def makeup_claim(
     kind, no lesson assigned, attended already, too late, lesson not completed)."""
     now = now or timezone.now()
     attendee = _own_attendee(user, meeting)
+    _not_cancelled(meeting)
     if meeting.kind not in MAKEUP_KINDS or meeting.makeup_lesson_id is None:
         raise MakeupRefused("本次会议没有安排补学", code="no_makeup")
     if now < meeting.ends_at:
@@ -759,3 +836,347 @@ def cadence_set(
         organisation=organisation, kind=kind, defaults={"months": months}
     )
     return cadence
+
+
+# --- reschedule and cancel ------------------------------------------------------------
+
+
+def _changer_check(user: UserLike, meeting: Meeting, what: str) -> None:
+    if meeting.host.user_id != user.pk and not meeting_is_managed_by(
+        user=user, meeting=meeting
+    ):
+        raise NotPermittedHere(f"只有主持人或本组织的管理员可以{what}")
+
+
+def _change_notice(meeting: Meeting, *, title: str, body: str, now: datetime) -> None:
+    """A notice about the change, reminded (e-mailed) at once by the worker."""
+    notice_send(
+        recipient_ids=list(meeting.attendees.values_list("member__user_id", flat=True)),
+        topic=f"meetings.meeting:{meeting.pk}:change",
+        title=title,
+        body=body,
+        link=f"/me/meetings/{meeting.pk}/",
+        remind_at=now,
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class MeetingMove:
+    """Where and when a meeting moves to (改期); ``place`` empty keeps the place."""
+
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    place: str = ""
+    teaching_site: int | None = None
+    address: str = ""
+    online_url: str = ""
+
+
+def meeting_reschedule(
+    *, user: UserLike, meeting: Meeting, move: MeetingMove, now: datetime | None = None
+) -> Meeting:
+    """The host or an administrator moves a meeting that has not begun to a new
+    time (and place), with a reason. The first announced start is kept; the
+    check-in window follows the new time; every attendee's notice and reminder
+    are updated and a notice of the change is e-mailed at once.
+
+    Raises NotPermittedHere, MeetingCancelled, ReasonRequired and InvalidMeeting
+    (begun already, a wrong time or place)."""
+    now = now or timezone.now()
+    _changer_check(user, meeting, "改期")
+    _not_cancelled(meeting)
+    reason = _reason(move.reason, what="改期")
+    if now >= meeting.starts_at:
+        raise InvalidMeeting("会议已经开始，不能改期", code="already_started")
+    starts_at, ends_at = _times(move.starts_at, move.ends_at)
+    if starts_at <= now:
+        raise InvalidMeeting("新的开始时间须晚于现在", code="invalid_time")
+    before = timezone.localtime(meeting.starts_at)
+    with transaction.atomic():
+        if move.place:
+            meeting.teaching_site = _place(
+                move.place,
+                teaching_site=move.teaching_site,
+                address=move.address,
+                online_url=move.online_url,
+            )
+            meeting.place = move.place
+            meeting.address = move.address.strip()
+            meeting.online_url = move.online_url
+        meeting.original_starts_at = meeting.original_starts_at or meeting.starts_at
+        meeting.starts_at, meeting.ends_at = starts_at, ends_at
+        meeting.rescheduled_at = now
+        meeting.reschedule_reason = reason
+        meeting.save()
+        meeting_notices_send(meeting=meeting, now=now)
+        after = timezone.localtime(starts_at)
+        _change_notice(
+            meeting,
+            title=f"会议改期：{meeting.get_kind_display()}“{meeting.theme}”",
+            body=(
+                f"原定 {before:%Y年%m月%d日 %H:%M} 召开的{meeting.get_kind_display()}"
+                f"改为 {after:%Y年%m月%d日 %H:%M}，原因：{reason}。"
+            ),
+            now=now,
+        )
+    return meeting
+
+
+def meeting_cancel(
+    *, user: UserLike, meeting: Meeting, reason: str, now: datetime | None = None
+) -> Meeting:
+    """The host or an administrator cancels a meeting that has not begun, with a
+    reason: it stays in the ledger marked 已取消 and is not counted as held; the
+    attendees' reminder is withdrawn and a notice of the cancellation is e-mailed
+    at once.
+
+    Raises NotPermittedHere, MeetingCancelled (twice), ReasonRequired and
+    InvalidMeeting (begun already)."""
+    now = now or timezone.now()
+    _changer_check(user, meeting, "取消会议")
+    _not_cancelled(meeting)
+    reason = _reason(reason, what="取消会议")
+    if now >= meeting.starts_at:
+        raise InvalidMeeting("会议已经开始，不能取消", code="already_started")
+    start = timezone.localtime(meeting.starts_at)
+    with transaction.atomic():
+        meeting.cancelled_at = now
+        meeting.cancel_reason = reason
+        meeting.save(update_fields=["cancelled_at", "cancel_reason"])
+        user_ids = list(meeting.attendees.values_list("member__user_id", flat=True))
+        notice_send(
+            recipient_ids=user_ids,
+            topic=f"meetings.meeting:{meeting.pk}",
+            title=f"已取消：{meeting.get_kind_display()}“{meeting.theme}”",
+            body=f"原定 {start:%Y年%m月%d日 %H:%M} 召开的会议已取消，原因：{reason}。",
+            link=f"/me/meetings/{meeting.pk}/",
+            remind_at=None,
+            now=now,
+        )
+        _change_notice(
+            meeting,
+            title=f"会议取消：{meeting.get_kind_display()}“{meeting.theme}”",
+            body=(
+                f"{meeting.organisation.name}原定 {start:%Y年%m月%d日 %H:%M} 召开的"
+                f"{meeting.get_kind_display()}已取消，原因：{reason}。"
+            ),
+            now=now,
+        )
+    return meeting
+
+
+def makeup_assign(
+    *, user: UserLike, meeting: Meeting, lesson_id: int, days: int
+) -> Meeting:
+    """An administrator assigns the lesson (its recording or a 微党课) whose
+    completion within ``days`` of the meeting counts as 补学, for a 党课 or
+    主题党日. Raises NotPermittedHere, MeetingCancelled and InvalidMeeting."""
+    if not meeting_is_managed_by(user=user, meeting=meeting):
+        raise NotPermittedHere("只有本组织的书记或管理员可以安排补学")
+    _not_cancelled(meeting)
+    if meeting.kind not in MAKEUP_KINDS:
+        raise InvalidMeeting("只有党课和主题党日可以安排补学", code="invalid_makeup")
+    if not 1 <= days <= 365:
+        raise InvalidMeeting("补学期限须在 1 到 365 天之间", code="invalid_makeup")
+    lesson = pages_visible_to_public(queryset=Page.objects.filter(pk=lesson_id)).first()
+    if lesson is None:
+        raise InvalidMeeting(
+            f"补学课程 {lesson_id} 不存在或未公开发布", code="invalid_makeup"
+        )
+    meeting.makeup_lesson = lesson
+    meeting.makeup_days = days
+    meeting.save(update_fields=["makeup_lesson", "makeup_days"])
+    return meeting
+
+
+# --- party groups (党小组) ---------------------------------------------------------------
+
+
+def _group_members(
+    organisation: Organisation, member_ids: list[int], leader_id: int | None
+) -> tuple[list[Member], Member | None]:
+    ids = list(member_ids)
+    if leader_id is not None and leader_id not in ids:
+        ids.append(leader_id)
+    members = _members(ids, what="党小组成员")
+    outside = [m.name for m in members if m.organisation_id != organisation.pk]
+    if outside:
+        raise InvalidMeeting(
+            f"{'、'.join(outside)} 不是{organisation.name}的党员",
+            code="member_not_in_organisation",
+        )
+    leader = next((m for m in members if m.pk == leader_id), None)
+    return members, leader
+
+
+def party_group_create(
+    *,
+    user: UserLike,
+    organisation_code: str,
+    name: str,
+    member_ids: list[int],
+    leader_id: int | None = None,
+) -> PartyGroup:
+    """Create a party group (党小组) of a branch with its members and leader (the
+    leader is a member). Raises OrganisationNotFound, OutOfScope, MemberNotFound
+    and InvalidMeeting (not a branch, no name, a name taken, a member of another
+    organisation)."""
+    organisation = organisation_managed(user=user, code=organisation_code)
+    if organisation.kind != Organisation.Kind.BRANCH:
+        raise InvalidMeeting(
+            f"{organisation.name}不是党支部：党小组设在党支部之下", code="not_a_branch"
+        )
+    name = (name or "").strip()[:100]
+    if not name:
+        raise InvalidMeeting("党小组名称不能为空", code="name_required")
+    if PartyGroup.objects.filter(organisation=organisation, name=name).exists():
+        raise InvalidMeeting(
+            f"{organisation.name}已有名为“{name}”的党小组", code="name_taken"
+        )
+    members, leader = _group_members(organisation, member_ids, leader_id)
+    with transaction.atomic():
+        group = PartyGroup.objects.create(
+            organisation=organisation, name=name, leader=leader
+        )
+        group.members.set(members)
+    return group
+
+
+def party_group_managed(*, user: UserLike, group_id: int) -> PartyGroup:
+    """Party group ``group_id`` when ``user`` administers its branch. Raises
+    PartyGroupNotFound (none, or outside the user's subtree)."""
+    group = (
+        PartyGroup.objects.select_related("organisation").filter(pk=group_id).first()
+    )
+    if group is None or not user_can_report_on(
+        user=user, organisation=group.organisation
+    ):
+        raise PartyGroupNotFound(f"党小组 {group_id} 不存在，或不在您管理的范围内")
+    return group
+
+
+def party_group_members_set(
+    *,
+    user: UserLike,
+    group: PartyGroup,
+    member_ids: list[int],
+    leader_id: int | None = None,
+) -> PartyGroup:
+    """Set a party group's members and leader (meetings already scheduled keep
+    their attendees). Raises OutOfScope, MemberNotFound and InvalidMeeting."""
+    if not user_can_report_on(user=user, organisation=group.organisation):
+        raise OutOfScope(f"党组织“{group.organisation.name}”不在您管理的范围内")
+    members, leader = _group_members(group.organisation, member_ids, leader_id)
+    with transaction.atomic():
+        group.leader = leader
+        group.save(update_fields=["leader"])
+        group.members.set(members)
+    return group
+
+
+# --- attachments to the minutes ------------------------------------------------------
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# File name ending → the type its content must show.
+ATTACHMENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "docx": DOCX_TYPE,
+}
+ATTACHMENTS_PER_MEETING = 20
+
+
+def attachment_content_type(handle) -> str | None:
+    """The type ``handle``'s bytes show (PDF, PNG, JPEG or DOCX), or None: read
+    from the content, never from the name."""
+    handle.seek(0)
+    head = handle.read(8)
+    handle.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        finally:
+            handle.seek(0)
+        if {"[Content_Types].xml", "word/document.xml"} <= names:
+            return DOCX_TYPE
+    return None
+
+
+def attachment_add(
+    *, user: UserLike, meeting: Meeting, upload: File, name: str
+) -> MinutesAttachment:
+    """Attach a file (PDF, PNG, JPEG or DOCX, at most ``MEETINGS_ATTACHMENT_MAX_MB``)
+    to the meeting's minutes, stored through Django's storage. Attachments are
+    optional: nothing ever requires one.
+
+    Raises NotTheRecorder, MeetingCancelled, NotYetHeld and AttachmentRefused
+    (empty, too large, too many, a type not allowed, or content that is not what
+    the name says)."""
+    _writer_check(user, meeting, "上传纪要附件")
+    _not_cancelled(meeting)
+    if timezone.now() < meeting.starts_at:
+        raise NotYetHeld("会议尚未召开，不能上传纪要附件")
+    name = os.path.basename((name or "").replace("\\", "/")).strip()[:200]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ATTACHMENT_TYPES:
+        raise AttachmentRefused(
+            f"附件“{name}”的类型不支持：只能上传 PDF、图片（PNG、JPG）或 Word（DOCX）",
+            code="attachment_type",
+        )
+    size = upload.size or 0
+    if size == 0:
+        raise AttachmentRefused(f"附件“{name}”是空文件", code="attachment_empty")
+    limit = settings.MEETINGS_ATTACHMENT_MAX_MB
+    if size > limit * 1024 * 1024:
+        raise AttachmentRefused(
+            f"附件“{name}”超过 {limit} MB", code="attachment_too_large"
+        )
+    found = attachment_content_type(upload)
+    if found != ATTACHMENT_TYPES[extension]:
+        raise AttachmentRefused(
+            f"附件“{name}”的内容不是 {extension.upper()} 文件",
+            code="attachment_content",
+        )
+    if meeting.attachments.count() >= ATTACHMENTS_PER_MEETING:
+        raise AttachmentRefused(
+            f"每次会议最多 {ATTACHMENTS_PER_MEETING} 个附件", code="attachment_count"
+        )
+    attachment = MinutesAttachment(
+        meeting=meeting, name=name, content_type=found, size=size, uploaded_by=user
+    )
+    attachment.file.save(name, upload, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+def attachment_remove(*, user: UserLike, meeting: Meeting, attachment_id: int) -> None:
+    """Remove an attachment (its file too), before the year's ledger is filed.
+    Raises NotTheRecorder, AttachmentNotFound and AlreadyFiled."""
+    _writer_check(user, meeting, "删除纪要附件")
+    attachment = meeting.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise AttachmentNotFound(f"附件 {attachment_id} 不存在")
+    if ledger_is_filed(
+        organisation_id=meeting.organisation_id,
+        year=timezone.localtime(meeting.starts_at).year,
+    ):
+        raise AlreadyFiled("本年度台账已归档，附件不能删除")
+    attachment.file.delete(save=False)
+    attachment.delete()

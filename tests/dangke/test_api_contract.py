@@ -37,12 +37,14 @@ def demo_prepare() -> dict:
     """The demo content (without its videos: one ready asset stands in) and a bearer
     token for each demo login; ``ids`` fills each path parameter of the document."""
     from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
     from django.test import Client
 
     from assessment.models import LiveContest, OnlineContest, Question, Quiz
     from cms.models import CoursePage, Lecturer, MicroLessonPage
+    from feedback.models import Feedback
     from learning.models import Member
-    from meetings.models import Meeting, MeetingKind
+    from meetings.models import Meeting, MeetingKind, MinutesAttachment, PartyGroup
     from notices.models import Notice
     from notices.services import notice_send
     from tests import factories
@@ -69,6 +71,13 @@ def demo_prepare() -> dict:
         recipient_ids=[users["member"].pk], topic="contract", title="通知", link="/me/"
     )
     notice = Notice.objects.get(topic="contract")
+    attachment = MinutesAttachment(
+        meeting=meeting, name="签到表.pdf", content_type="application/pdf", size=9
+    )
+    attachment.file.save("sheet", ContentFile(b"%PDF-1.4\n"))
+    feedback = Feedback.objects.create(
+        submitter=users["member"], category="suggestion", text="建议"
+    )
     as_member = {"HTTP_AUTHORIZATION": f"Bearer {tokens['member']}"}
     for quiz in Quiz.objects.order_by("pk"):  # the first the member may sit
         started = Client().post(
@@ -103,6 +112,13 @@ def demo_prepare() -> dict:
         "meeting_id": meeting.pk,
         "member_id": member.pk,
         "notice_id": notice.pk,
+        # 党小组 of the member's branch and a file attached to the meeting's minutes.
+        "group_id": PartyGroup.objects.filter(organisation=member.organisation)
+        .values_list("pk", flat=True)
+        .first(),
+        "attachment_id": attachment.pk,
+        # 投诉建议: one of the member's own submissions.
+        "feedback_id": feedback.pk,
     }
     queries = {
         "organisation": member.organisation.code,

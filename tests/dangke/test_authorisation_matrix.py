@@ -256,8 +256,27 @@ ROWS: list[Row] = [
     api("meetings_overview", "GET", "/meetings/overview?organisation=S2", but(403, anonymous=401, editor=200, other_admin=200, superuser=200)),
     api("meetings_cadence_set", "PUT", "/meetings/cadences/B1/general", but(403, anonymous=401, editor=200, superuser=200),
         body={"months": 2}),
+    # Party groups (党小组), reschedule and cancel (the meeting has begun: 400 for
+    # those who may), files attached to the minutes.
+    api("meetings_party_group_list", "GET", "/meetings/groups?organisation=B1", but(403, anonymous=401, editor=200, superuser=200)),
+    api("meetings_party_group_create", "POST", "/meetings/groups", but(403, anonymous=401, editor=201, superuser=201),
+        body={"organisation": "B1", "name": "第二党小组", "members": ["{member_id}"]}),
+    api("meetings_party_group_members_set", "PUT", "/meetings/groups/{party_group}/members", but(404, anonymous=401, editor=200, superuser=200),
+        body={"members": ["{member_id}"], "leader": "{member_id}"}),
+    api("meetings_meeting_reschedule", "POST", "/meetings/{meeting}/reschedule", but(404, anonymous=401, member=400, editor=400, superuser=400),
+        body={"starts_at": "2099-01-05T09:00:00+08:00", "ends_at": "2099-01-05T11:00:00+08:00", "reason": "与上级会议冲突"}),
+    api("meetings_meeting_cancel", "POST", "/meetings/{meeting}/cancellation", but(404, anonymous=401, member=400, editor=400, superuser=400),
+        body={"reason": "天气原因"}),
+    api("meetings_attachment_list", "GET", "/meetings/{meeting}/attachments", but(404, anonymous=401, member=200, editor=200, superuser=200)),
+    Row("api", "meetings_attachment_upload", "POST", "/api/v3/meetings/{meeting}/attachments",
+        but(404, anonymous=401, member=201, editor=201, superuser=201), form={"file": "{minutes_pdf}"}),
+    api("meetings_attachment_download", "GET", "/meetings/{meeting}/attachments/{attachment}", but(404, anonymous=401, member=200, editor=200, superuser=200)),
     api("notices_list", "GET", "/notices/", SIGNED_IN),
     api("notices_read", "POST", "/notices/{notice}/read", but(404, anonymous=401, member=200)),
+    api("feedback_create", "POST", "/feedback/", but(201, anonymous=401),
+        body={"category": "suggestion", "text": "建议增加夜间党课"}),
+    api("feedback_list_mine", "GET", "/feedback/", SIGNED_IN),
+    api("feedback_detail_mine", "GET", "/feedback/{feedback}", but(404, anonymous=401, member=200)),
     # --- portal pages --------------------------------------------------------------------
     portal("signin", "GET", "/login/", but(302, anonymous=200)),
     portal("signout", "POST", "/logout/", every(302)),
@@ -272,6 +291,9 @@ ROWS: list[Row] = [
            form={"old_password": "not-the-password", "new_password1": "Neu-pass-9876", "new_password2": "Neu-pass-9876"}),
     portal("offline", "GET", "/offline/", every(200)),
     portal("service_worker", "GET", "/sw.js", every(200)),
+    portal("feedback", "GET", "/me/feedback/", but(200, anonymous=302)),
+    portal("feedback", "POST", "/me/feedback/", every(302),
+           form={"category": "question", "text": "学时怎么算"}),
     portal("meetings", "GET", "/me/meetings/", but(403, anonymous=302, member=200, other_member=200)),
     portal("meeting", "GET", "/me/meetings/{meeting}/", but(404, anonymous=302, member=200, editor=200, superuser=200)),
     portal("meeting", "POST", "/me/meetings/{meeting}/", but(404, anonymous=302, member=409, editor=403, superuser=403),
@@ -286,6 +308,9 @@ ROWS: list[Row] = [
     portal("checkin", "GET", "/me/checkin/?session={session}", but(403, anonymous=302, member=200, other_member=200)),
     portal("checkin", "POST", "/me/checkin/", but(403, anonymous=302, member=302),
            form={"session": "{session}", "code": "{code}"}),
+    # the QR code's URL checks in on GET (after sign-in)
+    portal("checkin", "GET", "/me/checkin/?session={session}&code={code}", but(403, anonymous=302, member=302)),
+    portal("session_screen", "GET", "/me/sessions/{session}/screen/", but(404, anonymous=302, editor=200, superuser=200)),
     portal("quiz", "GET", "/me/quizzes/{quiz}/", but(403, anonymous=302, member=200, other_member=200)),
     portal("quiz", "GET", "/me/quizzes/{draft_quiz}/", but(403, anonymous=302, member=404, other_member=404)),
     portal("attempt", "GET", "/me/attempts/{attempt}/", but(403, anonymous=302, member=200, other_member=404)),
@@ -296,6 +321,8 @@ ROWS: list[Row] = [
     portal("contests", "GET", "/me/contests/", but(403, anonymous=302, member=200, other_member=200)),
     portal("contest", "GET", "/me/contests/{contest}/", but(403, anonymous=302, member=200, other_member=404)),
     portal("live_join", "GET", "/live/join/", every(200)),
+    # a team's QR code: signs in first, then joins (no such code here: 404)
+    portal("live_join", "GET", "/live/join/?code=ZZZZZZ", but(404, anonymous=302)),
     portal("live_phone", "GET", "/live/999999/", every(404)),
     portal("live_host", "GET", "/live/999999/host/", but(404, anonymous=302)),
     portal("page", "GET", "/lessons/public/", every(200)),
@@ -368,10 +395,11 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
         RedRoute,
         SectionPage,
     )
+    from feedback.models import Feedback
     from learning import services as learning_services
     from learning.models import TrainingClass, TrainingSession
     from media_pipeline.services import subtitle_attach, video_asset_process
-    from meetings.models import Attendee, Meeting
+    from meetings.models import Attendee, Meeting, MinutesAttachment, PartyGroup
     from notices.models import Notice
     from tests.conftest import Group
 
@@ -494,8 +522,17 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
         host=member, recorder=member,
     )  # fmt: skip
     Attendee.objects.create(meeting=meeting, member=member)
+    party_group = PartyGroup.objects.create(organisation=branch1, name="第一党小组")
+    party_group.members.set([member])
+    attachment = MinutesAttachment(
+        meeting=meeting, name="会议签到表.pdf", content_type="application/pdf", size=9
+    )
+    attachment.file.save("sheet", ContentFile(b"%PDF-1.4\n"))
     notice = Notice.objects.create(
         recipient=users[MEMBER], topic="matrix", title="通知", created_at=start
+    )
+    feedback = Feedback.objects.create(
+        submitter=users[MEMBER], organisation=branch1, category="complaint", text="投诉"
     )
 
     # Signed URLs as a player receives them, and the same without signatures.
@@ -531,6 +568,11 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
     ids["code"] = lambda: learning_services.checkin_code(session=session)
     ids["meeting"], ids["member_id"] = meeting.pk, member.pk
     ids["notice"] = notice.pk
+    ids["party_group"], ids["attachment"] = party_group.pk, attachment.pk
+    ids["minutes_pdf"] = lambda: SimpleUploadedFile(
+        "纪要.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"
+    )
+    ids["feedback"] = feedback.pk
     ids["year"] = timezone.localtime(start).year
     ids["today"] = lambda: timezone.localdate().isoformat()
     ids["meeting_code"] = lambda: learning_services.rotating_code(
@@ -714,7 +756,7 @@ ADMIN_URL_CLASSES: list[tuple[str, str]] = [
     (PUBLIC, "admin/password_reset/"),
     *((SCOPED, f"admin/{name}/") for name in (
         "organisations", "members", "organisation_admins", "assignments",
-        "training_classes", "online_contests", "live_contests",
+        "training_classes", "online_contests", "live_contests", "feedback",
     )),
     *((SCOPED, f"admin/snippets/{model}/") for model in (
         "cms/lecturer", "media_pipeline/videoasset", "media_pipeline/subtitle",
@@ -736,6 +778,7 @@ ADMIN_URL_CLASSES: list[tuple[str, str]] = [
     )),
     *((OWN_RULE, f"admin/{name}/") for name in (
         "learning", "assessment", "media/assets", "search/queries", "imports",
+        "meetings",
     )),
     # Bulk actions: snippets' delete is ``dangke.admin_scope``'s (checked below);
     # pages', documents', images' and users' follow Wagtail's policies.
@@ -809,6 +852,7 @@ def admin_world(tree, section):
     lecturer's video and subtitle. ``other_admin`` administers S2, ``lecturer``
     uploaded nothing of them, ``own_admin`` administers S1."""
     from assessment.models import LiveContest, LiveTeam, OnlineContest, Quiz
+    from feedback.models import Feedback
     from learning.models import Assignment, OrganisationAdministrator, TrainingClass
     from media_pipeline.models import Subtitle
 
@@ -846,6 +890,12 @@ def admin_world(tree, section):
         ),
         "online_contests": online,
         "live_contests": live,
+        "feedback": Feedback.objects.create(
+            submitter=member.user,
+            organisation=tree["branch1"],
+            category="complaint",
+            text=f"投诉 {ADMIN_SECRET}",
+        ),
         "snippets/cms/lecturer": factories.lecturer(name="乙老师", user=other_lecturer),
         "snippets/media_pipeline/videoasset": asset,
         "snippets/media_pipeline/subtitle": Subtitle.objects.create(
@@ -930,7 +980,7 @@ def test_generated_admin_views_keep_to_the_scope(admin_world, client_for):
             f"/admin/{name}/{suffix}"
             for name in ("members", "organisations", "organisation_admins",
                          "assignments", "training_classes", "online_contests",
-                         "live_contests")
+                         "live_contests", "feedback")
             for suffix in ("", "results/", "?export=csv", "?export=xlsx", "?q=secret")
         ],
         "lecturer": [
