@@ -100,6 +100,7 @@ PROJECT_APPS = (
     "meetings",
     "training",
     "notices",
+    "feedback",
     "themes",
 )
 

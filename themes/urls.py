@@ -6,6 +6,7 @@ from themes import (
     views,
     views_assessment,
     views_checkin,
+    views_feedback,
     views_meetings,
     views_search,
     views_shell,
@@ -35,6 +36,7 @@ urlpatterns = [
     path("sites/routes/<int:route_id>/", views_sites.route_view, name="route"),
     path("search/", views_search.search_view, name="search"),
     path("me/checkin/", views_checkin.checkin_view, name="checkin"),
+    path("me/feedback/", views_feedback.feedback_view, name="feedback"),
     path("me/meetings/", views_meetings.meetings_view, name="meetings"),
     path("me/meetings/<int:meeting_id>/", views_meetings.meeting_view, name="meeting"),
     path(
