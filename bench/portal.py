@@ -12,8 +12,9 @@ trip, cache off). It opens, signed in:
 alternately, ``BENCH_ROUNDS`` times each, and measures the time from navigation to
 the first presented video frame (``requestVideoFrameCallback``) and the bytes
 received before it. It also weighs the JS and CSS (compressed, as sent) of a page
-that needs neither hls.js nor the 360° viewer (a course page). Prints one JSON line
-last:
+that needs neither hls.js nor the 360° viewer (a course page). Both are first visits:
+the service worker is blocked (it would serve the portal's static files from its
+cache) and the HTTP cache is off. Prints one JSON line last:
 
     {"bench":"portal","first_frame_ms":..,"bare_first_frame_ms":..,"ratio":ours/bare,
      "page_kb":..,"js_css_kb":..}
@@ -172,7 +173,11 @@ class Meter:
     """One throttled, signed-in browser page with byte accounting over CDP."""
 
     def __init__(self, browser, base: str):
-        self.context = browser.new_context(viewport={"width": 375, "height": 812})
+        # A first visit: no service worker yet (it would serve the static files
+        # from its cache and hide their weight), the HTTP cache off.
+        self.context = browser.new_context(
+            viewport={"width": 375, "height": 812}, service_workers="block"
+        )
         self.context.add_init_script(FIRST_FRAME_PROBE)
         self.page = self.context.new_page()
         self.base = base
