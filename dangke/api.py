@@ -9,6 +9,7 @@ API and one OpenAPI document at ``/api/v3/openapi.json``, and one error shape
 from wagtail.api.v3.api import api
 
 from assessment.api import router as assessment_router
+from certificates.api import router as certificates_router
 from cms.api import router as cms_router
 from cms.api_pages import pages_queryset_for_request
 from dangke.api_errors import register_error_handlers
@@ -44,6 +45,7 @@ api.add_router("/search/", search_router)
 api.add_router("/assessment/", assessment_router)
 api.add_router("/meetings/", meetings_router)
 api.add_router("/notices/", notices_router)
+api.add_router("/certificates/", certificates_router)
 api.add_router("/feedback/", feedback_router)
 api.add_router("/training/", training_router)
 

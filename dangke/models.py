@@ -18,6 +18,7 @@ class AuditEntry(models.Model):
         EXPORT = "export", "导出"
         IMPORT = "import", "导入"
         RECORD = "record", "代为登记"  # 代签/补签 of branch meetings
+        REVOKE = "revoke", "撤销"  # a 结业证书 revoked, with its reason
 
     class Channel(models.TextChoices):
         ADMIN = "admin", "管理后台"

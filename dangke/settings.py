@@ -101,6 +101,7 @@ PROJECT_APPS = (
     "training",
     "notices",
     "feedback",
+    "certificates",
     "themes",
 )
 
@@ -402,6 +403,9 @@ NOTICE_REMINDERS_PER_RUN = env_positive("NOTICE_REMINDERS_PER_RUN", 500)
 MEETINGS_REMINDER_HOURS = env_positive("MEETINGS_REMINDER_HOURS", 24)
 # Files attached to a meeting's minutes (PDF, images, DOCX): at most this many MB.
 MEETINGS_ATTACHMENT_MAX_MB = env_positive("MEETINGS_ATTACHMENT_MAX_MB", 10)
+# The public certificate verify page (and its API operation): requests a minute from
+# one client address before 429.
+CERTIFICATE_VERIFY_PER_MINUTE = env_positive("CERTIFICATE_VERIFY_PER_MINUTE", 60)
 # Documents printed or filed (ledgers) are PDFs with this Chinese font embedded
 # (dangke.pdf); in a collection (.ttc), the face at PDF_FONT_INDEX (2: Noto's SC).
 PDF_FONT_PATH = env_str(

@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from certificates.views import verify_view
 from cms.admin_urls import urlpatterns as cms_admin_urlpatterns
 from dangke import views
 from dangke.admin_scope import urlpatterns as admin_scope_urlpatterns
@@ -24,6 +25,7 @@ urlpatterns = [
         name="wagtailadmin_password_reset",
     ),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("verify/<str:code>", verify_view, name="certificate_verify"),
     path("admin/", include(wagtailadmin_urls)),
     # Wagtail's form for a page's password, with the sign-in limits.
     path(
