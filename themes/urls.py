@@ -11,6 +11,7 @@ from themes import (
     views_search,
     views_shell,
     views_sites,
+    views_training,
 )
 
 app_name = "portal"
@@ -37,6 +38,14 @@ urlpatterns = [
     path("search/", views_search.search_view, name="search"),
     path("me/checkin/", views_checkin.checkin_view, name="checkin"),
     path("me/feedback/", views_feedback.feedback_view, name="feedback"),
+    path(
+        "me/training/", views_training.training_classes_view, name="training_classes"
+    ),
+    path(
+        "me/training/<int:class_id>/",
+        views_training.training_class_view,
+        name="training_class",
+    ),
     path("me/meetings/", views_meetings.meetings_view, name="meetings"),
     path("me/meetings/<int:meeting_id>/", views_meetings.meeting_view, name="meeting"),
     path(

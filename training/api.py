@@ -30,8 +30,6 @@ from training.errors import (
 from training.models import (
     ClassEnrolment,
     ClassPaper,
-    PaperKind,
-    PlanLine,
     SessionRequest,
     TrainingPlan,
 )
@@ -59,51 +57,6 @@ router = Router(tags=["training"], auth=[TokenAuth(), django_auth])
 
 
 # --- plans ---------------------------------------------------------------------------
-
-
-def plan_out(request: HttpRequest, plan: TrainingPlan) -> dict:
-    """A plan as ``PlanOut`` for the caller (also used by the admin views)."""
-    user = request.user
-    parent = plan.organisation.parent
-    lines = list(plan.lines.all())
-    counts = {line.pk: line.classes.count() for line in lines}
-    return {
-        "id": plan.pk,
-        "organisation": plan.organisation.code,
-        "organisation_name": plan.organisation.name,
-        "parent": parent.code if parent else None,
-        "year": plan.year,
-        "revision": plan.revision,
-        "title": plan.title,
-        "notes": plan.notes,
-        "status": plan.status,
-        "status_label": plan.get_status_display(),
-        "submitted_at": plan.submitted_at,
-        "decided_at": plan.decided_at,
-        "comment": plan.comment,
-        "revises": plan.revises_id,
-        "may_change": not plan.is_frozen
-        and selectors.plan_may_draft(user=user, organisation=plan.organisation),
-        "may_decide": plan.status == TrainingPlan.Status.SUBMITTED
-        and selectors.plan_may_decide(user=user, plan=plan),
-        "lines": [
-            {
-                "id": line.pk,
-                "title": line.title,
-                "kind": line.kind,
-                "kind_label": line.get_kind_display(),
-                "target_groups": line.target_groups,
-                "target_group_labels": line.target_group_labels(),
-                "planned_classes": line.planned_classes,
-                "planned_people": line.planned_people,
-                "planned_hours": line.planned_hours,
-                "months": line.months,
-                "lecturers_or_topics": line.lecturers_or_topics,
-                "classes": counts[line.pk],
-            }
-            for line in lines
-        ],
-    }
 
 
 def _plan(request: HttpRequest, plan_id: int) -> TrainingPlan:
@@ -135,7 +88,7 @@ def plan_create(request: HttpRequest, payload: PlanIn):
         notes=payload.notes,
         lines=_lines(payload.lines),
     )
-    return Status(201, plan_out(request, plan))
+    return Status(201, selectors.plan_summary(user=request.user, plan=plan))
 
 
 @router.get(
@@ -158,7 +111,14 @@ def plan_list(
     plans = plans.prefetch_related("lines").order_by(
         "organisation__path", "-year", "-revision"
     )
-    return Status(200, {"items": [plan_out(request, p) for p in plans[:300]]})
+    return Status(
+        200,
+        {
+            "items": [
+                selectors.plan_summary(user=request.user, plan=p) for p in plans[:300]
+            ]
+        },
+    )
 
 
 @router.get(
@@ -171,7 +131,14 @@ def plan_list(
 )
 def filing_queue(request: HttpRequest):
     plans = selectors.filing_queue(user=request.user).prefetch_related("lines")
-    return Status(200, {"items": [plan_out(request, p) for p in plans[:300]]})
+    return Status(
+        200,
+        {
+            "items": [
+                selectors.plan_summary(user=request.user, plan=p) for p in plans[:300]
+            ]
+        },
+    )
 
 
 @router.get(
@@ -181,7 +148,9 @@ def filing_queue(request: HttpRequest):
     summary="A plan with its lines",
 )
 def plan_detail(request: HttpRequest, plan_id: int):
-    return Status(200, plan_out(request, _plan(request, plan_id)))
+    return Status(
+        200, selectors.plan_summary(user=request.user, plan=_plan(request, plan_id))
+    )
 
 
 @router.put(
@@ -198,7 +167,7 @@ def plan_update(request: HttpRequest, plan_id: int, payload: PlanChangeIn):
         notes=payload.notes,
         lines=None if payload.lines is None else _lines(payload.lines),
     )
-    return Status(200, plan_out(request, plan))
+    return Status(200, selectors.plan_summary(user=request.user, plan=plan))
 
 
 @router.delete(
@@ -220,7 +189,7 @@ def plan_delete(request: HttpRequest, plan_id: int):
 )
 def plan_submit(request: HttpRequest, plan_id: int):
     plan = services.plan_submit(user=request.user, plan=_plan(request, plan_id))
-    return Status(200, plan_out(request, plan))
+    return Status(200, selectors.plan_summary(user=request.user, plan=plan))
 
 
 @router.post(
@@ -236,7 +205,7 @@ def plan_file(request: HttpRequest, plan_id: int, payload: DecisionIn):
         file=True,
         comment=payload.comment,
     )
-    return Status(200, plan_out(request, plan))
+    return Status(200, selectors.plan_summary(user=request.user, plan=plan))
 
 
 @router.post(
@@ -252,7 +221,7 @@ def plan_return(request: HttpRequest, plan_id: int, payload: DecisionIn):
         file=False,
         comment=payload.comment,
     )
-    return Status(200, plan_out(request, plan))
+    return Status(200, selectors.plan_summary(user=request.user, plan=plan))
 
 
 @router.post(
@@ -263,7 +232,7 @@ def plan_return(request: HttpRequest, plan_id: int, payload: DecisionIn):
 )
 def plan_revise(request: HttpRequest, plan_id: int):
     plan = services.plan_revise(user=request.user, plan=_plan(request, plan_id))
-    return Status(201, plan_out(request, plan))
+    return Status(201, selectors.plan_summary(user=request.user, plan=plan))
 
 
 def plan_actual_out(result: selectors.PlanAgainstActual) -> dict:
@@ -314,97 +283,6 @@ def plan_actual(request: HttpRequest, organisation: str, year: int):
 # --- classes -------------------------------------------------------------------------
 
 
-def class_out(
-    request: HttpRequest,
-    training_class: TrainingClass,
-    *,
-    organiser: bool | None = None,
-) -> dict:
-    """A class as ``ClassOut`` for the caller (also used by the portal)."""
-    user = request.user
-    if organiser is None:
-        organiser = selectors.class_is_organised_by(
-            user=user, training_class=training_class
-        )
-    member = member_for_user(user=user)
-    enrolment = None
-    attended: set[int] = set()
-    asked: dict[int, str] = {}
-    completed = False
-    if member is not None:
-        enrolment = ClassEnrolment.objects.filter(
-            training_class=training_class, member=member
-        ).first()
-        attended = set(
-            member.attendance.filter(
-                session__training_class=training_class
-            ).values_list("session_id", flat=True)
-        )
-        for req in SessionRequest.objects.filter(
-            member=member, session__training_class=training_class
-        ):
-            asked[req.session_id] = (
-                f"{req.get_kind_display()}：{req.get_status_display()}"
-            )
-        completed = training_class.completions.filter(member=member).exists()
-    enrolled = (
-        enrolment is not None and enrolment.status == ClassEnrolment.Status.ENROLLED
-    )
-    state = selectors.class_state(training_class=training_class)
-    rule = []
-    if training_class.min_attendance_percent is not None:
-        rule.append(f"出勤率不低于 {training_class.min_attendance_percent}%")
-    if training_class.require_lessons:
-        rule.append("学完线上课程")
-    if training_class.require_exam:
-        rule.append("通过结业考试")
-    line: PlanLine | None = training_class.plan_line
-    sessions = training_class.sessions.select_related(
-        "teaching_site", "lecturer"
-    ).order_by("starts_at", "pk")
-    return {
-        "id": training_class.pk,
-        "title": training_class.title,
-        "organisation": training_class.organisation.code,
-        "organisation_name": training_class.organisation.name,
-        "description": training_class.description,
-        "plan_line": line.pk if line else None,
-        "plan_line_title": str(line) if line else "",
-        "enrolment_mode": training_class.enrolment,
-        "state": state,
-        "state_label": selectors.CLASS_STATE_LABELS[state],
-        "credit_hours": selectors.class_hours(training_class=training_class),
-        "rule": rule or ["无附加条件"],
-        "closed_at": training_class.closed_at,
-        "organiser": organiser,
-        "enrolment": (
-            {
-                "status": enrolment.status,
-                "status_label": enrolment.get_status_display(),
-                "via": enrolment.via,
-                "reason": enrolment.reason,
-            }
-            if enrolment
-            else None
-        ),
-        "completed": completed,
-        "sessions": [
-            {
-                "id": s.pk,
-                "title": s.title,
-                "starts_at": s.starts_at,
-                "ends_at": s.ends_at,
-                "place": s.teaching_site.title if s.teaching_site else "",
-                "lecturer": s.lecturer.name if s.lecturer else "",
-                "credit_hours": s.credit_hours,
-                "attended": (s.pk in attended) if enrolled else None,
-                "request": asked.get(s.pk, ""),
-            }
-            for s in sessions
-        ],
-    }
-
-
 def _class(request: HttpRequest, class_id: int) -> TrainingClass:
     training_class = selectors.class_for_user(user=request.user, class_id=class_id)
     if training_class is None:
@@ -433,7 +311,10 @@ def class_list_mine(request: HttpRequest):
         200,
         {
             "items": [
-                class_out(request, c, organiser=False) for c in [*mine, *open_][:200]
+                selectors.class_summary(
+                    user=request.user, training_class=c, organiser=False
+                )
+                for c in [*mine, *open_][:200]
             ]
         },
     )
@@ -446,7 +327,12 @@ def class_list_mine(request: HttpRequest):
     summary="A class with its timetable (sessions) and the caller's enrolment",
 )
 def class_detail(request: HttpRequest, class_id: int):
-    return Status(200, class_out(request, _class(request, class_id)))
+    return Status(
+        200,
+        selectors.class_summary(
+            user=request.user, training_class=_class(request, class_id)
+        ),
+    )
 
 
 @router.post(
@@ -491,7 +377,9 @@ def class_apply(request: HttpRequest, class_id: int, payload: ApplyIn):
     services.class_apply(
         member=_member(request), training_class=training_class, reason=payload.reason
     )
-    return Status(201, class_out(request, training_class))
+    return Status(
+        201, selectors.class_summary(user=request.user, training_class=training_class)
+    )
 
 
 @router.post(
@@ -580,69 +468,6 @@ def session_request_decide(
     return Status(200, request_out(req))
 
 
-def paper_url(training_class: TrainingClass, kind: str) -> str:
-    return f"/api/v3/training/classes/{training_class.pk}/papers/{kind}"
-
-
-def completion_out(request: HttpRequest, training_class: TrainingClass) -> dict:
-    organiser = selectors.class_is_organised_by(
-        user=request.user, training_class=training_class
-    )
-    state = selectors.class_state(training_class=training_class)
-    missing = (
-        []
-        if training_class.closed_at
-        else selectors.class_close_problems(training_class=training_class)
-    )
-    member = member_for_user(user=request.user)
-    if organiser:
-        standings = selectors.class_standings(training_class=training_class)
-    elif (
-        member is not None and training_class.enrolments.filter(member=member).exists()
-    ):
-        standings = selectors.class_standings(
-            training_class=training_class, members=[member]
-        )
-    else:
-        standings = []
-    labels = dict(PaperKind.choices)
-    papers = (
-        ClassPaper.objects.filter(training_class=training_class) if organiser else []
-    )
-    return {
-        "training_class": training_class.pk,
-        "state": state,
-        "state_label": selectors.CLASS_STATE_LABELS[state],
-        "missing": [{"code": m.code, "detail": m.detail} for m in missing],
-        "required_papers": selectors.required_papers(),
-        "papers": [
-            {
-                "kind": p.kind,
-                "label": labels.get(p.kind, p.kind),
-                "generated": p.generated,
-                "url": paper_url(training_class, p.kind),
-            }
-            for p in papers
-        ],
-        "completions": training_class.completions.count(),
-        "standings": [
-            {
-                "member": s.member.pk,
-                "name": s.member.name,
-                "organisation": s.member.organisation.name,
-                "attended": s.attended,
-                "sessions": s.sessions,
-                "attendance_percent": s.attendance_percent,
-                "lessons_done": s.lessons_done,
-                "exam_passed": s.exam_passed,
-                "completes": s.completes,
-                "reasons": list(s.reasons),
-            }
-            for s in standings
-        ],
-    }
-
-
 @router.get(
     "/classes/{class_id}/completion",
     response={200: CompletionOut, **error_responses(404)},
@@ -652,7 +477,12 @@ def completion_out(request: HttpRequest, training_class: TrainingClass) -> dict:
     "the papers; an enrolled member sees their own standing only.",
 )
 def class_completion(request: HttpRequest, class_id: int):
-    return Status(200, completion_out(request, _class(request, class_id)))
+    return Status(
+        200,
+        selectors.completion_summary(
+            user=request.user, training_class=_class(request, class_id)
+        ),
+    )
 
 
 @router.post(
@@ -666,7 +496,10 @@ def class_paper_generate(request: HttpRequest, class_id: int, paper: str):
     services.paper_generate(
         user=request.user, training_class=training_class, kind=paper
     )
-    return Status(200, completion_out(request, training_class))
+    return Status(
+        200,
+        selectors.completion_summary(user=request.user, training_class=training_class),
+    )
 
 
 @router.get(

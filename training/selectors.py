@@ -616,3 +616,197 @@ def class_standings(
             )
         )
     return standings
+
+
+# Summaries (what the API, the admin and the portal show) --------------------
+
+
+def plan_summary(*, user: UserLike, plan: TrainingPlan) -> dict:
+    """A plan as ``PlanOut`` for the caller (also used by the admin views)."""
+    parent = plan.organisation.parent
+    lines = list(plan.lines.all())
+    counts = {line.pk: line.classes.count() for line in lines}
+    return {
+        "id": plan.pk,
+        "organisation": plan.organisation.code,
+        "organisation_name": plan.organisation.name,
+        "parent": parent.code if parent else None,
+        "year": plan.year,
+        "revision": plan.revision,
+        "title": plan.title,
+        "notes": plan.notes,
+        "status": plan.status,
+        "status_label": plan.get_status_display(),
+        "submitted_at": plan.submitted_at,
+        "decided_at": plan.decided_at,
+        "comment": plan.comment,
+        "revises": plan.revises_id,
+        "may_change": not plan.is_frozen
+        and plan_may_draft(user=user, organisation=plan.organisation),
+        "may_decide": plan.status == TrainingPlan.Status.SUBMITTED
+        and plan_may_decide(user=user, plan=plan),
+        "lines": [
+            {
+                "id": line.pk,
+                "title": line.title,
+                "kind": line.kind,
+                "kind_label": line.get_kind_display(),
+                "target_groups": line.target_groups,
+                "target_group_labels": line.target_group_labels(),
+                "planned_classes": line.planned_classes,
+                "planned_people": line.planned_people,
+                "planned_hours": line.planned_hours,
+                "months": line.months,
+                "lecturers_or_topics": line.lecturers_or_topics,
+                "classes": counts[line.pk],
+            }
+            for line in lines
+        ],
+    }
+
+
+def class_summary(
+    *,
+    user: UserLike,
+    training_class: TrainingClass,
+    organiser: bool | None = None,
+) -> dict:
+    """A class as ``ClassOut`` for the caller (also used by the portal)."""
+    if organiser is None:
+        organiser = class_is_organised_by(user=user, training_class=training_class)
+    member = member_for_user(user=user)
+    enrolment = None
+    attended: set[int] = set()
+    asked: dict[int, str] = {}
+    completed = False
+    if member is not None:
+        enrolment = ClassEnrolment.objects.filter(
+            training_class=training_class, member=member
+        ).first()
+        attended = set(
+            member.attendance.filter(
+                session__training_class=training_class
+            ).values_list("session_id", flat=True)
+        )
+        for req in SessionRequest.objects.filter(
+            member=member, session__training_class=training_class
+        ):
+            asked[req.session_id] = (
+                f"{req.get_kind_display()}：{req.get_status_display()}"
+            )
+        completed = training_class.completions.filter(member=member).exists()
+    enrolled = (
+        enrolment is not None and enrolment.status == ClassEnrolment.Status.ENROLLED
+    )
+    state = class_state(training_class=training_class)
+    rule = []
+    if training_class.min_attendance_percent is not None:
+        rule.append(f"出勤率不低于 {training_class.min_attendance_percent}%")
+    if training_class.require_lessons:
+        rule.append("学完线上课程")
+    if training_class.require_exam:
+        rule.append("通过结业考试")
+    line: PlanLine | None = training_class.plan_line
+    sessions = training_class.sessions.select_related(
+        "teaching_site", "lecturer"
+    ).order_by("starts_at", "pk")
+    return {
+        "id": training_class.pk,
+        "title": training_class.title,
+        "organisation": training_class.organisation.code,
+        "organisation_name": training_class.organisation.name,
+        "description": training_class.description,
+        "plan_line": line.pk if line else None,
+        "plan_line_title": str(line) if line else "",
+        "enrolment_mode": training_class.enrolment,
+        "state": state,
+        "state_label": CLASS_STATE_LABELS[state],
+        "credit_hours": class_hours(training_class=training_class),
+        "rule": rule or ["无附加条件"],
+        "closed_at": training_class.closed_at,
+        "organiser": organiser,
+        "enrolment": (
+            {
+                "status": enrolment.status,
+                "status_label": enrolment.get_status_display(),
+                "via": enrolment.via,
+                "reason": enrolment.reason,
+            }
+            if enrolment
+            else None
+        ),
+        "completed": completed,
+        "sessions": [
+            {
+                "id": s.pk,
+                "title": s.title,
+                "starts_at": s.starts_at,
+                "ends_at": s.ends_at,
+                "place": s.teaching_site.title if s.teaching_site else "",
+                "lecturer": s.lecturer.name if s.lecturer else "",
+                "credit_hours": s.credit_hours,
+                "attended": (s.pk in attended) if enrolled else None,
+                "request": asked.get(s.pk, ""),
+            }
+            for s in sessions
+        ],
+    }
+
+
+def paper_url(*, training_class: TrainingClass, kind: str) -> str:
+    return f"/api/v3/training/classes/{training_class.pk}/papers/{kind}"
+
+
+def completion_summary(*, user: UserLike, training_class: TrainingClass) -> dict:
+    organiser = class_is_organised_by(user=user, training_class=training_class)
+    state = class_state(training_class=training_class)
+    missing = (
+        []
+        if training_class.closed_at
+        else class_close_problems(training_class=training_class)
+    )
+    member = member_for_user(user=user)
+    if organiser:
+        standings = class_standings(training_class=training_class)
+    elif (
+        member is not None and training_class.enrolments.filter(member=member).exists()
+    ):
+        standings = class_standings(training_class=training_class, members=[member])
+    else:
+        standings = []
+    labels = dict(PaperKind.choices)
+    papers = (
+        ClassPaper.objects.filter(training_class=training_class) if organiser else []
+    )
+    return {
+        "training_class": training_class.pk,
+        "state": state,
+        "state_label": CLASS_STATE_LABELS[state],
+        "missing": [{"code": m.code, "detail": m.detail} for m in missing],
+        "required_papers": required_papers(),
+        "papers": [
+            {
+                "kind": p.kind,
+                "label": labels.get(p.kind, p.kind),
+                "generated": p.generated,
+                "url": paper_url(training_class=training_class, kind=p.kind),
+            }
+            for p in papers
+        ],
+        "completions": training_class.completions.count(),
+        "standings": [
+            {
+                "member": s.member.pk,
+                "name": s.member.name,
+                "organisation": s.member.organisation.name,
+                "attended": s.attended,
+                "sessions": s.sessions,
+                "attendance_percent": s.attendance_percent,
+                "lessons_done": s.lessons_done,
+                "exam_passed": s.exam_passed,
+                "completes": s.completes,
+                "reasons": list(s.reasons),
+            }
+            for s in standings
+        ],
+    }

@@ -120,6 +120,7 @@ def demo_prepare() -> dict:
         # 投诉建议: one of the member's own submissions.
         "feedback_id": feedback.pk,
     }
+    ids.update(training_ids(member))
     queries = {
         "organisation": member.organisation.code,
         "quiz": ids["quiz_id"],
@@ -127,6 +128,22 @@ def demo_prepare() -> dict:
         "q": "党史",
     }
     return {"tokens": tokens, "ids": ids, "queries": queries, "member": member}
+
+
+def training_ids(member) -> dict:
+    """The demo's training ids: a plan, a class the member is enrolled in, its first
+    session and a leave or 补签 request (``training.demo``)."""
+    from training.models import ClassEnrolment, SessionRequest, TrainingPlan
+
+    enrolment = ClassEnrolment.objects.filter(member=member).order_by("pk").first()
+    training_class = enrolment.training_class
+    return {
+        "plan_id": TrainingPlan.objects.order_by("pk").first().pk,
+        "class_id": training_class.pk,
+        "session_id": training_class.sessions.order_by("starts_at").first().pk,
+        "request_id": SessionRequest.objects.order_by("pk").first().pk,
+        "paper": "timetable",
+    }
 
 
 def _path_parameters(demo, operation) -> dict:

@@ -271,6 +271,45 @@ ROWS: list[Row] = [
     Row("api", "meetings_attachment_upload", "POST", "/api/v3/meetings/{meeting}/attachments",
         but(404, anonymous=401, member=201, editor=201, superuser=201), form={"file": "{minutes_pdf}"}),
     api("meetings_attachment_download", "GET", "/meetings/{meeting}/attachments/{attachment}", but(404, anonymous=401, member=200, editor=200, superuser=200)),
+    # --- training: plans filed upward (other_admin administers S2, parent of B2) -------
+    api("training_plan_create", "POST", "/training/plans", but(403, anonymous=401, editor=201, other_admin=201, superuser=201),
+        body={"organisation": "S2", "year": "{plan_year}", "title": "计划", "lines": [
+            {"title": "示范培训", "kind": "demonstration", "target_groups": ["secretary"], "months": [3]}]}),
+    api("training_plan_list", "GET", "/training/plans", SIGNED_IN),
+    api("training_plan_list", "GET", "/training/plans?organisation=S1", but(403, anonymous=401, editor=200, superuser=200)),
+    api("training_filing_queue", "GET", "/training/plans/queue", SIGNED_IN),
+    api("training_plan_detail", "GET", "/training/plans/{s2_plan}", but(404, anonymous=401, editor=200, other_admin=200, superuser=200)),
+    api("training_plan_update", "PUT", "/training/plans/{s2_plan}", but(404, anonymous=401, editor=409, other_admin=409, superuser=409),
+        body={"title": "改名"}),
+    api("training_plan_update", "PUT", "/training/plans/{s2_draft}", but(404, anonymous=401, editor=200, other_admin=200, superuser=200),
+        body={"title": "改名"}),
+    api("training_plan_delete", "DELETE", "/training/plans/{s2_draft}", but(404, anonymous=401, editor=204, other_admin=204, superuser=204)),
+    api("training_plan_submit", "POST", "/training/plans/{s2_draft}/submit", but(404, anonymous=401, editor=200, other_admin=200, superuser=200)),
+    api("training_plan_submit", "POST", "/training/plans/{s2_plan}/submit", but(404, anonymous=401, editor=409, other_admin=409, superuser=409)),
+    # A district (here S2) files only its children's plans, never its own.
+    api("training_plan_file", "POST", "/training/plans/{s2_plan}/file", but(404, anonymous=401, editor=200, other_admin=403, superuser=200), body={}),
+    api("training_plan_file", "POST", "/training/plans/{b2_plan}/file", but(404, anonymous=401, editor=200, other_admin=200, superuser=200), body={}),
+    api("training_plan_return", "POST", "/training/plans/{b2_plan}/return", but(404, anonymous=401, editor=200, other_admin=200, superuser=200),
+        body={"comment": "请补充兜底培训"}),
+    api("training_plan_revise", "POST", "/training/plans/{s2_filed}/revisions", but(404, anonymous=401, editor=201, other_admin=201, superuser=201)),
+    api("training_plan_actual", "GET", "/training/plan-actual/S2/{year}", but(403, anonymous=401, editor=200, other_admin=200, superuser=200)),
+    api("training_plan_actual", "GET", "/training/plan-actual/D/{year}", but(403, anonymous=401, editor=200, superuser=200)),
+    # --- training: a class of S1 the member is enrolled in ------------------------------
+    api("training_class_list_mine", "GET", "/training/classes/mine", MEMBERS_ONLY),
+    api("training_class_detail", "GET", "/training/classes/{tclass}", but(404, anonymous=401, member=200, editor=200, superuser=200)),
+    api("training_class_completion", "GET", "/training/classes/{tclass}/completion", but(404, anonymous=401, member=200, editor=200, superuser=200)),
+    api("training_class_enrol", "POST", "/training/classes/{tclass}/enrolments", but(404, anonymous=401, member=403, editor=200, superuser=200),
+        body={"members": ["{member_id}"]}),
+    api("training_class_apply", "POST", "/training/classes/{tclass}/applications", but(404, anonymous=401, member=409, editor=403, superuser=403), body={}),
+    api("training_class_application_decide", "POST", "/training/classes/{tclass}/applications/{member_id}", but(404, anonymous=401, member=403, editor=409, superuser=409),
+        body={"approve": True}),
+    api("training_session_request", "POST", "/training/sessions/{tsession}/requests", but(403, anonymous=401, member=201, other_member=404),
+        body={"kind": "late_entry", "reason": "忘记签到"}),
+    api("training_session_request_decide", "POST", "/training/requests/{trequest}", but(404, anonymous=401, member=403, editor=200, superuser=200),
+        body={"approve": True}),
+    api("training_class_paper_generate", "POST", "/training/classes/{tclass}/papers/timetable", but(404, anonymous=401, member=403, editor=200, superuser=200)),
+    api("training_class_paper", "GET", "/training/classes/{tclass}/papers/signin", but(404, anonymous=401, member=403, editor=200, superuser=200)),
+    api("training_class_close", "POST", "/training/classes/{tclass}/close", but(404, anonymous=401, member=403, editor=409, superuser=409)),
     api("notices_list", "GET", "/notices/", SIGNED_IN),
     api("notices_read", "POST", "/notices/{notice}/read", but(404, anonymous=401, member=200)),
     api("feedback_create", "POST", "/feedback/", but(201, anonymous=401),
@@ -299,6 +338,10 @@ ROWS: list[Row] = [
     portal("meeting", "POST", "/me/meetings/{meeting}/", but(404, anonymous=302, member=409, editor=403, superuser=403),
            form={"action": "leave", "reason": "出差"}),
     portal("meeting_screen", "GET", "/me/meetings/{meeting}/screen/", but(404, anonymous=302, member=200, editor=200, superuser=200)),
+    portal("training_classes", "GET", "/me/training/", but(403, anonymous=302, member=200, other_member=200)),
+    portal("training_class", "GET", "/me/training/{tclass}/", but(403, anonymous=302, member=200, other_member=404)),
+    portal("training_class", "POST", "/me/training/{tclass}/", but(403, anonymous=302, member=409, other_member=404),
+           form={"action": "apply"}),
     portal("enrol", "POST", "/me/enrol/{elective}/", but(403, anonymous=302, member=302, other_member=302)),
     portal("sites", "GET", "/sites/", every(200)),
     # A route without a public stop is not shown, to anyone.
@@ -402,6 +445,7 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
     from meetings.models import Attendee, Meeting, MinutesAttachment, PartyGroup
     from notices.models import Notice
     from tests.conftest import Group
+    from tests.training.matrix_world import training_world
 
     home = HomePage.objects.get(depth=2)
     section = factories.section(home, title="微党课", slug="lessons")
@@ -573,6 +617,9 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
         "纪要.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"
     )
     ids["feedback"] = feedback.pk
+    ids.update(
+        training_world(member=member, sub1=sub1, sub2=sub2, branch2=branch2)
+    )
     ids["year"] = timezone.localtime(start).year
     ids["today"] = lambda: timezone.localdate().isoformat()
     ids["meeting_code"] = lambda: learning_services.rotating_code(
@@ -778,7 +825,7 @@ ADMIN_URL_CLASSES: list[tuple[str, str]] = [
     )),
     *((OWN_RULE, f"admin/{name}/") for name in (
         "learning", "assessment", "media/assets", "search/queries", "imports",
-        "meetings",
+        "meetings", "training",
     )),
     # Bulk actions: snippets' delete is ``dangke.admin_scope``'s (checked below);
     # pages', documents', images' and users' follow Wagtail's policies.

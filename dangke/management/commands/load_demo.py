@@ -13,6 +13,7 @@ from search.services import (
     search_sync_paused,
     search_synonyms_load,
 )
+from training.demo import training_demo_load
 
 
 class Command(BaseCommand):
@@ -56,6 +57,7 @@ class Command(BaseCommand):
             learning_demo_load(stdout=self.stderr)
             assessment_demo_load(stdout=self.stderr)
             meetings_demo_load(stdout=self.stderr)
+            training_demo_load(stdout=self.stderr)
         search_synonyms_load()  # the starting synonym dictionary (idempotent)
         search_index_rebuild(stdout=self.stderr)
         self.stdout.write(self.style.SUCCESS("演示内容已就绪 (demo content loaded)"))
