@@ -15,6 +15,7 @@ from wagtail.search import index
 from cms import api_fields
 from cms.fields import MemberTypesField
 from cms.panels import VideoReviewPanel
+from cms.slugs import PinyinSlugMixin
 
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "image"]
 
@@ -30,7 +31,7 @@ def _cover_field(verbose_name: str = "封面") -> models.ForeignKey:
     )
 
 
-class HomePage(Page):
+class HomePage(PinyinSlugMixin, Page):
     intro = RichTextField("首页导语", blank=True, features=RICH_TEXT_FEATURES)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -42,7 +43,7 @@ class HomePage(Page):
         verbose_name = "首页"
 
 
-class SectionPage(Page):
+class SectionPage(PinyinSlugMixin, Page):
     """栏目: a section that holds courses, lessons, VR courseware or teaching sites.
 
     The lecturers' submissions area (讲师投稿) is a section too: lecturers may add
@@ -65,7 +66,7 @@ class SectionPage(Page):
         verbose_name = "栏目"
 
 
-class TopicPage(Page):
+class TopicPage(PinyinSlugMixin, Page):
     """专题: a themed programme made of courses, e.g. 党史学习教育."""
 
     intro = RichTextField("专题介绍", blank=True, features=RICH_TEXT_FEATURES)
@@ -134,7 +135,7 @@ class CourseTag(TaggedItemBase):
     )
 
 
-class CoursePage(Page):
+class CoursePage(PinyinSlugMixin, Page):
     """课程: an ordered set of micro-lessons, compulsory (必修) or elective (选修)."""
 
     class Category(models.TextChoices):
@@ -252,7 +253,7 @@ class LessonTag(TaggedItemBase):
     )
 
 
-class MicroLessonPage(Page):
+class MicroLessonPage(PinyinSlugMixin, Page):
     """微党课: a short video lesson by a lecturer."""
 
     video = models.ForeignKey(
@@ -335,7 +336,7 @@ class LessonCourseware(Orderable):
         verbose_name_plural = "课件"
 
 
-class VRCoursewarePage(Page):
+class VRCoursewarePage(PinyinSlugMixin, Page):
     """VR 课件: 360° video, a WebXR package, or an on-site VR station."""
 
     class Kind(models.TextChoices):
@@ -417,7 +418,7 @@ class VRCoursewarePage(Page):
         verbose_name_plural = "VR 课件"
 
 
-class TeachingSitePage(Page):
+class TeachingSitePage(PinyinSlugMixin, Page):
     """现场教学点 / 红色遗址: a place where classes are held on site."""
 
     address = models.CharField("地址", max_length=255)
