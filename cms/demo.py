@@ -3,6 +3,7 @@ by a stable key (slug, name, username) and created only when missing."""
 
 from __future__ import annotations
 
+import io
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
 from django.db import transaction
 from wagtail.documents.models import Document
 from wagtail.models import Page, Site, Workflow
@@ -143,7 +145,7 @@ def demo_content_load(
     generated videos (for tests that need only the text content); ``clip_sizes``
     (``demo_media.FULL_SIZE`` by default) makes them tiny for tests. Raises ``cms.demo_media.DemoMediaUnavailable`` when
     the media is asked for and the Chinese font is missing."""
-    steps = 9 + (2 * len(demo_data.LESSONS) + 2 if with_media else 0)
+    steps = 9 + (2 * len(demo_data.LESSONS) + 3 if with_media else 0)
     bar = ProgressBar(steps, "演示内容", stream=stdout)
     users = demo_users_ensure()
     bar.advance(note="users")
@@ -285,8 +287,45 @@ def demo_content_load(
     bar.advance(note="submission")
 
     if with_media:
+        demo_covers_attach()
+        bar.advance(note="covers")
         sizes = clip_sizes or demo_media.FULL_SIZE
         _demo_media_attach(bar, users, lecturers, lessons, sizes)
+
+
+def demo_covers_attach() -> int:
+    """Give each demo topic and course a drawn cover (``demo_media.cover_draw``),
+    kept as a Wagtail image named 封面：<title> and published with the page; the
+    lessons show their videos' posters instead. A page with a cover already, or an
+    image of that name, is left alone: a second run adds nothing. Returns how many
+    pages got one. Raises ``DemoMediaUnavailable`` without the CJK font."""
+    from wagtail.images import get_image_model
+
+    Image = get_image_model()
+    wanted = [
+        (CoursePage, slug, "课程", title) for slug, title, *_ in demo_data.COURSES
+    ] + [(TopicPage, slug, "专题", title) for slug, title, *_ in demo_data.TOPICS]
+    attached = 0
+    for model, slug, label, title in wanted:
+        page = model.objects.filter(slug=slug).first()
+        if page is None or page.cover_id is not None:
+            continue
+        name = f"封面：{title}"
+        image = Image.objects.filter(title=name).first()
+        if image is None:
+            drawn = demo_media.cover_draw(title=title, label=label)
+            image = Image.objects.create(
+                title=name,
+                description=f"{label}《{title}》的封面：红色渐变上的标题",
+                # ImageFile: the field reads width and height from it
+                file=ImageFile(io.BytesIO(drawn), name=f"cover-{slug}.jpg"),
+            )
+        with transaction.atomic():
+            page = model.objects.get(pk=page.pk)
+            page.cover = image
+            _publish(page)
+        attached += 1
+    return attached
 
 
 def _demo_media_attach(bar, users, lecturers, lessons, clip_sizes) -> None:

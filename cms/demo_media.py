@@ -581,3 +581,60 @@ def panorama_clip_ensure(
         cache_dir,
         make,
     )
+
+
+# --- covers --------------------------------------------------------------------------
+
+COVER_SIZE = (1280, 720)  # 16:9, the largest rendition the portal asks for
+# (top-left, bottom-right) of each cover's diagonal gradient, picked by the title
+COVER_PALETTES = (
+    ((150, 20, 24), (214, 64, 38)),
+    ((120, 16, 40), (196, 42, 60)),
+    ((168, 50, 20), (228, 120, 40)),
+    ((96, 24, 24), (176, 36, 36)),
+    ((140, 36, 12), (206, 92, 24)),
+)
+
+
+def cover_draw(*, title: str, label: str, size: tuple[int, int] = COVER_SIZE) -> bytes:
+    """A demo cover as JPEG bytes: a diagonal red-to-orange gradient (one of
+    ``COVER_PALETTES``, chosen by a hash of ``title``), a gold band, ``label``
+    (专题 / 课程) and the title in Noto Sans CJK Bold. The same arguments give the
+    same bytes. Raises ``DemoMediaUnavailable`` without the font."""
+    from io import BytesIO
+
+    width, height = size
+    digest = hashlib.sha256(title.encode()).digest()
+    start, end = COVER_PALETTES[digest[0] % len(COVER_PALETTES)]
+    # the gradient: a 2×2 image stretched by a bilinear resize
+    corners = Image.new("RGB", (2, 2))
+    corners.putdata([start, _mix(start, end), _mix(start, end), end])
+    image = corners.resize(size, Image.Resampling.BILINEAR)
+    draw = ImageDraw.Draw(image)
+    unit = height / 720
+    margin = round(80 * unit)
+    # a ring of light in the corner, its place also from the title
+    radius = round((260 + digest[1] % 120) * unit)
+    cx = width - margin - round(digest[2] % 200 * unit)
+    cy = round(140 * unit) + round(digest[3] % 120 * unit)
+    draw.ellipse(
+        (cx - radius, cy - radius, cx + radius, cy + radius),
+        outline=(255, 213, 79),
+        width=max(2, round(6 * unit)),
+    )
+    draw.rectangle((0, height - round(36 * unit), width, height), fill=GOLD)
+    tag = _font(round(40 * unit), bold=True)
+    draw.text((margin, round(80 * unit)), label, font=tag, fill=GOLD)
+    big = _font(round(96 * unit), bold=True)
+    lines = _wrap(draw, title, big, width - 2 * margin)[:3]
+    y = height - round(100 * unit) - len(lines) * round(124 * unit)
+    for line in lines:
+        draw.text((margin, y), line, font=big, fill=(255, 255, 255))
+        y += round(124 * unit)
+    buffer = BytesIO()
+    image.save(buffer, "JPEG", quality=86, optimize=True)
+    return buffer.getvalue()
+
+
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int]) -> tuple[int, int, int]:
+    return tuple((x + y) // 2 for x, y in zip(a, b, strict=True))

@@ -9,9 +9,11 @@ import pytest
 from celery.signals import task_prerun
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from wagtail.images.models import Image
 from wagtail.models import Page, Revision, Site
 
 from cms import demo_data, demo_media
+from cms.covers import page_cover
 from cms.models import (
     CoursePage,
     Lecturer,
@@ -36,6 +38,7 @@ def snapshot() -> dict[str, int]:
         "lecturers": Lecturer.objects.count(),
         "users": get_user_model().objects.count(),
         "routes": RedRoute.objects.count(),
+        "images": Image.objects.count(),
     }
 
 
@@ -101,6 +104,12 @@ def test_load_demo_builds_the_programme_and_is_idempotent(
         assert len(lesson.video.checksum) == 64
         assert lesson.video.subtitles.count() == 1
         assert lesson.duration > 0
+    # Topics and courses have drawn covers; the lessons show their posters.
+    for page in [*TopicPage.objects.all(), *CoursePage.objects.all()]:
+        assert page.cover is not None and page_cover(page=page).kind == "image"
+    assert {page_cover(page=p).kind for p in MicroLessonPage.objects.live()} == {
+        "poster"
+    }
     vr = VRCoursewarePage.objects.get(slug="vr-third-congress")
     assert vr.video.projection == "equirectangular"
     assert vr.video.status == "ready"
@@ -127,6 +136,40 @@ def test_demo_text_content_without_media(db):
     submission = MicroLessonPage.objects.get(slug=demo_data.SUBMISSION["slug"])
     assert not submission.live
     assert submission.workflow_in_progress
+
+
+def test_demo_covers_are_drawn_once_per_topic_and_course(db):
+    from cms.demo import demo_content_load, demo_covers_attach
+
+    demo_content_load(with_media=False)
+    expected = len(demo_data.COURSES) + len(demo_data.TOPICS)
+    assert demo_covers_attach() == expected
+    images = Image.objects.count()
+    revisions = Revision.objects.count()
+    assert images == expected
+    course = CoursePage.objects.get(slug=demo_data.COURSES[0][0])
+    assert course.cover.title == f"封面：{course.title}"
+    assert (course.cover.width, course.cover.height) == demo_media.COVER_SIZE
+    assert course.cover.description.startswith(f"课程《{course.title}》")
+    # published with the page: the live API shows it
+    assert course.live and not course.has_unpublished_changes
+    # a second run adds nothing
+    assert demo_covers_attach() == 0
+    assert (Image.objects.count(), Revision.objects.count()) == (images, revisions)
+
+
+def test_a_demo_cover_is_the_same_picture_every_time():
+    from PIL import Image as Picture
+
+    first = demo_media.cover_draw(title="党史学习教育", label="专题")
+    assert first == demo_media.cover_draw(title="党史学习教育", label="专题")
+    assert first != demo_media.cover_draw(title="党史学习教育必修课", label="课程")
+    picture = Picture.open(io.BytesIO(first))
+    assert (picture.format, picture.size) == ("JPEG", demo_media.COVER_SIZE)
+    # the title is drawn: the lower half has white text pixels on the red
+    lower = picture.crop((0, 360, 1280, 680)).convert("L")
+    darkest, brightest = lower.getextrema()
+    assert brightest > 240 and darkest < 120
 
 
 def test_the_demo_site_takes_the_served_host_and_port(home_page, client):
