@@ -24,9 +24,6 @@ clock when an answer arrives, never by when a screen learned the question opened
 
 from __future__ import annotations
 
-import io
-
-import qrcode
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
@@ -44,7 +41,6 @@ from assessment.errors import (
     OutOfScope,
     QuizNotFound,
     RankingDisabled,
-    TooFrequent,
 )
 from assessment.models import LiveContest, LiveDevice, OnlineContest, Quiz
 from assessment.schemas import (
@@ -76,17 +72,13 @@ from dangke.exports import (
     export_openapi_extra,
     export_with_audit,
 )
-from dangke.ratelimit import rate_limit_exceeded
+from dangke.links import qr_png
 from dangke.tokens import TokenAuth
 from learning import selectors as learning_selectors
 from learning.models import Member, Organisation
 from learning.services import NotAMember
 
 router = Router(tags=["assessment"], auth=[TokenAuth(), django_auth])
-
-# Per client address: a hall's phones may all share one address behind its NAT,
-# and guessing an 8-character code (31⁸ of them) at this rate is hopeless anyway.
-JOINS_PER_MINUTE = 120
 
 
 def _member(request: HttpRequest) -> Member:
@@ -545,13 +537,11 @@ def contest_results(
     "`X-Device-Token` with every request of this phone.",
 )
 def live_join(request: HttpRequest, payload: LiveJoinIn):
-    if rate_limit_exceeded(
-        bucket="live-join",
-        who=request.META.get("REMOTE_ADDR", ""),
-        limit=JOINS_PER_MINUTE,
-    ):
-        raise TooFrequent("加入尝试过于频繁，请稍后再试")
-    device, token = services.live_device_join(code=payload.code, label=payload.label)
+    device, token = services.live_device_join(
+        code=payload.code,
+        label=payload.label,
+        limit_key=request.META.get("REMOTE_ADDR", "") or "unknown",
+    )
     return Status(
         201,
         {
@@ -688,7 +678,9 @@ def live_advance(request: HttpRequest, contest_id: int, payload: LiveAdvanceIn):
     operation_id="assessment_live_team_qr",
     url_name="assessment_live_team_qr",
     summary="A team's join QR code (PNG) for the host screen",
-    description="Holds `dangke-live:<contest>:<join code>`.",
+    description="Holds the portal's https join URL `/live/join/?code=<join code>`: "
+    "opened with a phone's camera or WeChat's scanner it joins the team after "
+    "sign-in (scanning again rejoins the same team).",
 )
 def live_team_qr(request: HttpRequest, contest_id: int, team_id: int):
     contest = _live_contest(contest_id)
@@ -697,9 +689,9 @@ def live_team_qr(request: HttpRequest, contest_id: int, team_id: int):
     team = contest.teams.filter(pk=team_id).first()
     if team is None:
         raise ContestNotFound(f"队伍 {team_id} 不在这场比赛中", code="team_not_found")
-    image = qrcode.make(f"dangke-live:{contest.pk}:{team.join_code}", box_size=8)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    png = HttpResponse(buffer.getvalue(), content_type="image/png")
+    png = HttpResponse(
+        qr_png(selectors.live_join_url(team=team, request=request), box_size=8),
+        content_type="image/png",
+    )
     png["Cache-Control"] = "no-store"
     return png

@@ -170,6 +170,12 @@ class NotYourTeam(AssessmentError, NotPermitted):
     code = "not_your_team"
 
 
+class JoinedAnotherTeam(AssessmentError, Conflict):
+    """The signed-in member already plays for another team of this contest."""
+
+    code = "joined_another_team"
+
+
 class NotAParticipant(AssessmentError, NotPermitted):
     """The caller is neither a joined phone nor the host of this live contest."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -661,10 +662,20 @@ class LiveContestItem(Orderable):
 
 class LiveDevice(models.Model):
     """A phone joined to a team; it authenticates with its device token (stored
-    hashed)."""
+    hashed). A phone that joined from the host screen's QR code after signing in
+    is the member's (``user``): scanning again (the phone's storage lost) gives the
+    same row a new token instead of adding a second player."""
 
     team = models.ForeignKey(
         LiveTeam, verbose_name="队伍", on_delete=models.CASCADE, related_name="devices"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="党员账号",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     label = models.CharField("设备名称", max_length=60, blank=True)
@@ -673,6 +684,13 @@ class LiveDevice(models.Model):
     class Meta:
         verbose_name = "答题设备"
         verbose_name_plural = "答题设备"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "user"],
+                condition=models.Q(user__isnull=False),
+                name="unique_live_device_member",
+            )
+        ]
 
 
 class LiveStake(models.Model):

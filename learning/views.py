@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-import qrcode
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +14,7 @@ from wagtail.admin.ui.tables import Column
 from dangke.exports import FILE_FORMATS
 from dangke.import_jobs import import_jobs_recent
 from dangke.import_views import import_job_start
+from dangke.links import qr_png
 from learning import selectors, services
 from learning.choices import MemberType
 from learning.exports import report_response
@@ -178,21 +176,15 @@ def _session_for(request: HttpRequest, session_id: int) -> TrainingSession:
         ),
         pk=session_id,
     )
-    if not selectors.user_can_report_on(
-        user=request.user, organisation=session.training_class.organisation
-    ):
+    if not selectors.session_screen_shown_to(user=request.user, session=session):
         raise PermissionDenied
     return session
 
 
-def checkin_payload(session: TrainingSession, code: str) -> str:
-    """What the QR code holds: the session and its current code."""
-    return f"dangke-checkin:{session.pk}:{code}"
-
-
 def checkin_view(request: HttpRequest, session_id: int) -> HttpResponse:
-    """The screen shown at the venue: the current code and its QR image, reloading
-    when the code rotates."""
+    """The check-in code in the admin: the current code and its QR image (the
+    portal's check-in URL), reloading when the code rotates, with a link to the
+    hall screen made for the venue's projector."""
     session = _session_for(request, session_id)
     now = timezone.now()
     expires_at = services.checkin_code_expires_at(at=now)
@@ -203,23 +195,22 @@ def checkin_view(request: HttpRequest, session_id: int) -> HttpResponse:
             "session": session,
             "code": services.checkin_code(session=session, at=now),
             "seconds_left": max(1, int((expires_at - now).total_seconds()) + 1),
-            "attendance_count": session.attendance.count(),
+            "attendance_count": selectors.session_attendance_count(session=session),
             "page_title": f"签到：{session}",
+            "screen_url": reverse("portal:session_screen", args=[session.pk]),
             "qr_url": reverse("learning_checkin_qr", args=[session.pk])
-            + f"?t={int(now.timestamp()) // services.CHECKIN_STEP_SECONDS}",
+            + f"?t={services.checkin_step(at=now)}",
         },
     )
 
 
 def checkin_qr_view(request: HttpRequest, session_id: int) -> HttpResponse:
-    """A PNG QR code of the session's current check-in code."""
+    """A PNG QR code of the session's check-in URL with its current code."""
     session = _session_for(request, session_id)
-    image = qrcode.make(
-        checkin_payload(session, services.checkin_code(session=session)), box_size=8
+    response = HttpResponse(
+        qr_png(services.checkin_url(session=session, request=request), box_size=8),
+        content_type="image/png",
     )
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    response = HttpResponse(buffer.getvalue(), content_type="image/png")
     response["Cache-Control"] = "no-store"
     return response
 

@@ -39,6 +39,11 @@ urlpatterns = [
     path("me/checkin/", views_checkin.checkin_view, name="checkin"),
     path("me/feedback/", views_feedback.feedback_view, name="feedback"),
     path(
+        "me/sessions/<int:session_id>/screen/",
+        views_checkin.session_screen_view,
+        name="session_screen",
+    ),
+    path(
         "me/training/", views_training.training_classes_view, name="training_classes"
     ),
     path(

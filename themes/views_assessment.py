@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -24,6 +25,7 @@ from assessment.errors import DeadlinePassed
 from assessment.models import LiveContest, QuizAttempt
 from dangke.api_errors import status_for
 from dangke.errors import DomainError
+from dangke.links import portal_url
 from learning import selectors as learning_selectors
 from learning.models import Member
 from themes.rendering import render_portal
@@ -390,14 +392,33 @@ def contest_view(request: HttpRequest, contest_id: int) -> HttpResponse:
 
 @never_cache
 def live_join_view(request: HttpRequest) -> HttpResponse:
-    """A phone joins a team with its join code (typed, or scanned from the host
-    screen's QR); no account needed. ``live.js`` calls the public join API and
-    keeps the device token in this browser."""
-    return render_portal(
-        request,
-        "assessment_live_join.html",
-        {"code": (request.GET.get("code") or "").strip()[:40]},
-    )
+    """A phone joins a team. Typed join code: no account needed, ``live.js`` calls
+    the public join API and keeps the device token in this browser. The host
+    screen's QR code opens this page with ``?code=``: after sign-in the member's
+    phone joins at once (the same team and the same player when scanned again,
+    after the phone lost its storage) and ``live.js`` keeps the new token."""
+    code = (request.GET.get("code") or "").strip()[:40]
+    if not code:
+        return render_portal(request, "assessment_live_join.html", {"code": ""})
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    context: dict[str, Any] = {"code": code, "error": ""}
+    try:
+        device, token = services.live_device_join(
+            code=code, user=request.user, limit_key=f"user:{request.user.pk}"
+        )
+    except DomainError as refusal:
+        context["error"] = refusal.detail
+        return render_portal(
+            request, "assessment_live_join.html", context, status=status_for(refusal)
+        )
+    context["joined"] = {
+        "contest": device.team.contest_id,
+        "token": token,
+        "team_id": device.team_id,
+        "team_name": device.team.name,
+    }
+    return render_portal(request, "assessment_live_join.html", context)
 
 
 @never_cache
@@ -441,8 +462,17 @@ def live_host_view(request: HttpRequest, contest_id: int) -> HttpResponse:
         if (item and item["question"])
         else None
     )
+    ranking = sorted(state["teams"], key=lambda team: -team["score"])
+    top = ranking[0]["score"] if ranking else None
     return render_portal(
         request,
         "assessment_live_host.html",
-        {"contest": contest, "state": state, "question": question},
+        {
+            "contest": contest,
+            "state": state,
+            "question": question,
+            "ranking": ranking,
+            "winners": [team for team in ranking if team["score"] == top],
+            "join_url": portal_url(reverse("portal:live_join"), request=request),
+        },
     )

@@ -1,7 +1,7 @@
 """我的会议: a member's meetings (organisation life) and notices in the portal —
 each meeting with its time, place and agenda, the member's own attendance, leave
-(请假), check-in with the code shown at the meeting (the QR code opens this page
-with ``?code=``), 补学 and, where the member may read them, the minutes.
+(请假), check-in with the code shown at the meeting (the meeting screen's QR code
+opens this page with ``?code=`` and checks in at once after sign-in), 补学 and, where the member may read them, the minutes.
 
 Thin: the rules are ``meetings.services`` and ``meetings.selectors``, the same
 the API calls; a refusal is shown with the status its kind maps to.
@@ -9,10 +9,6 @@ the API calls; a refusal is shown with the status its kind maps to.
 
 from __future__ import annotations
 
-import base64
-import io
-
-import qrcode
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -26,6 +22,7 @@ from learning import selectors as learning_selectors
 from meetings import selectors as meeting_selectors
 from meetings import services as meeting_services
 from notices import services as notice_services
+from themes.hall import checkin_screen, checkin_state
 from themes.rendering import render_portal
 
 ACTIONS = {"leave", "checkin", "makeup"}
@@ -65,21 +62,25 @@ def meeting_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     except NotFound:
         raise Http404("没有这个会议，或您未受邀参加") from None
     error, status = "", 200
-    if request.method == "POST":
-        action = request.POST.get("action", "")
+    # The QR code on the meeting's screen opens this page with ``?code=``: the
+    # check-in happens at once (after sign-in), as if 签到 had been pressed.
+    scanned = request.method == "GET" and bool(request.GET.get("code"))
+    if request.method == "POST" or scanned:
+        data = request.POST if request.method == "POST" else request.GET
+        action = "checkin" if scanned else data.get("action", "")
         try:
             if action == "leave":
                 meeting_services.leave_request(
                     user=request.user,
                     meeting=meeting,
-                    reason=request.POST.get("reason", "")[:200],
+                    reason=data.get("reason", "")[:200],
                 )
             elif action == "checkin":
                 meeting_services.meeting_check_in(
                     user=request.user,
                     meeting=meeting,
-                    code=request.POST.get("code", "")[:12],
-                    online=request.POST.get("online") == "1",
+                    code=data.get("code", "")[:12],
+                    online=data.get("online") == "1",
                 )
             elif action == "makeup":
                 meeting_services.makeup_claim(user=request.user, meeting=meeting)
@@ -124,34 +125,34 @@ def meeting_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def meeting_screen_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     """The check-in screen shown at the meeting (1920×1080, outside the portal's
     chrome): the current code, its QR code (the portal's https check-in URL) and
-    how many have checked in; it reloads when the code rotates. For the host, the
-    recorder and administrators."""
+    how many have checked in of those expected, kept current by ``hall.js`` from
+    this view's JSON (``Accept: application/json``). For the host, the recorder
+    and administrators."""
     try:
         meeting = meeting_selectors.meeting_for_user(
             user=request.user, meeting_id=meeting_id
         )
+        now = timezone.now()
         code, expires_at = meeting_services.meeting_checkin_code(
-            user=request.user, meeting=meeting
+            user=request.user, meeting=meeting, at=now
         )
     except NotFound:
         raise Http404("没有这个会议，或您未受邀参加") from None
     except DomainError as refusal:
         return HttpResponse(refusal.detail, status=status_for(refusal))
-    url = meeting_services.meeting_checkin_url(
-        meeting=meeting, host=request.get_host(), code=code
+    state = checkin_state(
+        code=code,
+        expires_at=expires_at,
+        url=meeting_services.meeting_checkin_url(
+            meeting=meeting, host=request.get_host(), code=code
+        ),
+        present=meeting.attendees.exclude(attendance="").count(),
+        expected=meeting.attendees.filter(guest=False).count(),
+        now=now,
     )
-    image = io.BytesIO()
-    qrcode.make(url, box_size=10, border=2).save(image, format="PNG")
-    now = timezone.now()
-    return render_portal(
+    return checkin_screen(
         request,
         "meeting_screen.html",
-        {
-            "meeting": meeting,
-            "code": code,
-            "qr_png": base64.b64encode(image.getvalue()).decode(),
-            "seconds_left": max(1, int((expires_at - now).total_seconds()) + 1),
-            "present": meeting.attendees.exclude(attendance="").count(),
-            "expected": meeting.attendees.filter(guest=False).count(),
-        },
+        state,
+        {"meeting": meeting, "state_url": request.path, "where": "我的会议"},
     )

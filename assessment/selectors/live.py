@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from assessment.models import (
@@ -24,8 +26,10 @@ from assessment.models import (
     LiveDevice,
     LiveItemKind,
     LiveStake,
+    LiveTeam,
 )
 from assessment.scoring import question_content, question_key
+from dangke.links import portal_url
 from learning.selectors import user_can_report_on
 
 UserLike = AbstractBaseUser | AnonymousUser
@@ -180,3 +184,13 @@ def live_state(
             "stake": stakes.get(team_id),
         }
     return state
+
+
+def live_join_url(*, team: LiveTeam, request: HttpRequest | None = None) -> str:
+    """What a team's QR code holds: the portal's join page with the team's join
+    code (``/live/join/?code=``), as an absolute URL by ``dangke.links``; opened
+    after sign-in it joins the team. Raises DisallowedHost (a request for a host
+    not allowed)."""
+    return portal_url(
+        reverse("portal:live_join"), request=request, query={"code": team.join_code}
+    )

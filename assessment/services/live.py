@@ -43,6 +43,7 @@ from assessment.errors import (
     InvalidAnswer,
     InvalidStake,
     JoinCodeInvalid,
+    JoinedAnotherTeam,
     NotCurrentQuestion,
     NotHost,
     NotYourTeam,
@@ -51,6 +52,7 @@ from assessment.errors import (
     StakeMissing,
     StakeRefused,
     StaleState,
+    TooFrequent,
 )
 from assessment.models import (
     RISK_STAKES,
@@ -74,6 +76,7 @@ from assessment.selectors import (
     item_points,
     user_can_host,
 )
+from dangke.ratelimit import rate_limit_exceeded
 
 Phase = LiveContest.Phase
 
@@ -102,16 +105,38 @@ def _locked(contest_id: int) -> LiveContest:
     return contest
 
 
+# Join attempts per minute from one address (the API) or one account (the portal).
+JOINS_PER_MINUTE = 120
+
+
 def live_device_join(
-    *, code: str, label: str = "", now: datetime | None = None
+    *,
+    code: str,
+    label: str = "",
+    user: UserLike | None = None,
+    limit_key: str = "",
+    now: datetime | None = None,
 ) -> tuple[LiveDevice, str]:
     """Join a phone to the team whose join code this is: ``(device, token)``. The
     token (returned once, stored hashed) identifies the phone and binds it to the
     team. The contest's version stays as it is: a join changes nothing the screens
     show, so it neither wakes the pollers nor makes the host's next step stale.
 
-    Raises JoinCodeInvalid (no such code, or the contest is over).
+    With a signed-in ``user`` (the host screen's QR code, opened after sign-in)
+    the phone is the member's: joining again (the phone lost its storage, or
+    another phone) keeps the one device row of that member in the team and gives
+    it a new token, so the team never counts the member twice and the old token
+    stops working. ``limit_key`` (an address or an account) counts the attempt
+    against ``JOINS_PER_MINUTE``.
+
+    Raises TooFrequent (too many attempts this minute), JoinCodeInvalid (no such
+    code, or the contest is over) and JoinedAnotherTeam (``user`` plays for
+    another team of this contest).
     """
+    if limit_key and rate_limit_exceeded(
+        bucket="live-join", who=limit_key, limit=JOINS_PER_MINUTE
+    ):
+        raise TooFrequent("加入尝试过于频繁，请稍后再试")
     now = now or timezone.now()
     team = (
         LiveTeam.objects.select_related("contest")
@@ -122,12 +147,50 @@ def live_device_join(
     if team is None:
         raise JoinCodeInvalid("加入码无效，或比赛已经结束")
     token = secrets.token_urlsafe(32)
-    device = LiveDevice.objects.create(
-        team=team,
-        token_hash=device_token_hash(token),
-        label=label.strip()[:60],
-        joined_at=now,
-    )
+    member = user if user is not None and user.is_authenticated else None
+    if member is None:
+        device = LiveDevice.objects.create(
+            team=team,
+            token_hash=device_token_hash(token),
+            label=label.strip()[:60],
+            joined_at=now,
+        )
+        return device, token
+    with transaction.atomic():
+        mine = list(
+            LiveDevice.objects.select_for_update()
+            .select_related("team")
+            .filter(team__contest_id=team.contest_id, user=member)
+        )
+        other = next((d for d in mine if d.team_id != team.pk), None)
+        if other is not None:
+            raise JoinedAnotherTeam(
+                f"您已加入本场比赛的“{other.team.name}”，不能再加入“{team.name}”"
+            )
+        if mine:
+            device = mine[0]
+            device.token_hash = device_token_hash(token)
+            device.joined_at = now
+            if label.strip():
+                device.label = label.strip()[:60]
+            device.save(update_fields=["token_hash", "joined_at", "label"])
+        else:
+            try:
+                with transaction.atomic():
+                    device = LiveDevice.objects.create(
+                        team=team,
+                        user=member,
+                        token_hash=device_token_hash(token),
+                        label=label.strip()[:60],
+                        joined_at=now,
+                    )
+            except IntegrityError:
+                # The member's other phone joined this team at the same moment.
+                device = LiveDevice.objects.get(team=team, user=member)
+                device.token_hash = device_token_hash(token)
+                device.joined_at = now
+                device.save(update_fields=["token_hash", "joined_at"])
+    device.team = team
     return device, token
 
 

@@ -9,6 +9,8 @@ from learning.selectors.accounts import accounts_assignable
 from learning.selectors.archive import member_archive
 from learning.selectors.checkin import (
     member_may_attend,
+    session_attendance_count,
+    session_screen_shown_to,
     sessions_open_for_checkin,
     sessions_upcoming_for_checkin,
     training_session_find,
@@ -89,6 +91,8 @@ __all__ = [
     "member_for_user",
     "member_from_fields",
     "member_may_attend",
+    "session_attendance_count",
+    "session_screen_shown_to",
     "remember_member",
     "member_is_enrolled",
     "member_lessons_in_progress",

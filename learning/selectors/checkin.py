@@ -9,7 +9,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from learning.models import Member, Organisation, TrainingClass, TrainingSession
-from learning.selectors.scoping import organisation_prefixes
+from learning.selectors.scoping import (
+    UserLike,
+    organisation_prefixes,
+    user_can_report_on,
+)
 
 CHECKIN_EARLY = timedelta(minutes=30)  # a session takes check-ins from 30 min early
 CHECKIN_LATE = timedelta(minutes=0)  # … until it ends
@@ -90,3 +94,22 @@ def sessions_upcoming_for_checkin(
             "starts_at", "pk"
         )[:limit]
     )
+
+
+def session_screen_shown_to(*, user: UserLike, session: TrainingSession) -> bool:
+    """True when ``user`` may show the check-in screen (its rotating code) of
+    ``session``: staff who may view training classes, for a class of an
+    organisation in their subtrees; the same rule for the admin's screen and the
+    hall screen. Raises nothing."""
+    return user.is_authenticated and (
+        user.has_perm("learning.view_trainingclass")
+        and user_can_report_on(
+            user=user, organisation=session.training_class.organisation
+        )
+    )
+
+
+def session_attendance_count(*, session: TrainingSession) -> int:
+    """How many have checked in at ``session`` (what its hall screen shows).
+    Raises nothing."""
+    return session.attendance.count()

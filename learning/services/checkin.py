@@ -8,8 +8,11 @@ import hmac
 from datetime import datetime
 
 from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
+from dangke.links import portal_url
 from dangke.ratelimit import rate_limit_exceeded
 from learning.errors import CheckinRefused, NotInvited, SessionNotFound, TooFrequent
 from learning.models import (
@@ -47,6 +50,35 @@ def checkin_code_expires_at(*, at: datetime | None = None) -> datetime:
     return datetime.fromtimestamp(
         (step + 1) * CHECKIN_STEP_SECONDS, tz=timezone.get_current_timezone()
     )
+
+
+def checkin_step(*, at: datetime | None = None) -> int:
+    """The number of the 30-second step of ``at`` (now by default): what a QR
+    code's ``t`` says it was shown at. Raises nothing."""
+    return int((at or timezone.now()).timestamp()) // CHECKIN_STEP_SECONDS
+
+
+def checkin_url(
+    *, session: TrainingSession, request: HttpRequest | None, at: datetime | None = None
+) -> str:
+    """What the session's QR code holds at ``at`` (now by default): the portal's
+    check-in page that checks the signed-in member in with the code of that step
+    (``?session=&code=&t=<step>``), as an absolute URL by ``dangke.links``. The
+    code expires as the code does. Raises DisallowedHost (a request for a host
+    not allowed)."""
+    step = checkin_step(at=at)
+    return portal_url(
+        reverse("portal:checkin"),
+        request=request,
+        query={"session": session.pk, "code": _code_for_step(session, step), "t": step},
+    )
+
+
+def checkin_code_shown_at(*, session: TrainingSession, code: str, step: int) -> bool:
+    """True when ``code`` is the code ``session`` showed during ``step``: a QR code
+    photographed then and opened later is told apart from a mistyped code.
+    Raises nothing."""
+    return hmac.compare_digest((code or "").strip(), _code_for_step(session, step))
 
 
 def _code_for_step(session: TrainingSession, step: int) -> str:

@@ -94,7 +94,7 @@ def test_a_live_contest_host_and_phone(page, chromium, editor, tree, bank, live_
 
     sign_in(page, "editor")
     page.goto(f"{page.base}/live/{contest.pk}/host/")
-    expect(page.locator(".live-qr")).to_contain_text(team.join_code)
+    expect(page.locator(".hall-join")).to_contain_text(team.join_code)
     assert axe_violations(page) == []
 
     phone_context = chromium.new_context(viewport=PHONE, locale="zh-CN")

@@ -125,7 +125,8 @@ def test_scanning_the_venue_qr_checks_in(page, member_user, home_page):
     scan.click()
     assert page.locator("[data-scan-panel]").is_visible()
     code = _fresh_code(services, session)
-    page.evaluate(f"window.__qr = 'dangke-checkin:{session.pk}:{code}'")
+    qr = f"https://testserver/me/checkin/?session={session.pk}&code={code}&t=1"
+    page.evaluate(f"window.__qr = '{qr}'")
     page.wait_for_url("**/me/checkin/?checked_in=*")
     assert "签到成功" in page.inner_text(".checkin-done")
     assert Attendance.objects.filter(member=member, session=session).exists()

@@ -1,8 +1,22 @@
-// 签到: "扫码签到" reads the venue's QR code (dangke-checkin:<session>:<code>) with the
-// camera, fills in the session and the code and submits the form. Shown only where
-// the browser has BarcodeDetector with QR support and a camera API; elsewhere the
-// member types the code.
-const PAYLOAD = /^dangke-checkin:(\d+):(\d{6})$/;
+// 签到: "扫码签到" reads the venue's QR code with the camera. The QR code holds the
+// portal's check-in URL (/me/checkin/?session=…&code=…&t=…), which a phone's camera
+// or WeChat's scanner opens directly; here the page opens the same path on this
+// site, where the server checks in (and says so if the code has expired). Shown only
+// where the browser has BarcodeDetector with QR support and a camera API; elsewhere
+// the member types the code.
+
+// The path and query to open for a scanned text, or "" when it is not a check-in QR code.
+function checkinTarget(raw) {
+  try {
+    const url = new URL((raw || "").trim());
+    const session = url.searchParams.get("session") || "";
+    const code = url.searchParams.get("code") || "";
+    if (url.pathname !== "/me/checkin/" || !/^\d+$/.test(session) || !/^\d{6}$/.test(code)) return "";
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return "";
+  }
+}
 
 const form = document.querySelector("[data-checkin-form]");
 const button = form?.querySelector("[data-scan]");
@@ -16,18 +30,6 @@ async function qrSupported() {
   } catch {
     return false;
   }
-}
-
-function fill(sessionId, code) {
-  const select = form.elements.session;
-  let option = [...select.options].find((item) => item.value === sessionId);
-  if (!option) {
-    // A session not listed (e.g. the list was loaded before its window opened).
-    option = new Option(`课次 ${sessionId}`, sessionId);
-    select.append(option);
-  }
-  select.value = sessionId;
-  form.elements.code.value = code;
 }
 
 function startScanner() {
@@ -52,12 +54,11 @@ function startScanner() {
     try {
       const codes = await detector.detect(video);
       for (const found of codes) {
-        const match = PAYLOAD.exec((found.rawValue || "").trim());
-        if (match) {
+        const target = checkinTarget(found.rawValue);
+        if (target) {
           status.textContent = "已识别签到码，正在签到…";
           stop();
-          fill(match[1], match[2]);
-          form.requestSubmit();
+          window.location.assign(target);
           return;
         }
       }

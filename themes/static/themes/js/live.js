@@ -1,7 +1,9 @@
 // 擂台赛: the join page (join code typed or scanned), a team's phone and the host's
-// screen. Both screens poll the state endpoint about twice a second with
+// hall screen. Both screens poll the state endpoint about twice a second with
 // If-None-Match (304 until something changes); the server decides every answer by
-// its own clock, so these screens only show what it says.
+// its own clock, so these screens only show what it says. A team's QR code holds the
+// portal's join URL (/live/join/?code=…): a phone's camera opens it and the server
+// joins after sign-in; the in-page scanner reads the code out of the same URL.
 
 const API = "/api/v3/assessment/live";
 const POLL_MS = 500;
@@ -24,6 +26,19 @@ const ADVANCE_LABELS = {
 };
 
 const deviceKey = (contest) => `dangke:live:${contest}`;
+const LETTERS = "ABCDEFGH";
+
+// The join code in a scanned QR code: the portal's join URL (any host: the code is
+// what matters, and the phone stays on this page).
+function joinCodeFrom(raw) {
+  try {
+    const url = new URL((raw || "").trim());
+    if (!url.pathname.endsWith("/live/join/")) return "";
+    return /^[A-Za-z0-9]{4,12}$/.test(url.searchParams.get("code") || "") ? url.searchParams.get("code") : "";
+  } catch {
+    return "";
+  }
+}
 
 function loadDevice(contest) {
   try {
@@ -188,10 +203,10 @@ async function startScanner(form) {
     if (!stream) return;
     try {
       for (const found of await detector.detect(video)) {
-        const match = /^dangke-live:\d+:([A-Za-z0-9]+)$/.exec((found.rawValue || "").trim());
-        if (match) {
+        const code = joinCodeFrom(found.rawValue);
+        if (code) {
           stop();
-          form.elements.code.value = match[1];
+          form.elements.code.value = code;
           form.requestSubmit();
           return;
         }
@@ -217,6 +232,20 @@ async function startScanner(form) {
     scan();
   });
   panel.querySelector("[data-scan-cancel]").addEventListener("click", stop);
+}
+
+// The server joined this signed-in phone (the QR code's URL): keep its new token.
+function startJoined(box) {
+  const contest = box.dataset.contest;
+  try {
+    localStorage.setItem(
+      deviceKey(contest),
+      JSON.stringify({ token: box.dataset.token, team: { id: Number(box.dataset.team), name: box.dataset.teamName } }),
+    );
+  } catch {
+    return; // storage refused (private mode): the link below still shows the page
+  }
+  window.location.replace(box.querySelector("[data-live-enter]").getAttribute("href"));
 }
 
 // --- phone ------------------------------------------------------------------------
@@ -360,12 +389,42 @@ function startPhone(root) {
 
 function startHost(root) {
   const contest = root.dataset.contest;
-  const part = (name) => root.querySelector(`[data-live-${name}]`);
+  const part = (name) => document.querySelector(`[data-live-${name}]`);
   const form = part("advance");
   const button = form.querySelector("button");
   const status = part("advance-status");
+  const winner = part("winner");
   let version = Number(root.dataset.version);
   let finished = button.disabled;
+
+  const options = (item) => {
+    const keyed = new Set(item.key?.options || []);
+    return el(
+      "ol",
+      { class: "hall-options" },
+      ...item.question.options.map((o, index) =>
+        el(
+          "li",
+          { class: keyed.has(o.id) ? "key" : "" },
+          el("span", { class: "hall-letter", "aria-hidden": "true" }, LETTERS[index] || ""),
+          o.text,
+          keyed.has(o.id) ? "（正确答案）" : null,
+        ),
+      ),
+    );
+  };
+
+  // The contest is over: the champion (or those tied), then every team by score.
+  const showWinner = (teams) => {
+    const ranking = [...teams].sort((a, b) => b.score - a.score);
+    const top = ranking.length ? ranking[0].score : 0;
+    const champions = ranking.filter((team) => team.score === top);
+    winner.querySelector("h2").textContent = `比赛结束 · ${champions.length > 1 ? "并列冠军" : "冠军"}`;
+    part("champion").textContent = champions.map((team) => team.name).join("、");
+    part("final").replaceChildren(...ranking.map((team) => el("li", {}, `${team.name} ${team.score} 分`)));
+    root.hidden = true;
+    winner.hidden = false;
+  };
 
   const render = (state) => {
     version = state.version;
@@ -373,27 +432,18 @@ function startHost(root) {
     const item = state.item;
     part("phase").textContent = heading(state);
     setCountdown(state.phase === "open" && item ? item.closes_at : null);
+    // Once play starts the join codes leave the screen (and the page).
+    if (state.phase !== "idle") part("join-panel")?.remove();
     const questionBox = part("question");
     questionBox.replaceChildren();
     if (item && state.phase !== "finished") {
       if (!item.question) {
-        questionBox.append(el("p", { class: "live-stem" }, "各队选择分值中…"));
+        questionBox.append(el("p", { class: "hall-stem" }, "各队选择分值中…"));
       } else {
-        questionBox.append(el("p", { class: "live-stem" }, item.question.stem));
-        const keyed = new Set(item.key?.options || []);
-        if (item.question.options?.length) {
-          questionBox.append(
-            el(
-              "ol",
-              { class: "live-options" },
-              ...item.question.options.map((o) =>
-                el("li", { class: keyed.has(o.id) ? "key" : "" }, o.text, keyed.has(o.id) ? "（正确答案）" : null),
-              ),
-            ),
-          );
-        }
-        if (item.key) questionBox.append(el("p", { class: "live-key" }, `正确答案：${keyText(item)}`));
-        if (item.explanation) questionBox.append(el("p", { class: "meta" }, `解析：${item.explanation}`));
+        questionBox.append(el("p", { class: "hall-stem" }, item.question.stem));
+        if (item.question.options?.length) questionBox.append(options(item));
+        if (item.key) questionBox.append(el("p", { class: "hall-key" }, `正确答案：${keyText(item)}`));
+        if (item.explanation) questionBox.append(el("p", { class: "hall-explain" }, `解析：${item.explanation}`));
       }
     }
     const results = new Map((item?.results || []).map((r) => [r.team_id, r]));
@@ -410,7 +460,7 @@ function startHost(root) {
           el("span", { class: "team-name" }, team.name),
           " ",
           el("strong", { class: "team-score" }, String(team.score)),
-          note ? el("span", { class: "meta" }, ` ${note}`) : null,
+          note ? el("span", { class: "hall-note-team" }, ` ${note}`) : null,
         );
       }),
     );
@@ -418,6 +468,7 @@ function startHost(root) {
     button.textContent = state.phase === "revealed" && last ? "结束比赛" : ADVANCE_LABELS[state.phase] || "下一步";
     finished = state.phase === "finished";
     button.disabled = finished;
+    if (finished) showWinner(state.teams);
   };
 
   form.addEventListener("submit", async (event) => {
@@ -455,6 +506,8 @@ function startHost(root) {
   const setCountdown = countdown(part("countdown"), clock);
 }
 
+const joined = document.querySelector("[data-live-joined]");
+if (joined) startJoined(joined);
 const join = document.querySelector("[data-live-join]");
 const phone = document.querySelector("[data-live-phone]");
 const host = document.querySelector("[data-live-host]");
