@@ -8,8 +8,13 @@ from dangke.exports import export_with_audit
 from learning.choices import MemberType
 from learning.selectors import Report
 
-HEADER = ["组织代码", "组织名称", "应学人数", "已完成", "覆盖率（%）", "人均学时"]
-LAGGARD_HEADER = ["姓名", "所在组织", "党员类别", "本年度学时"]
+# 学时 are a training record, never an appraisal score (国办函〔2026〕12号 第六条):
+# the columns and a closing line say so in every export.
+TRAINING_RECORD_NOTE = "说明：学时是参加学习培训的记录，不是考核评分，不作为考评依据。"
+HEADER = [
+    "组织代码", "组织名称", "应学人数", "已完成", "覆盖率（%）", "人均学时（培训记录）",
+]  # fmt: skip
+LAGGARD_HEADER = ["姓名", "所在组织", "党员类别", "本年度学时（培训记录）"]
 
 
 def _member_type_label(value: str) -> str:
@@ -40,6 +45,7 @@ def report_table(report: Report, laggards: list[dict]) -> list[list]:
         ]
         for m in laggards
     ]
+    rows += [[], [TRAINING_RECORD_NOTE]]
     return rows
 
 
