@@ -13,7 +13,11 @@ coverage report with its per-child figures and laggards
 (``learning.selectors.report_build``), a drill-down one level lower and the year
 report, all from the roll-ups. The baseline is the same top-level report computed from
 the member records (``from_records=True``); the bench checks both give the same
-report. Prints one JSON line last:
+report. It also builds a year of training (one class per 25 organisations, two
+sessions each, ~50 check-ins a session, completions; ``build_training``) and times
+the 培训统计 page's figures (``figures.selectors.training_statistics``) of the top
+node and of a child (``statistics_seconds``, ``statistics_drilldown_seconds``; the
+target at city scale is at most 2 s). Prints one JSON line last:
 
     {"bench":"report","scale":..,"seconds":..,"drilldown_seconds":..,"year_seconds":..,
      "baseline_seconds":..,"ratio":..,"members":..,"organisations":..,
@@ -234,6 +238,114 @@ def build_content(top) -> tuple[list[int], object]:
     return [lesson.pk for lesson in lessons], course
 
 
+def build_training(scale: Scale) -> int:
+    """A year of training for the statistics page (``figures``), at the seeds'
+    rate (Zhongshan: 1,214 classes and 119,000 member-times a year): one class per
+    25 organisations, run by the sub-districts and communities, two sessions each
+    this year with about 50 check-ins per session (one 学时 each) and a completion
+    of 4 学时 for the first 25 attendees; a filed plan per sub-district with a line
+    of each kind. Returns the number of classes."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from learning.models import Organisation, TrainingClass, TrainingSession
+    from training.models import PlanLine, TrainingKind, TrainingPlan
+
+    year = timezone.localdate().year
+    tz = timezone.get_current_timezone()
+    hosts = list(
+        Organisation.objects.filter(kind__in=["subdistrict", "community"])
+        .order_by("pk")
+        .values_list("pk", "parent_id", "kind")
+    )
+    subdistricts = [pk for pk, _parent, kind in hosts if kind == "subdistrict"]
+    lines: dict[int, list[int]] = {}
+    kinds = [k for k, _label in TrainingKind.choices]
+    groups = [
+        ["secretary", "committee"],
+        ["ordinary"],
+        ["mobile", "infirm"],
+        ["ordinary"],
+    ]
+    for pk in subdistricts:
+        plan = TrainingPlan.objects.create(
+            organisation_id=pk, year=year, title="年度培训计划", status="filed"
+        )
+        lines[pk] = [
+            PlanLine.objects.create(
+                plan=plan, title=f"培训项目 {n + 1}", kind=kind,
+                target_groups=groups[n], planned_classes=2, planned_people=200,
+                planned_hours=Decimal("8"), months=[3, 6, 9],
+            ).pk
+            for n, kind in enumerate(kinds)
+        ]  # fmt: skip
+    count = scale.organisations // 25
+    classes = []
+    for n in range(count):
+        pk, parent, kind = hosts[n % len(hosts)]
+        owner = pk if kind == "subdistrict" else parent
+        line = lines.get(owner, [None] * 4)[n % 4] if n % 5 else None  # some unplanned
+        classes.append(
+            TrainingClass(
+                title=f"培训班 {n + 1}", organisation_id=pk, plan_line_id=line
+            )
+        )
+    classes = TrainingClass.objects.bulk_create(classes, batch_size=2000)
+    sessions = []
+    for n, klass in enumerate(classes):
+        month = 1 + n % max(1, timezone.localdate().month - 1)
+        for day in (10, 11):
+            starts = datetime(year, month, day, 9, tzinfo=tz)
+            sessions.append(
+                TrainingSession(
+                    training_class=klass,
+                    title=f"第{day - 9}讲",
+                    starts_at=starts,
+                    ends_at=starts.replace(hour=11),
+                    credit_hours=Decimal("1"),
+                )  # fmt: skip
+            )
+    TrainingSession.objects.bulk_create(sessions, batch_size=2000)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id) FROM learning_member")
+        low, high = cursor.fetchone()
+        span = high - low + 1
+        # About 50 attendees per class, the same for both sessions.
+        cursor.execute(
+            """
+            INSERT INTO learning_attendance (member_id, session_id, checked_in_at)
+            SELECT %(low)s + ((s.training_class_id * 50 + g) %% %(span)s), s.id,
+                s.starts_at
+            FROM learning_trainingsession s, generate_series(0, 49) AS g
+            """,
+            {"low": low, "span": span},
+        )
+        cursor.execute(
+            """
+            INSERT INTO learning_creditrecord (member_id, source, source_id, title,
+                hours, year, earned_at)
+            SELECT a.member_id, 'session', a.session_id, '培训', 1, %(year)s,
+                a.checked_in_at
+            FROM learning_attendance a
+            """,
+            {"year": year},
+        )
+        cursor.execute(
+            """
+            INSERT INTO learning_classcompletion (training_class_id, member_id, hours,
+                completed_at)
+            SELECT c.id, %(low)s + ((c.id * 50 + g) %% %(span)s), 4, now()
+            FROM learning_trainingclass c, generate_series(0, 24) AS g
+            """,
+            {"low": low, "span": span},
+        )
+        cursor.execute("ANALYZE")
+    return count
+
+
 def timed(repeat: int, call) -> float:
     runs = []
     for _ in range(repeat):
@@ -318,6 +430,23 @@ def main() -> None:
         top = Organisation.objects.get(pk=1)
         child = Organisation.objects.filter(parent=top).order_by("path").first()
         course = CoursePage.objects.get(slug="bench-course")
+        from django.utils import timezone
+
+        from figures.selectors import training_statistics
+        from learning.models import TrainingClass
+
+        if not TrainingClass.objects.exists():  # a kept database from before
+            progress("a year of training classes", 6, STEPS)
+            build_training(scale)
+        this_year = timezone.localdate().year
+        progress("timing the training statistics", 7, STEPS)
+        stats_seconds = timed(
+            repeat, lambda: training_statistics(organisation=top, year=this_year)
+        )
+        stats_drill = timed(
+            repeat, lambda: training_statistics(organisation=child, year=this_year)
+        )
+        stats = training_statistics(organisation=top, year=this_year)
         progress("timing the reports", 7, STEPS)
 
         def top_report(**kwargs):
@@ -351,6 +480,12 @@ def main() -> None:
             "organisations": Organisation.objects.count(),
             "progress_rows": LessonProgress.objects.count(),
             "coverage": report.total.coverage,
+            # 培训统计 (figures.selectors.training_statistics) of the top node and
+            # of its first child, from the records (target: at most 2 s at city scale).
+            "statistics_seconds": round(stats_seconds, 3),
+            "statistics_drilldown_seconds": round(stats_drill, 3),
+            "training_classes": stats.classes,
+            "training_people_times": stats.people_times,
         }
         progress("done", STEPS, STEPS)
         connection.close()

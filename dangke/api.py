@@ -16,6 +16,7 @@ from dangke.api_errors import register_error_handlers
 from dangke.api_requests import request_checks_install
 from dangke.compat import api_routers_unmount, wagtail_pages_queryset_replace
 from feedback.api import router as feedback_router
+from figures.api import router as figures_router
 from learning.api import router as learning_router
 from media_pipeline.api import router as media_router
 from meetings.api import router as meetings_router
@@ -46,8 +47,9 @@ api.add_router("/assessment/", assessment_router)
 api.add_router("/meetings/", meetings_router)
 api.add_router("/notices/", notices_router)
 api.add_router("/certificates/", certificates_router)
-api.add_router("/feedback/", feedback_router)
+api.add_router("/figures/", figures_router)
 api.add_router("/training/", training_router)
+api.add_router("/feedback/", feedback_router)
 
 register_error_handlers(api)
 # Permission before body, JSON bodies of the declared shape; no unreachable operation.

@@ -102,6 +102,7 @@ PROJECT_APPS = (
     "notices",
     "feedback",
     "certificates",
+    "figures",
     "themes",
 )
 

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Page
 
+from certificates import selectors as certificate_selectors
 from dangke.errors import DomainError
 from learning import selectors as learning_selectors
 from learning import services as learning_services
@@ -118,10 +119,15 @@ def archive_view(request: HttpRequest) -> HttpResponse:
     if not 2000 <= year <= this_year:
         year = this_year
     archive = learning_selectors.member_archive(member=member, year=year)
+    certificates = certificate_selectors.certificates_of_user(user=request.user)
     return render_portal(
         request,
         "archive.html",
-        {"archive": archive, "years": range(this_year, this_year - 5, -1)},
+        {
+            "archive": archive,
+            "years": range(this_year, this_year - 5, -1),
+            "certificates": certificates,
+        },
     )
 
 

@@ -70,7 +70,12 @@ def test_the_organiser_revokes_with_a_reason(client_for, organiser, certificates
 
 
 def test_the_organiser_issues_a_class_and_follows_the_batch(
-    client_for, organiser, training_class, completers, tree
+    client_for,
+    organiser,
+    training_class,
+    completers,
+    tree,
+    django_capture_on_commit_callbacks,
 ):
     from certificates.models import Certificate
 
@@ -82,10 +87,12 @@ def test_the_organiser_issues_a_class_and_follows_the_batch(
         404,
         "class_not_found",
     )
-    response = client_for(organiser).post(
-        f"/api/v3/certificates/classes/{training_class.pk}/issue"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(organiser).post(
+            f"/api/v3/certificates/classes/{training_class.pk}/issue"
+        )
     assert response.status_code == 202, response.content
+    assert response.json()["status"] == "pending"  # the worker takes it from here
     batch = response.json()
     detail = client_for(organiser).get(f"/api/v3/certificates/batches/{batch['id']}")
     assert detail.json()["status"] == "done"

@@ -121,6 +121,7 @@ def demo_prepare() -> dict:
         "feedback_id": feedback.pk,
     }
     ids.update(training_ids(member))
+    ids.update(certificate_ids(member))
     queries = {
         "organisation": member.organisation.code,
         "quiz": ids["quiz_id"],
@@ -143,6 +144,22 @@ def training_ids(member) -> dict:
         "session_id": training_class.sessions.order_by("starts_at").first().pk,
         "request_id": SessionRequest.objects.order_by("pk").first().pk,
         "paper": "timetable",
+    }
+
+
+def certificate_ids(member) -> dict:
+    """The demo's certificate ids: the member's own certificate, its verify code and
+    the batch that issued it (``certificates.demo``)."""
+    from certificates.models import Certificate, CertificateBatch
+
+    certificate = Certificate.objects.filter(member=member).order_by("pk").first()
+    batch = CertificateBatch.objects.filter(
+        training_class=certificate.training_class
+    ).first()
+    return {
+        "certificate_id": certificate.pk,
+        "code": certificate.code,
+        "batch_id": batch.pk,
     }
 
 

@@ -310,6 +310,17 @@ ROWS: list[Row] = [
     api("training_class_paper_generate", "POST", "/training/classes/{tclass}/papers/timetable", but(404, anonymous=401, member=403, editor=200, superuser=200)),
     api("training_class_paper", "GET", "/training/classes/{tclass}/papers/signin", but(404, anonymous=401, member=403, editor=200, superuser=200)),
     api("training_class_close", "POST", "/training/classes/{tclass}/close", but(404, anonymous=401, member=403, editor=409, superuser=409)),
+    # --- certificates: the member's own; verify is public; organisers of S1 (editors) ---
+    api("certificates_mine_list", "GET", "/certificates/mine", SIGNED_IN),
+    api("certificates_mine_file", "GET", "/certificates/mine/{certificate}/file", but(404, anonymous=401, member=200)),
+    api("certificates_verify", "GET", "/certificates/verify/{certificate_code}", every(200)),
+    api("certificates_verify", "GET", "/certificates/verify/forged-code-0000000000000000000", every(404)),
+    api("certificates_revoke", "POST", "/certificates/{certificate}/revoke", but(404, anonymous=401, editor=200, superuser=200),
+        body={"reason": "冒名参训"}),
+    api("certificates_class_issue", "POST", "/certificates/classes/{certificate_class}/issue", but(404, anonymous=401, editor=202, superuser=202)),
+    api("certificates_batch_detail", "GET", "/certificates/batches/{certificate_batch}", but(404, anonymous=401, editor=200, superuser=200)),
+    api("figures_training_statistics", "GET", "/figures/training/S1/{year}", but(403, anonymous=401, editor=200, superuser=200)),
+    api("figures_training_statistics", "GET", "/figures/training/S2/{year}", but(403, anonymous=401, editor=200, other_admin=200, superuser=200)),
     api("notices_list", "GET", "/notices/", SIGNED_IN),
     api("notices_read", "POST", "/notices/{notice}/read", but(404, anonymous=401, member=200)),
     api("feedback_create", "POST", "/feedback/", but(201, anonymous=401),
@@ -318,6 +329,8 @@ ROWS: list[Row] = [
     api("feedback_detail_mine", "GET", "/feedback/{feedback}", but(404, anonymous=401, member=200)),
     # --- portal pages --------------------------------------------------------------------
     portal("signin", "GET", "/login/", but(302, anonymous=200)),
+    portal("certificate_verify", "GET", "/verify/{certificate_code}", every(200)),
+    portal("certificate_verify", "GET", "/verify/forged-code-0000000000000000000", every(404)),
     portal("signout", "POST", "/logout/", every(302)),
     portal("theme_css", "GET", "/theme.css", every(200)),
     portal("elder_mode", "POST", "/settings/elder-mode/", every(302), form={"on": "1"}),
@@ -393,6 +406,8 @@ ROWS: list[Row] = [
 
 MEDIA_KINDS = {"playlist", "segment", "poster", "original", "subtitle", "courseware"}
 PORTAL_CONTENT_ROWS = {"page"}  # Wagtail serves content pages after the portal's URLs
+# Public pages routed by dangke/urls.py itself (the certificate verify page).
+PROJECT_PAGE_ROWS = {"certificate_verify"}
 
 
 # --- the world ------------------------------------------------------------------------
@@ -444,6 +459,7 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
     from media_pipeline.services import subtitle_attach, video_asset_process
     from meetings.models import Attendee, Meeting, MinutesAttachment, PartyGroup
     from notices.models import Notice
+    from tests.certificates.matrix_world import certificates_world
     from tests.conftest import Group
     from tests.training.matrix_world import training_world
 
@@ -617,6 +633,7 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
         "纪要.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"
     )
     ids["feedback"] = feedback.pk
+    ids.update(certificates_world(member=member, training_class=klass))
     ids.update(
         training_world(member=member, sub1=sub1, sub2=sub2, branch2=branch2)
     )
@@ -733,7 +750,12 @@ def test_every_operation_and_portal_page_has_a_row(client, db):
                 yield pattern.name
 
     portal_names = set(names(portal_urls.urlpatterns))
-    rows = {row.name for row in ROWS if row.kind == "portal"} - PORTAL_CONTENT_ROWS
+    from django.urls import reverse
+
+    for name in PROJECT_PAGE_ROWS:
+        assert reverse(name, args=["x" * 32])
+    rows = {row.name for row in ROWS if row.kind == "portal"}
+    rows -= PORTAL_CONTENT_ROWS | PROJECT_PAGE_ROWS
     assert portal_names - rows == set(), "classify these portal pages in ROWS"
     assert rows - portal_names == set()
     assert {row.name for row in ROWS if row.kind == "media"} == MEDIA_KINDS
@@ -825,7 +847,7 @@ ADMIN_URL_CLASSES: list[tuple[str, str]] = [
     )),
     *((OWN_RULE, f"admin/{name}/") for name in (
         "learning", "assessment", "media/assets", "search/queries", "imports",
-        "meetings", "training",
+        "meetings", "training", "certificates", "figures",
     )),
     # Bulk actions: snippets' delete is ``dangke.admin_scope``'s (checked below);
     # pages', documents', images' and users' follow Wagtail's policies.

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from assessment.demo import assessment_demo_load
+from certificates.demo import certificates_demo_load
 from cms.demo import demo_content_load, demo_site_configure
 from cms.demo_media import DemoMediaUnavailable, espeak_binary, font_path
 from learning.demo import learning_demo_load
@@ -58,6 +59,7 @@ class Command(BaseCommand):
             assessment_demo_load(stdout=self.stderr)
             meetings_demo_load(stdout=self.stderr)
             training_demo_load(stdout=self.stderr)
+            certificates_demo_load(stdout=self.stderr)
         search_synonyms_load()  # the starting synonym dictionary (idempotent)
         search_index_rebuild(stdout=self.stderr)
         self.stdout.write(self.style.SUCCESS("演示内容已就绪 (demo content loaded)"))
