@@ -364,6 +364,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notices.tasks.reminders_send_due_task",
         "schedule": 60.0,
     },
+    "training-reminders": {
+        "task": "training.tasks.training_reminders_task",
+        "schedule": 900.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
