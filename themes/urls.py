@@ -43,9 +43,7 @@ urlpatterns = [
         views_checkin.session_screen_view,
         name="session_screen",
     ),
-    path(
-        "me/training/", views_training.training_classes_view, name="training_classes"
-    ),
+    path("me/training/", views_training.training_classes_view, name="training_classes"),
     path(
         "me/training/<int:class_id>/",
         views_training.training_class_view,

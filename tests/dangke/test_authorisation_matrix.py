@@ -634,9 +634,7 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
     )
     ids["feedback"] = feedback.pk
     ids.update(certificates_world(member=member, training_class=klass))
-    ids.update(
-        training_world(member=member, sub1=sub1, sub2=sub2, branch2=branch2)
-    )
+    ids.update(training_world(member=member, sub1=sub1, sub2=sub2, branch2=branch2))
     ids["year"] = timezone.localtime(start).year
     ids["today"] = lambda: timezone.localdate().isoformat()
     ids["meeting_code"] = lambda: learning_services.rotating_code(

@@ -182,6 +182,7 @@ def test_editor_creates_a_class_with_a_session_in_the_admin(
         "organisation": tree["district"].pk,
         "attendance": "open",
         "description": "",
+        "enrolment": "both",
         "sessions-TOTAL_FORMS": "1",
         "sessions-INITIAL_FORMS": "0",
         "sessions-MIN_NUM_FORMS": "0",
