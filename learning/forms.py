@@ -93,6 +93,12 @@ class ScopedOrganisationForm(WagtailAdminModelForm):
                 field.queryset = Organisation.objects.filter(
                     organisation_scope_q(user=user)
                 )
+        # A class's plan line: only lines of plans in the user's subtrees.
+        field = self.fields.get("plan_line")
+        if field is not None:
+            field.queryset = field.queryset.filter(
+                organisation_scope_q(user=user, prefix="plan__organisation__")
+            )
 
 
 class ImportForm(forms.Form):

@@ -22,6 +22,7 @@ from training.errors import (
     ClassNotFound,
     NotAMember,
     NotOrganiser,
+    PaperNotFound,
     PlanNotFound,
     RequestNotFound,
     SessionNotFound,
@@ -523,7 +524,7 @@ def class_paper(request: HttpRequest, class_id: int, paper: str):
     services.class_organiser_check(user=request.user, training_class=training_class)
     found = ClassPaper.objects.filter(training_class=training_class, kind=paper).first()
     if found is None:
-        raise TrainingError(f"培训班未提交材料“{paper}”", code="paper_not_found")
+        raise PaperNotFound(f"培训班未提交材料“{paper}”")
     return FileResponse(
         found.file.open("rb"),
         content_type=PDF_TYPE,

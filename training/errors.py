@@ -95,6 +95,12 @@ class RequestNotFound(TrainingError, NotFound):
     code = "request_not_found"
 
 
+class PaperNotFound(TrainingError, NotFound):
+    """A paper the class has not attached."""
+
+    code = "paper_not_found"
+
+
 class SessionNotFound(TrainingError, NotFound):
     code = "session_not_found"
 
