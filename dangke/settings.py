@@ -427,6 +427,15 @@ MEDIA_X264_PRESET = env_choice(
     "veryfast",
     ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"),
 )
+# Rate control of the video rungs: "crf" encodes each for the quality target
+# MEDIA_X264_CRF (lower is better, 18..28 sensible) with its peak capped at
+# MEDIA_CRF_CAP_PERCENT % of the rung's MEDIA_LADDER bitrate; "abr" encodes each at
+# its ladder bitrate whatever the picture (media_pipeline.transcode).
+MEDIA_RATE_CONTROL = env_choice("MEDIA_RATE_CONTROL", "crf", ("crf", "abr"))
+MEDIA_X264_CRF = env_positive("MEDIA_X264_CRF", 23)
+if MEDIA_X264_CRF > 51:
+    raise ImproperlyConfigured(f"MEDIA_X264_CRF={MEDIA_X264_CRF} must be 1..51")
+MEDIA_CRF_CAP_PERCENT = env_positive("MEDIA_CRF_CAP_PERCENT", 100)
 MEDIA_MAX_WIDTH = env_positive("MEDIA_MAX_WIDTH", 3840)
 MEDIA_MAX_HEIGHT = env_positive("MEDIA_MAX_HEIGHT", 2160)
 MEDIA_MAX_FPS = env_positive("MEDIA_MAX_FPS", 60)

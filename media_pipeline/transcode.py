@@ -5,8 +5,17 @@ segments), an AAC audio-only rendition, a poster and the thumbnails, which a sec
 tiny ffmpeg run tiles into the sprite (``sprite_make``): a sprite made in the main run
 would hold back ffmpeg's first progress report, and with it the progress, the lease's
 renewal and the preview, until the very end. The master
-playlist (BANDWIDTH, RESOLUTION, CODECS) and the sprite's WebVTT track are written by
-Python afterwards, so the master is the last file of a run.
+playlist (BANDWIDTH, AVERAGE-BANDWIDTH, RESOLUTION, CODECS) and the sprite's WebVTT
+track are written by Python afterwards, so the master is the last file of a run.
+
+Rate control is content-aware by default (``MEDIA_RATE_CONTROL=crf``): every video rung
+is encoded for one quality target (x264's CRF, ``MEDIA_X264_CRF``) with its VBV capped
+at the rung's ladder bitrate (``MEDIA_CRF_CAP_PERCENT`` of it, the buffer twice that),
+so slides and a talking head spend a fraction of the bits of a march past, which still
+gets no more than the fixed ladder gave it. ``abr`` keeps the fixed-bitrate ladder.
+Since the bitrate then depends on the picture, the master's ``BANDWIDTH`` (the peak
+segment bitrate) and ``AVERAGE-BANDWIDTH`` are measured from the segments written
+(``rendition_bandwidth``), never taken from the ladder.
 
 One rendition, the preview rung (``preview_rung``), is written as an EVENT playlist that
 ffmpeg rewrites after every finished segment, so its segments can be published while
@@ -67,7 +76,8 @@ class Rung:
 
     @property
     def bandwidth(self) -> int:
-        # Peak estimate: the encoder may overshoot its average video rate a little.
+        # The planned peak, before anything is encoded (the preview's choice of an
+        # audio rung); the master carries the measured one (``rendition_bandwidth``).
         return int((self.video_kbps * 1.2 + self.audio_kbps) * 1000)
 
     @property
@@ -96,6 +106,21 @@ class Plan:
     thumb_interval: int = 0
     thumb_count: int = 0
     thumb_size: tuple[int, int] = (0, 0)
+    # "crf": constrained quality (x264 CRF, VBV capped at the rung's ladder bitrate);
+    # "abr": the rung's ladder bitrate as the average.
+    rate_control: str = "crf"
+    crf: int = 23
+    cap_percent: int = 100
+
+
+@dataclass(frozen=True)
+class Bandwidth:
+    """A rendition's bitrate in bit/s measured from its segments: ``peak`` is the
+    highest of any segment (bytes × 8 / its EXTINF duration), ``average`` the whole
+    rendition's bytes over its duration (HLS's BANDWIDTH and AVERAGE-BANDWIDTH)."""
+
+    peak: int
+    average: int
 
 
 def _even(value: float) -> int:
@@ -183,6 +208,9 @@ def plan_ladder(probe: ProbeResult) -> Plan:
         has_video=bool(probe.video),
         has_audio=bool(probe.audio),
         duration=probe.duration,
+        rate_control=settings.MEDIA_RATE_CONTROL,
+        crf=settings.MEDIA_X264_CRF,
+        cap_percent=settings.MEDIA_CRF_CAP_PERCENT,
     )
     if probe.video:
         interval = max(1, math.ceil(probe.duration / SPRITE_MAX_THUMBS))
@@ -271,16 +299,7 @@ def build_command(
             args += ["-map", "0:a:0", f"-b:a:{index}", f"{rung.audio_kbps}k"]
             args += [f"-ac:a:{index}", str(rung.channels)]
     for i, rung in enumerate(video_rungs):
-        args += [
-            f"-b:v:{i}",
-            f"{rung.video_kbps}k",
-            f"-maxrate:v:{i}",
-            f"{int(rung.video_kbps * 1.2)}k",
-            f"-bufsize:v:{i}",
-            f"{rung.video_kbps * 2}k",
-            f"-level:v:{i}",
-            rung.level,
-        ]
+        args += rate_control_args(plan, rung, i) + [f"-level:v:{i}", rung.level]
     if video_rungs:
         fps = min(max(plan.fps, 1.0), 120.0)
         args += [
@@ -335,6 +354,34 @@ def build_command(
     return args
 
 
+def rate_control_args(plan: Plan, rung: Rung, index: int) -> list[str]:
+    """The x264 rate-control options of video stream ``index`` (``rung``).
+
+    ``crf``: the quality target with the VBV capped at ``cap_percent`` of the rung's
+    ladder bitrate (buffer: two seconds at the cap), so no segment of any source
+    needs more than the fixed ladder's rate. ``abr``: the ladder bitrate as the
+    average, peaks up to 1.2 times it (the ladder before quality targets).
+    """
+    if plan.rate_control == "abr":
+        return [
+            f"-b:v:{index}",
+            f"{rung.video_kbps}k",
+            f"-maxrate:v:{index}",
+            f"{int(rung.video_kbps * 1.2)}k",
+            f"-bufsize:v:{index}",
+            f"{rung.video_kbps * 2}k",
+        ]
+    cap = max(1, rung.video_kbps * plan.cap_percent // 100)
+    return [
+        f"-crf:v:{index}",
+        str(plan.crf),
+        f"-maxrate:v:{index}",
+        f"{cap}k",
+        f"-bufsize:v:{index}",
+        f"{cap * 2}k",
+    ]
+
+
 def out_dir_prepare(plan: Plan, out_dir: Path) -> None:
     """The folders ffmpeg writes into: one a rung, and the thumbnails'."""
     for rung in plan.rungs:
@@ -381,15 +428,59 @@ def sprite_make(plan: Plan, out_dir: Path) -> None:
     shutil.rmtree(out_dir / THUMBS_DIR, ignore_errors=True)
 
 
-def master_playlist(plan: Plan) -> str:
+_EXTINF = re.compile(r"^#EXTINF:([0-9.]+)")
+
+
+def rendition_bandwidth(rung_dir: Path) -> Bandwidth:
+    """Measure the rendition in ``rung_dir`` from its playlist (``index.m3u8``) and
+    the segment files it names. Raises ``TranscodeError`` when the playlist names
+    no segment or a segment is missing."""
+    try:
+        lines = (rung_dir / "index.m3u8").read_text().splitlines()
+    except OSError as exc:
+        raise TranscodeError(f"播放列表缺失：{rung_dir.name} (no playlist)") from exc
+    peak, total_bytes, total_seconds, duration = 0.0, 0, 0.0, None
+    for line in lines:
+        found = _EXTINF.match(line)
+        if found:
+            duration = float(found.group(1))
+            continue
+        if duration is None or not line or line.startswith("#"):
+            continue
+        try:
+            size = (rung_dir / line).stat().st_size
+        except OSError as exc:
+            raise TranscodeError(
+                f"分片缺失：{rung_dir.name}/{line} (segment missing)"
+            ) from exc
+        if duration > 0:
+            peak = max(peak, size * 8 / duration)
+        total_bytes += size
+        total_seconds += duration
+        duration = None
+    if not total_seconds:
+        raise TranscodeError(f"播放列表没有分片：{rung_dir.name} (no segments)")
+    return Bandwidth(
+        peak=int(math.ceil(peak)),
+        average=int(math.ceil(total_bytes * 8 / total_seconds)),
+    )
+
+
+def master_playlist(plan: Plan, measured: dict[str, Bandwidth]) -> str:
+    """The master playlist; ``measured`` holds each rung's ``rendition_bandwidth``."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
     ordered = [r for r in plan.rungs if r.kind == "video"] + [
         r for r in plan.rungs if r.kind == "audio"
     ]
     for rung in ordered:
-        attributes = [f"BANDWIDTH={rung.bandwidth}", f'CODECS="{rung.codecs}"']
+        bandwidth = measured[rung.name]
+        attributes = [
+            f"BANDWIDTH={bandwidth.peak}",
+            f"AVERAGE-BANDWIDTH={bandwidth.average}",
+            f'CODECS="{rung.codecs}"',
+        ]
         if rung.kind == "video":
-            attributes.insert(1, f"RESOLUTION={rung.width}x{rung.height}")
+            attributes.insert(2, f"RESOLUTION={rung.width}x{rung.height}")
         lines.append("#EXT-X-STREAM-INF:" + ",".join(attributes))
         lines.append(rung.playlist)
     return "\n".join(lines) + "\n"

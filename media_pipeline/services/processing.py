@@ -43,6 +43,7 @@ from media_pipeline.transcode import (
     out_dir_prepare,
     plan_ladder,
     preview_rung,
+    rendition_bandwidth,
     run_ffmpeg,
     sprite_make,
     thumbnails_vtt,
@@ -334,7 +335,10 @@ def _render_and_store(
             playlist.write_text(event_to_vod(playlist.read_text()))
         if plan.has_video:
             (out_dir / "thumbnails.vtt").write_text(thumbnails_vtt(plan))
-        (out_dir / media_storage.MASTER).write_text(master_playlist(plan))
+        measured = {
+            rung.name: rendition_bandwidth(out_dir / rung.name) for rung in plan.rungs
+        }
+        (out_dir / media_storage.MASTER).write_text(master_playlist(plan, measured))
 
         def renew() -> None:
             if not _lease_renew(asset.pk, token):
@@ -348,7 +352,7 @@ def _render_and_store(
             kind=rung.kind,
             width=rung.width,
             height=rung.height,
-            bandwidth=rung.bandwidth,
+            bandwidth=measured[rung.name].peak,
             codecs=rung.codecs,
             playlist=rung.playlist,
             size=sum(
