@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -22,25 +22,24 @@ def verify_view(request: HttpRequest, code: str) -> HttpResponse:
     try:
         services.verify_rate_check(address=request.META.get("REMOTE_ADDR", ""))
     except VerifyRateLimited as error:
-        response = render(
-            request,
-            "certificates/verify_refused.html",
-            {"detail": error.detail},
-            status=429,
-        )
+        response = _page("certificates/verify_refused.html", {"detail": error.detail})
+        response.status_code = 429
         response["Retry-After"] = "60"
         return response
     try:
         verification = selectors.certificate_verify(code=code)
     except CertificateNotFound as error:
-        return render(
-            request,
-            "certificates/verify_refused.html",
-            {"detail": error.detail},
-            status=404,
-        )
-    return render(
-        request,
+        response = _page("certificates/verify_refused.html", {"detail": error.detail})
+        response.status_code = 404
+        return response
+    return _page(
         "certificates/verify.html",
         {"v": verification, "site_name": settings.WAGTAIL_SITE_NAME},
     )
+
+
+def _page(template_name: str, context: dict) -> HttpResponse:
+    # A page of its own, outside the portal's chrome: rendered without the
+    # request, so no context processor (session, user, portal menus) runs for a
+    # stranger's phone.
+    return HttpResponse(render_to_string(template_name, context))
