@@ -54,6 +54,7 @@ CASES = (
     "sentence",
     "address",
     "year",
+    "party short form",
 )
 
 
