@@ -37,7 +37,13 @@ def ledger_table(ledger: Ledger) -> list[list[Any]]:
             [
                 meeting.get_kind_display(),
                 timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
-                meeting.theme,
+                meeting.theme
+                + (f"（{meeting.party_group.name}）" if meeting.party_group else "")
+                + (
+                    f"（已取消：{meeting.cancel_reason}）"
+                    if meeting.cancelled_at
+                    else ""
+                ),
                 row.expected,
                 row.present,
                 row.online,
@@ -45,7 +51,12 @@ def ledger_table(ledger: Ledger) -> list[list[Any]]:
                 row.absent,
                 row.makeup,
                 row.home_visit,
-                row.minutes.text if row.minutes else "",
+                (row.minutes.text if row.minutes else "")
+                + (
+                    "\n附件：" + "、".join(f.name for f in row.attachments)
+                    if row.attachments
+                    else ""
+                ),
                 _resolutions(row),
             ]
         )
@@ -61,6 +72,11 @@ def ledger_table(ledger: Ledger) -> list[list[Any]]:
                 STATUS_LABELS[kind.status],
             ]
         )
+    if ledger.groups:
+        table.append([])
+        table.append(["党小组", "本年召开党小组会"])
+        for group, held in ledger.groups:
+            table.append([group.name, held])
     return table
 
 

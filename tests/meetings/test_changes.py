@@ -4,6 +4,8 @@ to the minutes, over the API; each refusal a 4xx naming the problem, nothing los
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import zipfile
 from datetime import timedelta
 
@@ -359,3 +361,53 @@ def test_committee_attachments_are_for_the_committee(clock, people, api):
         403,
         "minutes_restricted",
     )
+
+
+def test_the_ledger_pdf_names_attachments_and_cancelled_meetings(
+    clock, people, api, meeting, tmp_path
+):
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils not installed (make chromium installs it)")
+    secretary = api(people["secretary"])
+    later = secretary.post(
+        "/",
+        plan(people, theme="改日再议", starts_at=timezone.now() + timedelta(days=4)),
+    ).json()
+    secretary.post(f"/{later['id']}/cancellation", {"reason": "台风停课"})
+    clock(2 * 24 * 3600 + 3600)
+    assert (
+        _upload(api(people["recorder"]), meeting["id"], "签到表.pdf", PDF).status_code
+        == 201
+    )
+    year = timezone.localtime(clock.now()).year
+    response = secretary.get(f"/ledgers/B1/{year}", format="pdf")
+    assert response.status_code == 200
+    path = tmp_path / "ledger.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = "".join(text.split())
+    assert "附件：签到表.pdf" in flat and "已取消：台风停课" in flat, text
+
+
+def test_my_meetings_show_rescheduled_and_cancelled(
+    clock, people, api, client_for, meeting
+):
+    secretary = api(people["secretary"])
+    other = secretary.post("/", plan(people, theme="另一次会议")).json()
+    new = timezone.now() + timedelta(days=5)
+    secretary.post(
+        f"/{meeting['id']}/reschedule",
+        {"starts_at": new.isoformat(),
+         "ends_at": (new + timedelta(hours=1)).isoformat(), "reason": "会场检修"},
+    )  # fmt: skip
+    secretary.post(f"/{other['id']}/cancellation", {"reason": "台风停课"})
+    client = client_for(people["plain"].user)
+    listing = client.get("/me/meetings/").content.decode()
+    assert 'data-state="rescheduled">已改期' in listing
+    assert 'data-state="cancelled">已取消' in listing
+    page = client.get(f"/me/meetings/{other['id']}/").content.decode()
+    assert "台风停课" in page and 'name="action" value="leave"' not in page
+    page = client.get(f"/me/meetings/{meeting['id']}/").content.decode()
+    assert "会场检修" in page and 'name="action" value="leave"' in page
