@@ -110,7 +110,7 @@ class Plan:
     # "abr": the rung's ladder bitrate as the average.
     rate_control: str = "crf"
     crf: int = 23
-    cap_percent: int = 100
+    cap_percent: int = 95
 
 
 @dataclass(frozen=True)
