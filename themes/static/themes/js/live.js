@@ -396,6 +396,7 @@ function startHost(root) {
   const winner = part("winner");
   let version = Number(root.dataset.version);
   let finished = button.disabled;
+  let shownQuestion = "";
 
   const options = (item) => {
     const keyed = new Set(item.key?.options || []);
@@ -434,9 +435,11 @@ function startHost(root) {
     setCountdown(state.phase === "open" && item ? item.closes_at : null);
     // Once play starts the join codes leave the screen (and the page).
     if (state.phase !== "idle") part("join-panel")?.remove();
+    // The question is redrawn only when it changes, so the projector never flickers.
+    const questionKey = [state.phase, item?.id, Boolean(item?.question), Boolean(item?.key)].join("|");
     const questionBox = part("question");
-    questionBox.replaceChildren();
-    if (item && state.phase !== "finished") {
+    if (questionKey !== shownQuestion) questionBox.replaceChildren();
+    if (questionKey !== shownQuestion && item && state.phase !== "finished") {
       if (!item.question) {
         questionBox.append(el("p", { class: "hall-stem" }, "各队选择分值中…"));
       } else {
@@ -446,6 +449,7 @@ function startHost(root) {
         if (item.explanation) questionBox.append(el("p", { class: "hall-explain" }, `解析：${item.explanation}`));
       }
     }
+    shownQuestion = questionKey;
     const results = new Map((item?.results || []).map((r) => [r.team_id, r]));
     part("teams").replaceChildren(
       ...state.teams.map((team) => {
