@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from certificates.errors import CertificateNotFound, ClassNotFound
 from certificates.models import Certificate, CertificateBatch
@@ -91,26 +92,25 @@ class Verification:
 def certificate_verify(*, code: str) -> Verification:
     """What the verify page says of the certificate with verify code ``code``.
     Raises CertificateNotFound for an unknown (forged) code."""
-    row = (
-        Certificate.objects.filter(code=code)
-        .values(
-            "member_name",
-            "class_title",
-            "starts_on",
-            "ends_on",
-            "issuer_name",
-            "issued_at",
-            "revoked_at",
+    rows = (
+        list(
+            Certificate.objects.filter(code=code).values(
+                "member_name",
+                "class_title",
+                "starts_on",
+                "ends_on",
+                "issuer_name",
+                "issued_at",
+                "revoked_at",
+            )[:1]
         )
-        .first()
         if 20 <= len(code) <= 64
-        else None
+        else []
     )
+    row = rows[0] if rows else None
     if row is None:
         raise CertificateNotFound("没有这份证书，请核对二维码或网址")
     revoked_at: datetime | None = row["revoked_at"]
-    from django.utils import timezone
-
     return Verification(
         valid=revoked_at is None,
         status_label="有效" if revoked_at is None else "已撤销",

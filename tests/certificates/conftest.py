@@ -106,3 +106,7 @@ def certificates(training_class, completers):
         certificate.save()
         made.append(certificate)
     return made
+
+
+# moto's S3 server and a fresh bucket as the default storage (tests/media_pipeline).
+from tests.media_pipeline.conftest import s3_server, s3_storage  # noqa: E402, F401
