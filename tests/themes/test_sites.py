@@ -108,7 +108,8 @@ def test_sites_page_lists_public_sites_and_routes_with_a_map(client, sites, rout
     assert "草稿教学点甲" not in html and "内部教学点乙" not in html
     assert "越秀红色足迹" in html and f'href="/sites/routes/{route.pk}/"' in html
 
-    (svg,) = page.all("svg")
+    # the map (the other SVGs are the shell's icons)
+    (svg,) = [attrs for attrs in page.all("svg") if "map-svg" in (attrs["class"] or "")]
     assert svg["role"] == "img"
     assert svg["aria-labelledby"] == "site-map-title site-map-desc"
     assert '<title id="site-map-title">红色阵地分布示意图</title>' in html
@@ -190,7 +191,7 @@ def test_empty_sites_page(client, home_page):
     response = client.get("/sites/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "暂无现场教学点" in html and "<svg" not in html
+    assert "暂无现场教学点" in html and 'class="map-svg"' not in html
 
 
 def test_teaching_site_page_shows_details_map_and_navigation(client, sites, route):
@@ -202,7 +203,8 @@ def test_teaching_site_page_shows_details_map_and_navigation(client, sites, rout
     assert "广州市越秀区恤孤院路3号" in html
     assert "周二至周日 9:00–17:00" in html
     assert "1923年6月，中共三大在此召开。" in html
-    (svg,) = page.all("svg")
+    # the map (the other SVGs are the shell's icons)
+    (svg,) = [attrs for attrs in page.all("svg") if "map-svg" in (attrs["class"] or "")]
     assert svg["role"] == "img"
     assert f"{third.title}位置示意图" in html
     # Its public neighbours give the point context; hidden sites never appear.
