@@ -12,8 +12,19 @@ answers at BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgr
    frequency from jieba's dictionary plus the demo vocabulary), segmented once
    and loaded into each engine (progress bars on stderr);
 3. time the same queries (the eval queries and sampled dictionary words) with
-   ours (count, facets, ranked page, highlights: what the API does) and with the
-   baseline (icontains over the text fields: count and first page), interleaved.
+   ours (count, facets, ranked page, highlights: what the API does), with the
+   bare engine over the same index (the query's jieba words, quoted, ANDed, no
+   folding, synonyms, pinyin, visibility or highlights: FTS5 ``MATCH`` on
+   SQLite, ``@@ to_tsquery('simple', …)`` on the stored ``search_vector`` on
+   PostgreSQL; count and the first ranked page) and with the baseline
+   (icontains over the text fields: count and first page), interleaved;
+4. time as-you-type suggestions (the first one to three characters, or pinyin
+   letters, of every eval query) with ours (``suggest``) and the bare engine (a
+   prefix query on the title columns, eight titles).
+
+``bare_ratio`` is ours p95 / bare p95 (search), ``suggest_bare_ratio`` the same for
+suggestions; ``index_docs_per_s`` is the indexing rate of the generated corpus
+(already segmented: the rate of writing rows into the engine).
 
 The last line is one JSON object; its headline figures are those of the engine
 with the lower ratio (the conservative one), per-engine figures are under
@@ -179,6 +190,113 @@ def _ours(backend, query: str, visible) -> list[str]:
     return [hit.ref for hit in results.hits]
 
 
+def _bare_words(query: str) -> list[str]:
+    """The query's words as jieba cuts them, nothing else done to them."""
+    from search import text
+
+    return [
+        word
+        for word in text.tokenizer().lcut(query)
+        if word.strip() and any(char.isalnum() for char in word)
+    ]
+
+
+def _bare_search(alias: str, vendor: str, words: list[str]) -> list[int]:
+    """The engine's own full-text query: count and the first ranked page."""
+    from django.db import connections
+
+    if not words:
+        return []
+    with connections[alias].cursor() as cursor:
+        if vendor == "sqlite":
+            match = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+            cursor.execute(
+                "SELECT count(*) FROM search_document_fts "
+                "WHERE search_document_fts MATCH %s",
+                [match],
+            )
+            cursor.fetchone()
+            cursor.execute(
+                "SELECT rowid FROM search_document_fts "
+                "WHERE search_document_fts MATCH %s "
+                "ORDER BY bm25(search_document_fts) LIMIT 10",
+                [match],
+            )
+        else:
+            tsquery = " & ".join(
+                "'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words
+            )
+            cursor.execute(
+                "SELECT count(*) FROM search_document "
+                "WHERE search_vector @@ to_tsquery('simple', %s)",
+                [tsquery],
+            )
+            cursor.fetchone()
+            cursor.execute(
+                "SELECT id FROM search_document "
+                "WHERE search_vector @@ to_tsquery('simple', %s) "
+                "ORDER BY ts_rank(search_vector, to_tsquery('simple', %s)) DESC "
+                "LIMIT 10",
+                [tsquery, tsquery],
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _bare_suggest(alias: str, vendor: str, words: list[str]) -> list[int]:
+    """The engine's own prefix query on the title columns: eight titles."""
+    from django.db import connections
+
+    if not words:
+        return []
+    with connections[alias].cursor() as cursor:
+        if vendor == "sqlite":
+            match = " AND ".join(
+                '{title_tokens pinyin_tokens} : "' + w.replace('"', '""') + '"*'
+                for w in words
+            )
+            cursor.execute(
+                "SELECT d.title FROM search_document_fts "
+                "JOIN search_document d ON d.id = search_document_fts.rowid "
+                "WHERE search_document_fts MATCH %s "
+                "ORDER BY bm25(search_document_fts) LIMIT 8",
+                [match],
+            )
+        else:
+            tsquery = " & ".join(
+                "'" + w.replace("\\", "\\\\").replace("'", "''") + "':*A" for w in words
+            )
+            cursor.execute(
+                "SELECT title FROM search_document "
+                "WHERE search_vector @@ to_tsquery('simple', %s) "
+                "ORDER BY ts_rank(search_vector, to_tsquery('simple', %s)) DESC "
+                "LIMIT 8",
+                [tsquery, tsquery],
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _prefixes(judgments) -> list[str]:
+    """What a member has typed when the suggestions show: the first one to three
+    characters (a CJK query) or two to four letters (pinyin) of each query."""
+    prefixes = []
+    for item in judgments:
+        query = item["query"].strip()
+        if not query:
+            continue
+        cut = 2 if query[0].isascii() else 1
+        for extra in range(3):
+            prefix = query[: cut + extra].strip()
+            if prefix and prefix not in prefixes:
+                prefixes.append(prefix)
+    return prefixes
+
+
+def _timed_ms(run, *args, **kwargs) -> float:
+    started = time.perf_counter()
+    run(*args, **kwargs)
+    return (time.perf_counter() - started) * 1000
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -215,7 +333,7 @@ def _load_rows(alias: str, rows, label: str) -> float:
     return time.perf_counter() - started
 
 
-def _engine(alias: str, demo_docs, rows, queries, judgments) -> dict:
+def _engine(alias: str, demo_docs, rows, queries, judgments, prefixes) -> dict:
     from search.backends.database import DatabaseBackend
     from search.evaluation import mean_ndcg
 
@@ -231,32 +349,49 @@ def _engine(alias: str, demo_docs, rows, queries, judgments) -> dict:
     for query in queries[:5]:  # warm caches
         _ours(backend, query, visible)
         _naive(alias, query)
-    ours_ms, naive_ms = [], []
+    vendor = backend.vendor
+    ours_ms, bare_ms, naive_ms = [], [], []
     deadline = time.monotonic() + TIME_BUDGET_S
     from dangke.progress import ProgressBar
 
-    bar = ProgressBar(len(queries), f"查询 {backend.vendor}")
+    bar = ProgressBar(len(queries), f"查询 {vendor}")
     for query in queries:
-        started = time.perf_counter()
-        _ours(backend, query, visible)
-        ours_ms.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        _naive(alias, query)
-        naive_ms.append((time.perf_counter() - started) * 1000)
+        words = _bare_words(query)
+        ours_ms.append(_timed_ms(_ours, backend, query, visible))
+        bare_ms.append(_timed_ms(_bare_search, alias, vendor, words))
+        naive_ms.append(_timed_ms(_naive, alias, query))
         bar.advance()
         if time.monotonic() > deadline:
             print(f"time budget reached after {len(ours_ms)} queries", file=sys.stderr)
             break
+    suggest_ours_ms, suggest_bare_ms = [], []
+    bar = ProgressBar(len(prefixes), f"联想 {vendor}")
+    for prefix in prefixes:
+        words = _bare_words(prefix)
+        suggest_ours_ms.append(_timed_ms(backend.suggest, prefix, visible=visible))
+        suggest_bare_ms.append(_timed_ms(_bare_suggest, alias, vendor, words))
+        bar.advance()
     ours_p95 = _percentile(ours_ms, 0.95)
+    bare_p95 = _percentile(bare_ms, 0.95)
     naive_p95 = _percentile(naive_ms, 0.95)
+    suggest_ours_p95 = _percentile(suggest_ours_ms, 0.95)
+    suggest_bare_p95 = _percentile(suggest_bare_ms, 0.95)
     return {
         "documents": backend.count(),
         "index_s": round(index_s, 1),
+        "index_docs_per_s": round(len(rows) / index_s),
         "queries": len(ours_ms),
         "ours_p50_ms": round(statistics.median(ours_ms), 2),
         "ours_p95_ms": round(ours_p95, 2),
+        "bare_p50_ms": round(statistics.median(bare_ms), 2),
+        "bare_p95_ms": round(bare_p95, 2),
         "naive_p50_ms": round(statistics.median(naive_ms), 2),
         "naive_p95_ms": round(naive_p95, 2),
+        "bare_ratio": round(ours_p95 / bare_p95, 2),
+        "suggestions": len(suggest_ours_ms),
+        "suggest_ours_p95_ms": round(suggest_ours_p95, 2),
+        "suggest_bare_p95_ms": round(suggest_bare_p95, 2),
+        "suggest_bare_ratio": round(suggest_ours_p95 / suggest_bare_p95, 2),
         "ours_ndcg": round(ours_ndcg, 3),
         "naive_ndcg": round(naive_ndcg, 3),
         "hit_at_10": round(ours_hits, 3),
@@ -303,6 +438,13 @@ def main() -> None:
                 "naive_ndcg": headline["naive_ndcg"],
                 "hit_at_10": headline["hit_at_10"],
                 "ratio": headline["ratio"],
+                "bare_ratio": max(f["bare_ratio"] for f in results.values()),
+                "suggest_bare_ratio": max(
+                    f["suggest_bare_ratio"] for f in results.values()
+                ),
+                "index_docs_per_s": min(
+                    f["index_docs_per_s"] for f in results.values()
+                ),
                 "engines": results,
             },
             ensure_ascii=False,
@@ -356,9 +498,14 @@ def _run(docs: int, *, with_postgres: bool) -> dict:
     queries += rng.sample(words[200:8000], 40)
     queries += [" ".join(rng.sample(words[200:4000], 2)) for _ in range(10)]
 
-    results = {"sqlite": _engine("default", demo_docs, rows, queries, judgments)}
+    prefixes = _prefixes(judgments)
+    results = {
+        "sqlite": _engine("default", demo_docs, rows, queries, judgments, prefixes)
+    }
     if with_postgres:
-        results["postgresql"] = _engine("pg", demo_docs, rows, queries, judgments)
+        results["postgresql"] = _engine(
+            "pg", demo_docs, rows, queries, judgments, prefixes
+        )
     return results
 
 
