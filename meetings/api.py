@@ -486,7 +486,7 @@ def checkin_code(request: HttpRequest, meeting_id: int):
             "code": code,
             "expires_at": expires_at,
             "checkin_url": services.meeting_checkin_url(
-                meeting=meeting, host=request.get_host(), code=code
+                meeting=meeting, request=request, code=code
             ),
         },
     )

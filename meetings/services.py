@@ -16,12 +16,15 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page
 
 from cms.models import TeachingSitePage
 from cms.selectors import pages_visible_to_public
 from dangke.audit import audit_record
+from dangke.links import portal_url
 from dangke.ratelimit import rate_limit_exceeded
 from learning.models import LessonProgress, Member, Organisation
 from learning.selectors import user_can_report_on
@@ -436,11 +439,18 @@ def meeting_checkin_code(
     ), expires
 
 
-def meeting_checkin_url(*, meeting: Meeting, host: str, code: str) -> str:
-    """What a meeting's QR code holds: the https URL of the portal page that checks
-    in with ``code`` after sign-in, on ``host`` (the request's, checked against
-    ALLOWED_HOSTS). Raises nothing."""
-    return f"https://{host}/me/meetings/{meeting.pk}/?code={code}"
+def meeting_checkin_url(
+    *, meeting: Meeting, request: HttpRequest | None, code: str
+) -> str:
+    """What a meeting's QR code holds: the URL of the portal page that checks in
+    with ``code`` after sign-in, absolute by ``dangke.links`` (the request's host,
+    https but in plain development). Raises DisallowedHost (a request for a host
+    not allowed)."""
+    return portal_url(
+        reverse("portal:meeting", args=[meeting.pk]),
+        request=request,
+        query={"code": code},
+    )
 
 
 def _window_check(meeting: Meeting, now: datetime) -> None:

@@ -144,7 +144,7 @@ def meeting_screen_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
         code=code,
         expires_at=expires_at,
         url=meeting_services.meeting_checkin_url(
-            meeting=meeting, host=request.get_host(), code=code
+            meeting=meeting, request=request, code=code
         ),
         present=meeting.attendees.exclude(attendance="").count(),
         expected=meeting.attendees.filter(guest=False).count(),
