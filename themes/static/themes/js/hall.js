@@ -11,7 +11,7 @@ function startFullscreen(button) {
   const sync = () => {
     const on = Boolean(document.fullscreenElement);
     button.setAttribute("aria-pressed", String(on));
-    button.textContent = on ? "退出全屏（F）" : "全屏（F）";
+    button.querySelector("[data-hall-fullscreen-label]").textContent = on ? "退出全屏（F）" : "全屏（F）";
   };
   const toggle = () => {
     const change = document.fullscreenElement ? document.exitFullscreen() : root.requestFullscreen();
