@@ -328,7 +328,7 @@ class TrainingRule(BaseGenericSetting):
         default=default_required_papers,
         blank=True,
         help_text="结班前必须提交的材料：timetable 课程表、signin 签到表、summary "
-        "培训总结、photos 培训影像资料（课程表和签到表由平台生成）",
+        "培训总结（课程表和签到表由平台生成；培训影像资料可以上传，但从不作为必备材料）",
     )
     plan_due_month = models.PositiveSmallIntegerField(
         "年度计划报备截止月",

@@ -398,9 +398,11 @@ def class_hours(*, training_class: TrainingClass) -> Decimal:
 
 
 def required_papers() -> list[str]:
-    """The paper kinds the district asks for at 结班 (``TrainingRule``)."""
+    """The paper kinds the district asks for at 结班 (``TrainingRule``). Photos
+    (培训影像资料) may be attached but are never required, whatever the setting
+    says: 国办函〔2026〕12号 第六条 forbids forcing uploads of work photos."""
     wanted = TrainingRule.load().required_papers or []
-    known = set(PaperKind.values)
+    known = set(PaperKind.values) - {PaperKind.PHOTOS}
     return [kind for kind in wanted if kind in known]
 
 

@@ -244,3 +244,13 @@ def test_a_class_in_the_future_is_enrolling(tree):
     session.starts_at = timezone.now() - timedelta(minutes=5)
     session.save()
     assert selectors.class_state(training_class=klass) == "running"
+
+
+def test_photos_are_never_a_required_paper_whatever_the_setting(klass, admins, members):
+    # 国办函〔2026〕12号 第六条: no forced upload of work photos.
+    rule = TrainingRule.load()
+    rule.required_papers = ["photos", "summary"]
+    rule.save()
+    assert selectors.required_papers() == ["summary"]
+    problems = selectors.class_close_problems(training_class=klass)
+    assert [p.detail for p in problems] == ["缺少结班材料：培训总结"]
