@@ -22,7 +22,7 @@ class TallyOut(Schema):
     hours: str = Field(description="授予学时")
 
 
-class LecturerOut(Schema):
+class LecturerSessionsOut(Schema):
     name: str
     sessions: int = Field(description="授课课次")
     people_times: int = Field(description="听课人次")
@@ -60,7 +60,7 @@ class StatisticsOut(Schema):
     plan_percent: float | None = Field(description="计划期数完成率（%）")
     by_kind: list[TallyOut]
     by_group: list[TallyOut]
-    lecturers: list[LecturerOut]
+    lecturers: list[LecturerSessionsOut]
     meetings: list[MeetingKindOut]
     children: list[ChildOut]
 
