@@ -85,6 +85,7 @@ class ScopedOrganisationForm(WagtailAdminModelForm):
                     label=field.label,
                     required=field.required,
                 )
+        self._public_pages_only("online_lessons", "course")
         if user is None:
             return
         for name in self.scoped_fields:
@@ -98,6 +99,26 @@ class ScopedOrganisationForm(WagtailAdminModelForm):
         if field is not None:
             field.queryset = field.queryset.filter(
                 organisation_scope_q(user=user, prefix="plan__organisation__")
+            )
+
+    def _public_pages_only(self, *names: str) -> None:
+        """A class's online lessons and course are chosen among live, public pages
+        (and those it has already), like a session's lessons: the choices would
+        otherwise name every draft and lecturer submission."""
+        for name in names:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            current = []
+            if self.instance.pk:
+                value = getattr(self.instance, name)
+                if hasattr(value, "all"):
+                    current = [page.pk for page in value.all()]
+                elif value is not None:
+                    current = [value.pk]
+            field.queryset = field.queryset.filter(
+                Q(pk__in=pages_visible_to_public(queryset=Page.objects.all()))
+                | Q(pk__in=current)
             )
 
 
