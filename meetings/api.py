@@ -182,6 +182,8 @@ def meeting_create(request: HttpRequest, payload: MeetingIn):
 def meeting_list(
     request: HttpRequest, organisation: str | None = None, year: int | None = None
 ):
+    if year is not None:
+        _year_check(year)
     if organisation is not None:
         node = services.organisation_managed(user=request.user, code=organisation)
         meetings = selectors.meetings_visible_to(user=request.user).filter(
@@ -214,6 +216,8 @@ def overview(
     year: int | None = None,
     on: date | None = None,
 ):
+    if year is not None:
+        _year_check(year)
     node = services.organisation_managed(user=request.user, code=organisation)
     on = on or timezone.localdate()
     year = year or on.year

@@ -111,6 +111,18 @@ def test_a_member_sees_only_meetings_they_are_asked_to(clock, people, api, meeti
     assert api(None).get("/").status_code == 401
 
 
+def test_a_year_out_of_range_is_refused_by_name(clock, people, api, meeting):
+    for path, params in (
+        ("/", {"year": 20000}),
+        ("/", {"organisation": "B1", "year": 0}),
+        ("/overview", {"organisation": "B1", "year": 20000}),
+    ):
+        caller = (
+            people["plain"] if "organisation" not in params else people["secretary"]
+        )
+        assert_problem(api(caller).get(path, **params), 400, "invalid_year")
+
+
 # --- leave --------------------------------------------------------------------------
 
 
