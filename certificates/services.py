@@ -11,16 +11,13 @@ runs at once, issue nothing twice.
 from __future__ import annotations
 
 import base64
-import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
-import qrcode
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -44,6 +41,7 @@ from certificates.models import (
     IssuerProfile,
 )
 from dangke.audit import audit_record
+from dangke.links import portal_url, qr_png
 from dangke.pdf import pdf_render
 from dangke.ratelimit import rate_limit_exceeded
 from learning import selectors as learning_selectors
@@ -73,20 +71,9 @@ def hours_text(hours: Decimal) -> str:
 
 
 def certificate_verify_url(*, code: str) -> str:
-    """The URL of the public verify page of ``code`` (what the QR holds): https on
-    the host of ``WAGTAILADMIN_BASE_URL`` (http only in development, with
-    ``DEBUG`` on and an http base URL). Raises nothing."""
-    base = urlsplit(settings.WAGTAILADMIN_BASE_URL)
-    plain = settings.DEBUG and base.scheme == "http"
-    path = reverse("certificate_verify", args=[code])
-    return f"{'http' if plain else 'https'}://{base.netloc}{path}"
-
-
-def _qr_png(text: str) -> bytes:
-    image = qrcode.make(text, box_size=6, border=4)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    """The URL of the public verify page of ``code`` (what the QR holds), by the
+    portal's one link rule without a request (``dangke.links``)."""
+    return portal_url(reverse("certificate_verify", args=[code]))
 
 
 @dataclass(frozen=True)
@@ -137,7 +124,7 @@ def certificate_pdf(*, certificate: Certificate, issuer: Issuer) -> bytes:
     """The certificate's PDF: its fields, the issuer's seal, and a QR of the verify
     page. Raises ImproperlyConfigured when the PDF font is missing."""
     verify_url = certificate_verify_url(code=certificate.code)
-    qr = base64.b64encode(_qr_png(verify_url)).decode()
+    qr = base64.b64encode(qr_png(verify_url, box_size=6)).decode()
     return pdf_render(
         template_name="certificates/certificate_pdf.html",
         context={

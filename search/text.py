@@ -36,7 +36,6 @@ from pypinyin.pinyin_dict import pinyin_dict
 _WORD_RUN = re.compile(r"[^\W_]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ASCII_WORD = re.compile(r"^[a-z0-9]+$")
 _LETTERS = re.compile(r"^[a-z]+$")
 
