@@ -103,6 +103,11 @@ PROJECT_APPS = (
     "feedback",
     "certificates",
     "figures",
+    "lectures",
+    "competitions",
+    "broadcasts",
+    "viewing",
+    "reflections",
     "themes",
 )
 

@@ -3,6 +3,11 @@
 from django.urls import path
 
 from themes import (
+    urls_broadcasts,
+    urls_competitions,
+    urls_lectures,
+    urls_reflections,
+    urls_viewing,
     views,
     views_assessment,
     views_checkin,
@@ -88,4 +93,13 @@ urlpatterns = [
         views_assessment.live_host_view,
         name="live_host",
     ),
+]
+# Pages of the lecture menu, competitions, live lectures, group viewing and
+# reflections: each app's portal routes are in themes/urls_<app>.py.
+urlpatterns += [
+    *urls_lectures.urlpatterns,
+    *urls_competitions.urlpatterns,
+    *urls_broadcasts.urlpatterns,
+    *urls_viewing.urlpatterns,
+    *urls_reflections.urlpatterns,
 ]

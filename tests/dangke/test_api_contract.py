@@ -9,6 +9,7 @@ seeded and derandomized, so a run is the same every time.
 
 from __future__ import annotations
 
+import importlib
 import io
 import re
 import time
@@ -18,6 +19,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import APIToken
 
+from tests.matrix import APP_MATRICES
 from tests.services import postgres_only
 
 CALLERS = ("anonymous", "member", "lecturer", "editor")
@@ -122,6 +124,8 @@ def demo_prepare() -> dict:
     }
     ids.update(training_ids(member))
     ids.update(certificate_ids(member))
+    for app in APP_MATRICES:  # each app's demo ids (tests/<app>/matrix_rows.py)
+        ids.update(importlib.import_module(f"tests.{app}.matrix_rows").demo_ids(member))
     queries = {
         "organisation": member.organisation.code,
         "quiz": ids["quiz_id"],

@@ -18,9 +18,9 @@ pass only (about a thousand requests); the coverage check runs in both.
 
 from __future__ import annotations
 
+import importlib
 import json
 import uuid
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -36,21 +36,30 @@ from wagtail.documents.models import Document
 from wagtail.models import APIToken, PageViewRestriction
 
 from tests import factories
+from tests.matrix import (
+    ANON,
+    APP_MATRICES,
+    FILE,
+    LECT,
+    LECT2,
+    MEMBER,
+    MEMBERS_ONLY,
+    OADMIN,
+    OTHER,
+    PLAYLIST,
+    ROLES,
+    SIGNED_IN,
+    TUS_BODY,
+    Row,
+    api,
+    but,
+    every,
+    media,
+    portal,
+)
 from tests.services import postgres_only
 
 pytestmark = [pytest.mark.django_db]
-
-ROLES = (
-    "anonymous",
-    "member",  # 党员 of branch B1 (under S1)
-    "other_member",  # 党员 of branch B2 (under S2)
-    "lecturer",
-    "other_lecturer",  # owns a submission under review
-    "editor",
-    "other_admin",  # 组织管理员 of S2: not the member's subtree
-    "superuser",
-)
-ANON, MEMBER, OTHER, LECT, LECT2, EDITOR, OADMIN, SUPER = range(8)
 
 # Strings a role must never receive (see ``SECRETS_HIDDEN_FROM``).
 DRAFT = "draftsecret 草稿微党课"
@@ -64,53 +73,6 @@ SECRETS_HIDDEN_FROM = {
     MEMBER_NAME: {ANON, OTHER, LECT, LECT2, OADMIN},
 }
 
-
-def every(status: int) -> tuple[int, ...]:
-    return (status,) * len(ROLES)
-
-
-def but(default: int, **by_role: int) -> tuple[int, ...]:
-    """``default`` for every role except those named (``member=200``…)."""
-    return tuple(by_role.get(role, default) for role in ROLES)
-
-
-@dataclass(frozen=True)
-class Row:
-    """One request: ``kind`` is ``api`` (``name`` is its operationId), ``portal``
-    (``name`` is its URL name) or ``media``; ``url`` is formatted with the world's
-    ids; ``expect`` gives a status per role in ``ROLES`` order."""
-
-    kind: str
-    name: str
-    method: str
-    url: str
-    expect: tuple[int, ...]
-    body: dict | None = None
-    form: dict | None = None
-    headers: dict = field(default_factory=dict)
-    operation: str | None = None  # the operationId a media URL is served by
-    follow: bool = False  # follow redirects (APPEND_SLASH) to the final answer
-
-
-def api(op, method, url, expect, body=None, **headers) -> Row:
-    return Row("api", op, method, "/api/v3" + url, expect, body=body, headers=headers)
-
-
-def portal(name, method, url, expect, form=None) -> Row:
-    return Row("portal", name, method, url, expect, form=form)
-
-
-def media(name, url, expect, operation=None, follow=False) -> Row:
-    return Row("media", name, "GET", url, expect, operation=operation, follow=follow)
-
-
-PLAYLIST, FILE = "media_assets_playlist", "media_assets_file"
-
-
-TUS_BODY = "application/offset+octet-stream"
-MEMBERS_ONLY = but(403, anonymous=401, member=200, other_member=200)
-SIGNED_IN = but(200, anonymous=401)
-TOKEN_ONLY = but(403, anonymous=401)
 
 ROWS: list[Row] = [
     # --- Wagtail pages API (bearer tokens; sessions add nothing) ---------------------
@@ -404,6 +366,15 @@ ROWS: list[Row] = [
     media("courseware", "{restricted_courseware}", but(404, editor=200, superuser=200)),
 ]  # fmt: skip
 
+
+def _app_matrix(app: str):
+    """``tests/<app>/matrix_rows.py`` (see ``tests.matrix``)."""
+    return importlib.import_module(f"tests.{app}.matrix_rows")
+
+
+for _app in APP_MATRICES:
+    ROWS += _app_matrix(_app).ROWS
+
 MEDIA_KINDS = {"playlist", "segment", "poster", "original", "subtitle", "courseware"}
 PORTAL_CONTENT_ROWS = {"page"}  # Wagtail serves content pages after the portal's URLs
 # Public pages routed by dangke/urls.py itself (the certificate verify page).
@@ -484,7 +455,7 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
     member = factories.member(organisation=branch1, user=users[MEMBER])
     member.name = MEMBER_NAME
     member.save()
-    factories.member(organisation=branch2, user=users[OTHER])
+    other_member = factories.member(organisation=branch2, user=users[OTHER])
     profile = factories.lecturer(name="张老师", user=users[LECT])
 
     # Media: one real transcode; the other assets share its files.
@@ -635,6 +606,15 @@ def _build_world(tmp_path) -> tuple[dict, dict]:
     ids["feedback"] = feedback.pk
     ids.update(certificates_world(member=member, training_class=klass))
     ids.update(training_world(member=member, sub1=sub1, sub2=sub2, branch2=branch2))
+    context = {
+        "users": users, "member": member, "other_member": other_member,
+        "lecturer": profile, "district": district, "sub1": sub1, "sub2": sub2,
+        "branch1": branch1, "branch2": branch2, "public": public,
+        "public_asset": public_asset, "training_class": klass, "session": session,
+        "ids": ids,
+    }  # fmt: skip
+    for app in APP_MATRICES:
+        ids.update(_app_matrix(app).world(context))
     ids["year"] = timezone.localtime(start).year
     ids["today"] = lambda: timezone.localdate().isoformat()
     ids["meeting_code"] = lambda: learning_services.rotating_code(
@@ -849,6 +829,7 @@ ADMIN_URL_CLASSES: list[tuple[str, str]] = [
     )),
     # Bulk actions: snippets' delete is ``dangke.admin_scope``'s (checked below);
     # pages', documents', images' and users' follow Wagtail's policies.
+    *(pair for app in APP_MATRICES for pair in _app_matrix(app).ADMIN_CLASSES),
     (ADMIN_USERS, "admin/bulk/"),
     *((ADMIN_USERS, f"admin/{name}") for name in (
         "", "test404/", "failwhale/", "account/", "logout/", "dismissibles/",

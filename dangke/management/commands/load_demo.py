@@ -4,17 +4,22 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from assessment.demo import assessment_demo_load
+from broadcasts.demo import broadcasts_demo_load
 from certificates.demo import certificates_demo_load
 from cms.demo import demo_content_load, demo_site_configure
 from cms.demo_media import DemoMediaUnavailable, espeak_binary, font_path
+from competitions.demo import competitions_demo_load
 from learning.demo import learning_demo_load
+from lectures.demo import lectures_demo_load
 from meetings.demo import meetings_demo_load
+from reflections.demo import reflections_demo_load
 from search.services import (
     search_index_rebuild,
     search_sync_paused,
     search_synonyms_load,
 )
 from training.demo import training_demo_load
+from viewing.demo import viewing_demo_load
 
 
 class Command(BaseCommand):
@@ -60,6 +65,11 @@ class Command(BaseCommand):
             meetings_demo_load(stdout=self.stderr)
             training_demo_load(stdout=self.stderr)
             certificates_demo_load(stdout=self.stderr)
+            lectures_demo_load(stdout=self.stderr)
+            competitions_demo_load(stdout=self.stderr)
+            broadcasts_demo_load(stdout=self.stderr)
+            viewing_demo_load(stdout=self.stderr)
+            reflections_demo_load(stdout=self.stderr)
         search_synonyms_load()  # the starting synonym dictionary (idempotent)
         search_index_rebuild(stdout=self.stderr)
         self.stdout.write(self.style.SUCCESS("演示内容已就绪 (demo content loaded)"))

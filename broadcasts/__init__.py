@@ -1,0 +1,1 @@
+"""Live lectures (直播党课): scheduling, per-lecture stream keys, nginx-rtmp's publish callbacks, HLS out under the media pipeline's signed URLs, the live player and replay, recordings that become draft micro-lessons."""

@@ -1,0 +1,1 @@
+"""直播党课: the app's records."""

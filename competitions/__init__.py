@@ -1,0 +1,1 @@
+"""Lecture competitions (宣讲比赛): rounds, entries with a video and a script, judges scoring by a weighted rubric, an on-stage final with phone scoring and audience votes, results, winners' certificates and invitations to the lecturer pool."""

@@ -1,0 +1,1 @@
+"""宣讲比赛: the app's records."""

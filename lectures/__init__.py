@@ -1,0 +1,1 @@
+"""The lecture menu (菜单式供给) and orders (点单 → 派单 → 接单 → 评单): lecturers offer lectures, branches order them, the organising department dispatches, the lecturer accepts, the lecture becomes a session with check-in, attendees may rate it."""

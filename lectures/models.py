@@ -1,0 +1,1 @@
+"""讲师点单: the app's records."""

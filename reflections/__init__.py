@@ -1,0 +1,1 @@
+"""Study reflections (心得体会): optional writing after a lecture, lesson, class or meeting; the branch secretary reads, replies and marks some 优秀 to share within the organisation; counts in the reports, no ranking."""

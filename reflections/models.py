@@ -1,0 +1,1 @@
+"""心得体会: the app's records."""

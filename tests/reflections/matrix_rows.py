@@ -1,0 +1,18 @@
+"""The reflections rows of the authorisation matrix (see ``tests.matrix``)."""
+
+from __future__ import annotations
+
+from tests.matrix import Row
+
+ROWS: list[Row] = []
+ADMIN_CLASSES: list[tuple[str, str]] = []
+
+
+def world(context: dict) -> dict:
+    """The reflections objects of the matrix's world; the ids the rows name."""
+    return {}
+
+
+def demo_ids(member) -> dict:
+    """The demo's ids for the reflections operations' path parameters."""
+    return {}

@@ -1,0 +1,1 @@
+"""Presence on live lectures and group viewing (集中收看): heartbeats count the seconds a member is present while a lecture is live, attendance past the lecture's threshold, viewing rooms (community-centre screens) with rotating check-in, one place at a time."""

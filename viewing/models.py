@@ -1,0 +1,1 @@
+"""集中收看: the app's records."""
