@@ -98,8 +98,8 @@ check: setup ## Django system checks and the migrations check
 test: setup chromium check test-sqlite test-postgres test-heavy ## install and run the whole suite (SQLite, PostgreSQL, then the heavy tests)
 
 # Browser tests (tests/e2e, marker e2e) run once, in the PostgreSQL pass.
-# The SQLite pass runs on every core (pytest-xdist, TEST_WORKERS); the PostgreSQL pass
-# runs alone, since it holds the browser, fuzzing and load tests.
+# Both passes run on every core (pytest-xdist, TEST_WORKERS; each worker has its own
+# test database); the PostgreSQL pass then runs the browser tests in one process.
 TEST_WORKERS ?= auto
 test-sqlite: setup
 	@echo "== SQLite pass, $(TEST_WORKERS) workers (browser tests run in the PostgreSQL pass)"
@@ -107,8 +107,10 @@ test-sqlite: setup
 
 test-postgres: setup
 	@if problem=$$($(PY) -m tests.services postgres 2>&1); then \
-		echo "== PostgreSQL pass ($(TEST_DATABASE_URL))"; \
-		DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m "not heavy" $(PYTEST_ARGS) || exit $$?; \
+		echo "== PostgreSQL pass ($(TEST_DATABASE_URL)), $(TEST_WORKERS) workers"; \
+		DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m "not heavy and not e2e" -n $(TEST_WORKERS) $(PYTEST_ARGS) || exit $$?; \
+		echo "== PostgreSQL pass: the browser tests, one process"; \
+		DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -m "e2e and not heavy" $(PYTEST_ARGS) || exit $$?; \
 	elif [ "$$CI" = true ]; then \
 		echo "CI=true and $$problem" >&2; exit 1; \
 	else \
