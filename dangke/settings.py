@@ -413,6 +413,30 @@ NOTICE_REMINDERS_PER_RUN = env_positive("NOTICE_REMINDERS_PER_RUN", 500)
 MEETINGS_REMINDER_HOURS = env_positive("MEETINGS_REMINDER_HOURS", 24)
 # Files attached to a meeting's minutes (PDF, images, DOCX): at most this many MB.
 MEETINGS_ATTACHMENT_MAX_MB = env_positive("MEETINGS_ATTACHMENT_MAX_MB", 10)
+# The lecture menu (lectures): hours before an accepted lecture its lecturer and
+# branch are reminded; ratings a lecture needs before its average is shown.
+LECTURES_REMINDER_HOURS = env_positive("LECTURES_REMINDER_HOURS", 24)
+LECTURES_RATING_MIN_GROUP = env_positive("LECTURES_RATING_MIN_GROUP", 5)
+# Live lectures (broadcasts): nginx-rtmp's ingest (the RTMP URL OBS pushes to, the
+# port ``make run`` listens on), where its HLS goes, how nginx's callbacks reach the
+# platform and are protected, the publish window, the reminder and the place hold.
+BROADCASTS_RTMP_PORT = env_positive("BROADCASTS_RTMP_PORT", 19350)
+BROADCASTS_RTMP_URL = env_str(
+    "BROADCASTS_RTMP_URL", f"rtmp://127.0.0.1:{BROADCASTS_RTMP_PORT}/live"
+)
+BROADCASTS_HLS_DIR = Path(env_str("BROADCASTS_HLS_DIR") or VAR_DIR / "live" / "hls")
+BROADCASTS_RECORD_DIR = Path(
+    env_str("BROADCASTS_RECORD_DIR") or VAR_DIR / "live" / "recordings"
+)
+BROADCASTS_CALLBACK_URL = env_str("BROADCASTS_CALLBACK_URL", "http://127.0.0.1:8000")
+BROADCASTS_CALLBACK_SECRET = env_str("BROADCASTS_CALLBACK_SECRET")
+BROADCASTS_CALLBACK_NETWORKS = env_list(
+    "BROADCASTS_CALLBACK_NETWORKS", ["127.0.0.0/8", "::1/128"]
+)
+BROADCASTS_PUBLISH_EARLY_MINUTES = env_positive("BROADCASTS_PUBLISH_EARLY_MINUTES", 30)
+BROADCASTS_PUBLISH_GRACE_MINUTES = env_positive("BROADCASTS_PUBLISH_GRACE_MINUTES", 30)
+BROADCASTS_REMINDER_MINUTES = env_positive("BROADCASTS_REMINDER_MINUTES", 30)
+BROADCASTS_PLACE_HOLD_SECONDS = env_positive("BROADCASTS_PLACE_HOLD_SECONDS", 60)
 # The public certificate verify page (and its API operation): requests a minute from
 # one client address before 429.
 CERTIFICATE_VERIFY_PER_MINUTE = env_positive("CERTIFICATE_VERIFY_PER_MINUTE", 60)
