@@ -1,0 +1,152 @@
+"""Recordings become lessons: nginx-rtmp's FLV of a lecture (made here by real
+ffmpeg, as ``record`` writes it) goes through the media pipeline into a playable
+draft micro-lesson linked to the lecture; a member who missed the lecture makes it
+up (补学) by completing that lesson."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from broadcasts import recordings
+from broadcasts.models import LiveLecture, LivePresence
+from learning.models import LessonProgress
+from media_pipeline.models import VideoAsset
+from notices.models import Notice
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def record_dir(settings, tmp_path):
+    settings.BROADCASTS_RECORD_DIR = tmp_path / "recordings"
+    settings.BROADCASTS_RECORD_DIR.mkdir()
+    return settings.BROADCASTS_RECORD_DIR
+
+
+def flv_recording(path, seconds=2):
+    """An FLV as nginx-rtmp's ``record all`` writes it: H.264 + AAC."""
+    subprocess.run(
+        [
+            settings.FFMPEG_BINARY,
+            "-v", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc=size=160x120:rate=25:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-shortest", "-f", "flv", str(path),
+        ],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture
+def lecture(tree, editor):
+    return LiveLecture.objects.create(
+        title="灯塔大课堂：新时代党的建设",
+        description="每月一讲",
+        organisation=tree["sub1"],
+        starts_at=timezone.now() - timedelta(hours=2),
+        status=LiveLecture.Status.ENDED,
+        ended_at=timezone.now() - timedelta(hours=1),
+        created_by=editor,
+    )
+
+
+def test_a_recording_becomes_a_playable_draft_lesson(
+    ffmpeg_binaries,
+    small_ladder,
+    record_dir,
+    lecture,
+    section,
+    editor,
+    django_capture_on_commit_callbacks,
+):
+    flv = flv_recording(record_dir / f"{lecture.stream_key}-1.flv")
+    with django_capture_on_commit_callbacks(execute=True):
+        lesson_id = recordings.recording_to_lesson.delay(lecture.pk, str(flv)).get()
+    lecture.refresh_from_db()
+    assert lecture.recording_lesson_id == lesson_id
+    lesson = lecture.recording_lesson
+    assert lesson.live is False and lesson.get_parent().specific == section
+    assert lesson.title == "灯塔大课堂：新时代党的建设（直播回放）"
+    asset = VideoAsset.objects.get(pk=lecture.recording_asset_id)
+    assert lesson.video_id == asset.pk
+    assert asset.status == VideoAsset.Status.READY, asset.failure_reason
+    assert asset.is_playable
+    master = asset.version_prefix(asset.published_version) + "master.m3u8"
+    assert default_storage.exists(master)
+    probed = subprocess.run(
+        [settings.FFPROBE_BINARY, "-v", "error", "-protocol_whitelist", "file",
+         "-show_entries", "format=duration", "-of", "csv=p=0",
+         default_storage.path(master)],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    assert float(probed.stdout.strip()) >= 1.5
+    assert Notice.objects.filter(recipient=editor, title__contains="录像").exists()
+
+    # Run twice (a retried task, a second callback): the same lesson, no new asset.
+    again = recordings.recording_to_lesson.delay(lecture.pk, str(flv)).get()
+    assert again == lesson_id and VideoAsset.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "name, code",
+    [("../elsewhere.flv", "recording_outside"), ("notes.txt", "recording_format")],
+)
+def test_a_path_outside_the_recordings_or_of_another_kind_is_refused(
+    record_dir, lecture, name, code
+):
+    path = record_dir / name
+    path.write_bytes(b"not a video")
+    with pytest.raises(recordings.RecordingRefused) as refused:
+        recordings.recording_lesson_create(lecture_id=lecture.pk, path=path)
+    assert refused.value.code == code
+    assert recordings.recording_to_lesson.delay(lecture.pk, str(path)).get() is None
+    lecture.refresh_from_db()
+    assert lecture.recording_lesson_id is None and not VideoAsset.objects.exists()
+
+
+def test_a_broken_recording_is_refused_with_ffmpegs_reason(
+    ffmpeg_binaries, record_dir, lecture
+):
+    path = record_dir / "broken.flv"
+    path.write_bytes(b"FLV\x01" + b"\x00" * 100)
+    with pytest.raises(recordings.RecordingRefused) as refused:
+        recordings.recording_lesson_create(lecture_id=lecture.pk, path=path)
+    assert refused.value.code == "recording_unreadable"
+    assert not VideoAsset.objects.exists()
+
+
+def test_missing_members_make_it_up_with_the_recording(lecture, section, tree):
+    lesson = factories.lesson(section, title="回放")
+    LiveLecture.objects.filter(pk=lecture.pk).update(recording_lesson=lesson)
+    lecture.refresh_from_db()
+    missed = factories.member(organisation=tree["branch1"], username="missed")
+    present = factories.member(organisation=tree["branch1"], username="present")
+    before = factories.member(organisation=tree["branch1"], username="before")
+    now = timezone.now()
+    LivePresence.objects.create(
+        member=present,
+        lecture=lecture,
+        first_seen=lecture.starts_at,
+        last_seen=lecture.starts_at,
+        attended=True,
+    )
+    for member, done in (
+        (missed, now),
+        (present, now),
+        (before, lecture.starts_at - timedelta(days=1)),
+    ):
+        LessonProgress.objects.create(member=member, lesson=lesson, completed_at=done)
+    assert recordings.lecture_makeups(lecture=lecture) == {missed.pk: now}
+    assert recordings.lecture_makeup_of(member=missed, lecture=lecture) == now
+    assert recordings.lecture_makeup_of(member=present, lecture=lecture) is None
+    assert recordings.lecture_makeup_of(member=before, lecture=lecture) is None
