@@ -472,7 +472,7 @@ def leave_decide(
 
 @router.get(
     "/{meeting_id}/checkin-code",
-    response={200: CheckinCodeOut, **error_responses(403, 404)},
+    response={200: CheckinCodeOut, **error_responses(403, 404, 409)},
     operation_id="meetings_checkin_code",
     summary="The meeting's rotating check-in code and its QR URL",
     description=(

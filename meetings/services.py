@@ -426,9 +426,11 @@ def meeting_checkin_code(
 ) -> tuple[str, datetime]:
     """The meeting's current check-in code and when it is replaced, for its host,
     recorder and managers (the code mechanism of offline classes). Raises
-    NotPermittedHere."""
+    NotPermittedHere, and MeetingCancelled: a cancelled meeting shows no code (a
+    photo of one would check nobody in)."""
     if not meeting_is_run_by(user=user, meeting=meeting):
         raise NotPermittedHere("只有主持人、记录人或本组织的管理员可以查看签到码")
+    _not_cancelled(meeting)
     at = at or timezone.now()
     step = int(at.timestamp()) // CHECKIN_STEP_SECONDS
     expires = datetime.fromtimestamp(
