@@ -214,9 +214,7 @@ def test_a_cancelled_meeting_is_not_held_and_takes_nothing_more(
         "meeting_cancelled",
     )
     # No check-in code for the screen: a photo of one would check nobody in.
-    assert_problem(
-        host.get(f"/{meeting['id']}/checkin-code"), 409, "meeting_cancelled"
-    )
+    assert_problem(host.get(f"/{meeting['id']}/checkin-code"), 409, "meeting_cancelled")
     # The reminder before the meeting is withdrawn; the cancellation is mailed now.
     notice = Notice.objects.get(
         recipient=people["plain"].user, topic=f"meetings.meeting:{meeting['id']}"
