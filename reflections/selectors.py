@@ -18,7 +18,9 @@ from learning.selectors import (
     organisation_prefixes,
     organisation_scope_q,
     organisation_subtree_q,
+    organisations_administered,
     user_can_report_on,
+    user_sees_all_organisations,
 )
 from learning.selectors.scoping import UserLike
 from meetings.models import Attendee
@@ -116,9 +118,7 @@ def _meeting_target(member: Member, target_id: int) -> Target | None:
         return None
     meeting = invitation.meeting
     if meeting.cancelled_at is not None:
-        raise InvalidReflection(
-            f"会议“{meeting.theme}”已取消", code="cancelled"
-        )
+        raise InvalidReflection(f"会议“{meeting.theme}”已取消", code="cancelled")
     if meeting.starts_at > timezone.now():
         raise InvalidReflection(
             f"会议“{meeting.theme}”还没有开始，开始后再写心得", code="not_begun"
@@ -144,6 +144,15 @@ def reflection_of_author_for_target(
         reflections_of_author(member=member)
         .filter(kind=kind, target_id=target_id)
         .first()
+    )
+
+
+def user_reads_reflections(*, user: UserLike) -> bool:
+    """True for secretaries (organisation administrators) and editors: who has a
+    reading list. Raises nothing."""
+    return user.is_authenticated and (
+        user_sees_all_organisations(user=user)
+        or organisations_administered(user=user).exists()
     )
 
 

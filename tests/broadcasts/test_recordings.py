@@ -79,7 +79,7 @@ def test_a_recording_becomes_a_playable_draft_lesson(
     assert lesson.title == "灯塔大课堂：新时代党的建设（直播回放）"
     asset = VideoAsset.objects.get(pk=lecture.recording_asset_id)
     assert lesson.video_id == asset.pk
-    assert asset.status == VideoAsset.Status.READY, asset.failure_reason
+    assert asset.status == VideoAsset.Status.READY, asset.error
     assert asset.is_playable
     master = asset.version_prefix(asset.published_version) + "master.m3u8"
     assert default_storage.exists(master)
