@@ -170,7 +170,7 @@ def lecture_cancel(
 ) -> LiveLecture:
     """Cancel a lecture that has not gone live; its key stops working. Raises
     OutOfScope, LectureStateConflict (live or ended)."""
-    _manager_check(user, lecture)
+    manager_check(user=user, lecture=lecture)
     now = now or timezone.now()
     with transaction.atomic():
         lecture = LiveLecture.objects.select_for_update().get(pk=lecture.pk)
@@ -184,7 +184,9 @@ def lecture_cancel(
     return lecture
 
 
-def _manager_check(user: UserLike, lecture: LiveLecture) -> None:
+def manager_check(*, user: UserLike, lecture: LiveLecture) -> None:
+    """Raises OutOfScope unless ``user`` manages ``lecture`` (an administrator of
+    its organisation or above, or an editor)."""
     if not selectors.lecture_is_managed_by(user=user, lecture=lecture):
         raise OutOfScope("只有本组织及上级的管理员或编辑可以管理这场直播")
 
@@ -198,7 +200,7 @@ def stream_key_rotate(
     """Issue a new stream key (the old one stops working at once) and lift a
     revocation. Raises OutOfScope, LectureStateConflict (live, ended or cancelled:
     a key is for a lecture still to be streamed)."""
-    _manager_check(user, lecture)
+    manager_check(user=user, lecture=lecture)
     now = now or timezone.now()
     with transaction.atomic():
         lecture = LiveLecture.objects.select_for_update().get(pk=lecture.pk)
@@ -226,7 +228,7 @@ def stream_key_revoke(
 ) -> LiveLecture:
     """Revoke the stream key: every publish is refused until a new key is issued
     (a publisher already streaming keeps its connection). Raises OutOfScope."""
-    _manager_check(user, lecture)
+    manager_check(user=user, lecture=lecture)
     now = now or timezone.now()
     LiveLecture.objects.filter(pk=lecture.pk).update(
         stream_key_revoked_at=now, updated_at=now

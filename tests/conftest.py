@@ -40,6 +40,8 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_WORK_DIR = tmp_path / "transcode"
     settings.MEDIA_UPLOAD_DIR = tmp_path / "uploads"
+    settings.BROADCASTS_HLS_DIR = tmp_path / "live-hls"
+    settings.BROADCASTS_RECORD_DIR = tmp_path / "live-recordings"
 
 
 @pytest.fixture
