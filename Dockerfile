@@ -30,9 +30,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     DEBUG=0 \
     DANGKE_VAR_DIR=/app/var
 # espeak-ng and fonts-noto-cjk voice and draw the demo's lessons (load_demo).
+# nginx-light with libnginx-mod-rtmp takes the live lectures' streams (docs/broadcasts.md).
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg libpq5 espeak-ng fonts-noto-cjk \
+ && apt-get install -y --no-install-recommends ffmpeg libpq5 espeak-ng fonts-noto-cjk nginx-light libnginx-mod-rtmp \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 dangke \
  && useradd --system --uid 10001 --gid dangke --home /app dangke

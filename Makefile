@@ -17,7 +17,7 @@ run demo: export WAGTAILADMIN_BASE_URL ?= http://$(HOST):$(PORT)
 run: export LOG_FORMAT ?= text
 
 .DEFAULT_GOAL := help
-.PHONY: help setup ffmpeg espeak node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo backup restore bench-first-playable bench-%
+.PHONY: help setup ffmpeg espeak nginx-rtmp node chromium browser-libs run serve test test-sqlite test-postgres test-heavy lint format check migrate demo backup restore bench-first-playable bench-%
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,6 +56,13 @@ node_modules/.installed: package.json package-lock.json | node
 browser-libs: node_modules/.installed $(VENV)/.installed ## copy hls.js, three.js and axe-core (npm, pinned) to static files
 	@$(PY) -m themes.vendor
 
+nginx-rtmp: ## install nginx-light and its RTMP module (live lectures' ingest) from Debian's packages when missing
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ] || [ ! -e /usr/lib/nginx/modules/ngx_rtmp_module.so ]; then \
+		echo "installing nginx-light and libnginx-mod-rtmp (apt-get)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nginx-light libnginx-mod-rtmp >/dev/null; \
+	fi
+
 chromium: ## install Debian's Chromium (browser tests) and poppler-utils (PDF tests) when missing
 	@if [ ! -x /usr/bin/chromium ] || ! command -v pdffonts >/dev/null; then \
 		echo "installing chromium and poppler-utils (apt-get)"; \
@@ -63,7 +70,7 @@ chromium: ## install Debian's Chromium (browser tests) and poppler-utils (PDF te
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	fi
 
-setup: $(VENV)/.installed ffmpeg espeak browser-libs ## install everything: .venv, requirements, ffmpeg, espeak-ng and the CJK font, browser libraries
+setup: $(VENV)/.installed ffmpeg espeak nginx-rtmp browser-libs ## install everything: .venv, requirements, ffmpeg, espeak-ng and the CJK font, nginx-rtmp, browser libraries
 
 migrate: setup ## apply database migrations
 	$(PY) manage.py migrate --noinput
@@ -76,6 +83,8 @@ run: demo ## set up, migrate, load the demo and serve web + worker on 127.0.0.1:
 	@$(PY) manage.py demo_banner --base-url http://$(HOST):$(PORT)
 	@trap 'kill 0' EXIT INT TERM; \
 	$(VENV)/bin/celery -A dangke --quiet worker -B -Q default,media,search -c 2 & \
+	NGINX_CONF=$$($(PY) manage.py broadcasts_nginx_conf --platform-url http://$(HOST):$(PORT)) && \
+	$$(command -v nginx || echo /usr/sbin/nginx) -c "$$NGINX_CONF" -p "$$(dirname "$$NGINX_CONF")" & \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 # Our JavaScript only: the vendored libraries under static/themes/vendor/ are ignored
