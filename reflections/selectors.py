@@ -11,6 +11,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from wagtail.models import Page
 
+from broadcasts.models import LiveLecture
+from broadcasts.selectors import lecture_audience_includes
 from learning.models import Attendance, Member, Organisation, TrainingClass
 from learning.selectors import (
     lesson_info,
@@ -49,13 +51,14 @@ class Target:
 def reflection_target_find(*, member: Member, kind: str, target_id: int) -> Target:
     """The ``(kind, target_id)`` ``member`` may write about: a live lesson in their
     reach, a training class they are enrolled in or attended, a meeting they were
-    asked to (once it has begun). Raises InvalidReflection (an unknown kind, a
+    asked to, a live lecture whose audience they are in (once it has begun). Raises InvalidReflection (an unknown kind, a
     class or meeting not begun yet) and TargetNotFound (nothing of that kind the
     member took part in or may see)."""
     finders = {
         Reflection.Kind.LESSON: _lesson_target,
         Reflection.Kind.TRAINING_CLASS: _class_target,
         Reflection.Kind.MEETING: _meeting_target,
+        Reflection.Kind.LECTURE: _lecture_target,
     }
     finder = finders.get(kind)
     if finder is None:
@@ -128,6 +131,21 @@ def _meeting_target(member: Member, target_id: int) -> Target | None:
         target_id,
         f"{meeting.get_kind_display()}：{meeting.theme}",
         f"/me/meetings/{target_id}/",
+    )
+
+
+def _lecture_target(member: Member, target_id: int) -> Target | None:
+    lecture = (
+        LiveLecture.objects.select_related("organisation").filter(pk=target_id).first()
+    )
+    if lecture is None or not lecture_audience_includes(lecture=lecture, member=member):
+        return None
+    if lecture.status not in (LiveLecture.Status.LIVE, LiveLecture.Status.ENDED):
+        raise InvalidReflection(
+            f"直播党课“{lecture.title}”还没有开始，开始后再写心得", code="not_begun"
+        )
+    return Target(
+        Reflection.Kind.LECTURE, target_id, lecture.title, f"/zhibo/{target_id}/"
     )
 
 

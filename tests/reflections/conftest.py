@@ -1,6 +1,7 @@
 """A branch secretary, a district administrator, another sub-district's
 administrator, and things the member took part in: a live lesson, a training class
-they are enrolled in, a meeting they were asked to (all begun)."""
+they are enrolled in, a meeting they were asked to, a live lecture of their
+sub-district (all begun)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def people(tree, member):
 
 @pytest.fixture
 def targets(tree, people, section):
+    from broadcasts.models import LiveLecture
     from learning.models import TrainingClass, TrainingSession
     from meetings.models import Attendee, Meeting
     from training.models import ClassEnrolment
@@ -64,7 +66,18 @@ def targets(tree, people, section):
         recorder=people["colleague"],
     )
     Attendee.objects.create(meeting=meeting, member=member)
-    return {"lesson": lesson, "class": training_class, "meeting": meeting}
+    lecture = LiveLecture.objects.create(
+        title="灯塔大课堂",
+        organisation=tree["sub1"],
+        starts_at=now - timedelta(hours=3),
+        status=LiveLecture.Status.ENDED,
+    )
+    return {
+        "lesson": lesson,
+        "class": training_class,
+        "meeting": meeting,
+        "lecture": lecture,
+    }
 
 
 class Api:

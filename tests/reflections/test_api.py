@@ -22,7 +22,7 @@ def write(api, who, kind, target_id, text="收获很大，要把学习成果落�
     )
 
 
-@pytest.mark.parametrize("kind", ["lesson", "class", "meeting"])
+@pytest.mark.parametrize("kind", ["lesson", "class", "meeting", "lecture"])
 def test_a_member_writes_about_what_they_took_part_in(api, people, targets, kind):
     target = targets[kind]
     response = write(api, people["member"], kind, target.pk)
@@ -41,7 +41,7 @@ def test_a_member_writes_about_what_they_took_part_in(api, people, targets, kind
 
 def test_what_the_member_did_not_take_part_in_is_refused(api, people, targets):
     outsider = people["outsider"]
-    for kind in ("class", "meeting"):
+    for kind in ("class", "meeting", "lecture"):
         response = write(api, outsider, kind, targets[kind].pk)
         assert response.status_code == 404, response.content
         assert response.json()["code"] == "target_not_found"
@@ -60,6 +60,14 @@ def test_a_meeting_not_yet_held_is_refused(api, people, targets):
     response = write(api, people["member"], "meeting", meeting.pk)
     assert response.status_code == 400 and response.json()["code"] == "not_begun"
     assert "还没有开始" in response.json()["detail"]
+
+
+def test_a_lecture_not_yet_live_is_refused(api, people, targets):
+    lecture = targets["lecture"]
+    lecture.status = "scheduled"
+    lecture.save()
+    response = write(api, people["member"], "lecture", lecture.pk)
+    assert response.status_code == 400 and response.json()["code"] == "not_begun"
 
 
 def test_a_draft_lesson_is_not_a_target(api, people, section):
