@@ -342,3 +342,20 @@ def judge_rounds(*, user: UserLike) -> QuerySet[Round]:
     if not user.is_authenticated:
         return Round.objects.none()
     return Round.objects.filter(judges__judge_id=user.pk).select_related("competition")
+
+
+def video_asset_visible_to_judges(*, asset, request) -> bool:
+    """The media pipeline's viewer rule: an entry's video plays for organisers
+    and for the judges the entry is given to (in any of its rounds)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    entries = Entry.objects.filter(video_id=asset.pk)
+    if not entries.exists():
+        return False
+    if user_organises(user=user):
+        return True
+    for round in judge_rounds(user=user).filter(round_entries__entry__in=entries):
+        if judge_entries(user=user, round=round).filter(video_id=asset.pk).exists():
+            return True
+    return False
