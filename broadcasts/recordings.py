@@ -127,6 +127,28 @@ def recording_remux(*, source: Path, demuxer: str, target: Path) -> Path:
     return target
 
 
+def recording_latest(*, lecture: LiveLecture) -> Path | None:
+    """The newest FLV nginx-rtmp recorded for ``lecture``'s stream
+    (``record_unique`` names them ``<stream>-<time>.flv``), or None. For the
+    ``on_publish_done`` handling when nginx's ``on_record_done`` did not say the
+    path. Raises nothing."""
+    stream = lecture.published_stream or lecture.stream_key
+    root = recording_dir()
+    if not stream or not root.is_dir():
+        return None
+    found = sorted(
+        (p for p in root.glob(f"{stream}*.flv") if p.is_file()),
+        key=lambda p: (p.stat().st_mtime, p.name),
+    )
+    return found[-1] if found else None
+
+
+def recording_enqueue(*, lecture_id: int, path: str | Path) -> None:
+    """Queue ``recording_to_lesson`` for ``lecture_id`` once the current
+    transaction commits (the lecture marked ended first). Raises nothing."""
+    transaction.on_commit(lambda: recording_to_lesson.delay(lecture_id, str(path)))
+
+
 def _lessons_section() -> SectionPage:
     section = (
         SectionPage.objects.filter(slug=LESSONS_SECTION_SLUG).first()

@@ -5,6 +5,7 @@ up (补学) by completing that lesson."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from datetime import timedelta
 
@@ -95,6 +96,17 @@ def test_a_recording_becomes_a_playable_draft_lesson(
     # Run twice (a retried task, a second callback): the same lesson, no new asset.
     again = recordings.recording_to_lesson.delay(lecture.pk, str(flv)).get()
     assert again == lesson_id and VideoAsset.objects.count() == 1
+
+
+def test_the_latest_recording_of_the_stream_is_found(record_dir, lecture):
+    assert recordings.recording_latest(lecture=lecture) is None
+    older = record_dir / f"{lecture.stream_key}-100.flv"
+    newer = record_dir / f"{lecture.stream_key}-200.flv"
+    other = record_dir / "someoneelse-300.flv"
+    for index, path in enumerate((older, newer, other)):
+        path.write_bytes(b"FLV")
+        os.utime(path, (1000 + index, 1000 + index))
+    assert recordings.recording_latest(lecture=lecture) == newer
 
 
 @pytest.mark.parametrize(
