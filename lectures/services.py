@@ -136,7 +136,20 @@ def lecture_propose(*, user: UserLike, draft: LectureDraft) -> Lecture:
     """A lecturer's new menu item, as a draft. Raises NotALecturer and
     InvalidLecture."""
     lecturer = selectors.lecturer_required(user=user)
-    return _write(Lecture(lecturer=lecturer), draft)
+    return lecture_create(lecturer=lecturer, draft=draft)
+
+
+def lecture_create(
+    *, lecturer: Lecturer, draft: LectureDraft, submit: bool = False, actor=None
+) -> Lecture:
+    """A menu item of ``lecturer`` (a pool profile, with or without an account:
+    editors enter lectures for lecturers who do not sign in), as a draft or, with
+    ``submit``, submitted for review by ``actor``. Raises InvalidLecture."""
+    with transaction.atomic():
+        lecture = _write(Lecture(lecturer=lecturer), draft)
+        if submit:
+            _step(lecture, Lecture.Status.SUBMITTED, user=actor)
+    return lecture
 
 
 def lecture_update(*, user: UserLike, lecture_id: int, draft: LectureDraft) -> Lecture:

@@ -38,7 +38,7 @@ def people(tree, member, editor):
 
 
 def publish(people, *, direct=False, areas=("S1",), audiences=(), mode="onsite",
-            title="新时代党的建设", minutes=90):  # fmt: skip
+            title="新时代党的建设", minutes=90, summary="从党史学习教育讲起"):  # fmt: skip
     """A published menu lecture of the lecturer (proposed, submitted, published
     through the services)."""
     lecture = services.lecture_propose(
@@ -47,7 +47,7 @@ def publish(people, *, direct=False, areas=("S1",), audiences=(), mode="onsite",
             title=title,
             minutes=minutes,
             mode=mode,
-            summary="从党史学习教育讲起",
+            summary=summary,
             audiences=list(audiences),
             tags="党建、基层治理",
             areas=list(areas),
