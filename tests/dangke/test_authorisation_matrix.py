@@ -900,10 +900,10 @@ def admin_world(tree, section):
     lecturer's video and subtitle. ``other_admin`` administers S2, ``lecturer``
     uploaded nothing of them, ``own_admin`` administers S1."""
     from assessment.models import LiveContest, LiveTeam, OnlineContest, Quiz
-    from broadcasts.models import LiveLecture
     from feedback.models import Feedback
     from learning.models import Assignment, OrganisationAdministrator, TrainingClass
     from media_pipeline.models import Subtitle
+    from reflections.models import Reflection
 
     sub1 = tree["sub1"]
     member = factories.member(organisation=tree["branch1"], username="member")
@@ -939,14 +939,19 @@ def admin_world(tree, section):
         ),
         "online_contests": online,
         "live_contests": live,
-        "live_lectures": LiveLecture.objects.create(
-            title=CONTEST_SECRET, organisation=sub1, starts_at=now
-        ),
         "feedback": Feedback.objects.create(
             submitter=member.user,
             organisation=tree["branch1"],
             category="complaint",
             text=f"投诉 {ADMIN_SECRET}",
+        ),
+        "reflections": Reflection.objects.create(
+            author=member,
+            organisation=tree["branch1"],
+            kind="lesson",
+            target_id=course.pk,
+            target_title="心得",
+            text=f"心得 {ADMIN_SECRET}",
         ),
         "snippets/cms/lecturer": factories.lecturer(name="乙老师", user=other_lecturer),
         "snippets/media_pipeline/videoasset": asset,
