@@ -900,6 +900,7 @@ def admin_world(tree, section):
     lecturer's video and subtitle. ``other_admin`` administers S2, ``lecturer``
     uploaded nothing of them, ``own_admin`` administers S1."""
     from assessment.models import LiveContest, LiveTeam, OnlineContest, Quiz
+    from broadcasts.models import LiveLecture
     from feedback.models import Feedback
     from learning.models import Assignment, OrganisationAdministrator, TrainingClass
     from media_pipeline.models import Subtitle
@@ -939,6 +940,9 @@ def admin_world(tree, section):
         ),
         "online_contests": online,
         "live_contests": live,
+        "live_lectures": LiveLecture.objects.create(
+            title=CONTEST_SECRET, organisation=sub1, starts_at=now
+        ),
         "feedback": Feedback.objects.create(
             submitter=member.user,
             organisation=tree["branch1"],
