@@ -111,3 +111,64 @@ def test_one_address_asking_too_often_gets_429(settings, certificates):
     )
     # Another address has its own budget.
     assert Client(REMOTE_ADDR="203.0.113.10").get(f"/verify/{code}").status_code == 200
+
+
+def test_the_answer_reads_the_stored_fields_and_the_beijing_day_of_revoking(
+    certificates, organiser
+):
+    from datetime import UTC, date, datetime
+
+    from django.utils import timezone
+
+    from certificates.models import Certificate
+    from certificates.selectors import certificate_verify
+    from certificates.services import certificate_revoke, mask_name
+
+    certificate = certificates[1]
+    certificate_revoke(
+        certificate=certificate, user=organiser, reason="信息有误", channel="admin"
+    )
+    # 17:30 UTC is the next morning in Beijing: the day shown is Beijing's.
+    Certificate.objects.filter(pk=certificate.pk).update(
+        revoked_at=datetime(2026, 3, 6, 17, 30, tzinfo=UTC)
+    )
+    certificate.refresh_from_db()
+
+    answer = certificate_verify(code=certificate.code)
+
+    assert (answer.valid, answer.status_label) == (False, "已撤销")
+    assert answer.revoked_on == date(2026, 3, 7)
+    assert answer.masked_name == mask_name(certificate.member_name)
+    assert (answer.class_title, answer.issuer_name) == (
+        certificate.class_title,
+        certificate.issuer_name,
+    )
+    assert (answer.starts_on, answer.ends_on) == (
+        certificate.starts_on,
+        certificate.ends_on,
+    )
+    assert answer.issued_on == timezone.localdate(certificate.issued_at)
+    assert (
+        "2026年3月7日 撤销"
+        in Client().get(f"/verify/{certificate.code}").content.decode()
+    )
+
+
+def test_the_default_budget_refuses_an_address_long_before_1000_a_minute(
+    settings, certificates
+):
+    from certificates.errors import VerifyRateLimited
+    from certificates.services import verify_rate_check
+
+    limit = settings.CERTIFICATE_VERIFY_PER_MINUTE
+    assert limit < 1000
+    refused = 0
+    for _ in range(1000):
+        try:
+            verify_rate_check(address="198.51.100.7")
+        except VerifyRateLimited:
+            refused += 1
+    # Unless the minute turned over midway, exactly the budget passed.
+    assert 1000 - 2 * limit <= refused <= 1000 - limit
+    response = Client(REMOTE_ADDR="198.51.100.7").get(f"/verify/{certificates[0].code}")
+    assert response.status_code == 429 and response["Retry-After"] == "60"
