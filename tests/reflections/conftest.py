@@ -80,6 +80,21 @@ def targets(tree, people, section):
     }
 
 
+@pytest.fixture
+def stored_reflection(people, targets):
+    """The member's reflection about the lesson, stored as written (no reply)."""
+    from reflections.models import Reflection
+
+    return Reflection.objects.create(
+        author=people["member"],
+        organisation=people["member"].organisation,
+        kind="lesson",
+        target_id=targets["lesson"].pk,
+        target_title=targets["lesson"].title,
+        text="adminsecret 心得",
+    )
+
+
 class Api:
     """JSON calls to the reflections API as a user (session auth)."""
 

@@ -16,15 +16,8 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def test_the_admin_listing_and_edit_are_scoped(client_for, people, targets):
-    reflection = Reflection.objects.create(
-        author=people["member"],
-        organisation=people["member"].organisation,
-        kind="lesson",
-        target_id=targets["lesson"].pk,
-        target_title="学习二十大精神",
-        text="adminsecret 心得",
-    )
+def test_the_admin_listing_and_edit_are_scoped(client_for, people, stored_reflection):
+    reflection = stored_reflection
     own = client_for(people["secretary"])
     other = client_for(people["other_admin"])
     assert "adminsecret" in own.get("/admin/reflections/").text

@@ -91,15 +91,8 @@ def test_too_long_or_foreign_targets_keep_what_was_typed(client_for, people, tar
     assert not Reflection.objects.exists()
 
 
-def test_who_reads_what(client_for, people, targets):
-    reflection = Reflection.objects.create(
-        author=people["member"],
-        organisation=people["member"].organisation,
-        kind="lesson",
-        target_id=targets["lesson"].pk,
-        target_title="学习二十大精神",
-        text="心得",
-    )
+def test_who_reads_what(client_for, people, stored_reflection):
+    reflection = stored_reflection
     review = f"/me/reflections/to-read/{reflection.pk}/"
     assert login(client_for, people["other_admin"]).get(review).status_code == 404
     refused = login(client_for, people["other_admin"]).post(
