@@ -172,3 +172,51 @@ def _course_lesson_append(*, course, lesson_id: int) -> None:
         }
     )
     revision.save(update_fields=["content"])
+
+
+def topic_course_link(*, topic, course, required: bool = False) -> bool:
+    """Show ``course`` in ``topic`` (a ``TopicCourse`` link, in the live page and
+    its latest revision so the next publish keeps it), its lessons not copied.
+    Returns False when the topic already had it. Raises nothing."""
+    from cms.models import TopicCourse
+
+    links = TopicCourse.objects.filter(topic=topic)
+    if links.filter(course=course).exists():
+        return False
+    orders = [n for n in links.values_list("sort_order", flat=True) if n is not None]
+    link = TopicCourse.objects.create(
+        topic=topic,
+        course=course,
+        required=required,
+        sort_order=max(orders, default=-1) + 1,
+    )
+    revision = topic.latest_revision
+    if revision is not None:
+        rows = revision.content.setdefault("topic_courses", [])
+        if not any(row.get("course") == course.pk for row in rows):
+            rows.append(
+                {
+                    "pk": link.pk,
+                    "topic": topic.pk,
+                    "course": course.pk,
+                    "required": required,
+                    "sort_order": len(rows),
+                }
+            )
+            revision.save(update_fields=["content"])
+    return True
+
+
+def topic_course_unlink(*, topic, course) -> None:
+    """Take ``course`` out of ``topic`` (the live page and its latest revision).
+    Raises nothing."""
+    from cms.models import TopicCourse
+
+    TopicCourse.objects.filter(topic=topic, course=course).delete()
+    revision = topic.latest_revision
+    if revision is not None:
+        rows = revision.content.get("topic_courses", [])
+        kept = [row for row in rows if row.get("course") != course.pk]
+        if len(kept) != len(rows):
+            revision.content["topic_courses"] = kept
+            revision.save(update_fields=["content"])

@@ -46,6 +46,26 @@ class ChildOut(Schema):
     meeting_people_times: int
 
 
+class SharedCourseFiguresOut(Schema):
+    course: int
+    title: str
+    organisation: str = Field(description="课程所属党组织代码")
+    adopted_by: list[str] = Field(description="采用的党组织代码")
+    completions: int = Field(description="所属组织和各采用组织党员完成人数（当年）")
+
+
+class AdoptedCourseFiguresOut(Schema):
+    course: int
+    title: str
+    organisation: str = Field(description="采用的党组织代码")
+    completions: int = Field(description="采用组织党员完成人数（当年）")
+
+
+class SharingOut(Schema):
+    shared: list[SharedCourseFiguresOut] = Field(description="本级及下级共享的课程")
+    adopted: list[AdoptedCourseFiguresOut] = Field(description="本级及下级采用的课程")
+
+
 class StatisticsOut(Schema):
     organisation: str
     organisation_name: str
@@ -63,6 +83,7 @@ class StatisticsOut(Schema):
     lecturers: list[LecturerSessionsOut]
     meetings: list[MeetingKindOut]
     children: list[ChildOut]
+    sharing: SharingOut = Field(description="共建共享")
 
 
 def _decimal(value) -> str:
@@ -121,4 +142,25 @@ def training_statistics(request: HttpRequest, organisation: str, year: int):
             }
             for c in stats.children
         ],
+        "sharing": {
+            "shared": [
+                {
+                    "course": f.sharing.course_id,
+                    "title": f.sharing.course.title,
+                    "organisation": f.sharing.organisation.code,
+                    "adopted_by": [a.organisation.code for a in f.adopters],
+                    "completions": f.completions,
+                }
+                for f in stats.sharing.shared
+            ],
+            "adopted": [
+                {
+                    "course": a.course_id,
+                    "title": a.course.title,
+                    "organisation": a.organisation.code,
+                    "completions": n,
+                }
+                for a, n in stats.sharing.adopted
+            ],
+        },
     }

@@ -7,11 +7,17 @@ Everything is counted from the records (classes, sessions, check-ins, credit
 records, completions, certificates, meetings), never typed in:
 
 - a class counts in the year of its first session (as in
-  ``training.selectors.plan_against_actual``); its kind and target groups are its
+  ``training.selectors.plan_against_actual``, which gives the planned figures and
+  plan completion: the classes run on the lines of the latest filed plans against
+  their 期数); its kind and target groups are its
   plan line's (a class outside any plan counts as 计划外);
 - 人次 are check-ins (签到) at the sessions of those classes;
 - 学时 granted are the credit records of the year of those classes (at 结业) and
   of their sessions (at check-in);
+- 共建共享: the courses the subtree's organisations share, who adopted them and
+  every adopter's members' completions that year, and the courses the subtree
+  adopted with its own members' completions
+  (``training.selectors.course_sharing_statistics``);
 - a meeting counts when it has ended and was not cancelled; its 人次 are the
   attendees present in any way (签到, 线上, 代签, 补签, 送学上门, 补学).
 """
@@ -23,7 +29,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Min, OuterRef, Subquery, Sum
+from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
 from certificates.models import Certificate
@@ -38,7 +44,12 @@ from learning.models import (
 from learning.selectors import organisation_drill_rows
 from learning.selectors.tree import figures_by_child
 from meetings.models import Attendee, Meeting, MeetingKind
-from training.models import PlanLine, TargetGroup, TrainingKind, TrainingPlan
+from training.models import TargetGroup, TrainingKind
+from training.selectors import (
+    SharingStatistics,
+    course_sharing_statistics,
+    plan_against_actual,
+)
 
 ZERO = Decimal("0")
 UNPLANNED = ("unplanned", "计划外")
@@ -89,49 +100,27 @@ class TrainingStatistics:
     planned_classes: Decimal = ZERO
     planned_people: Decimal = ZERO
     planned_hours: Decimal = ZERO
+    planned_classes_run: int = 0
     by_kind: list[Tally] = field(default_factory=list)
     by_group: list[Tally] = field(default_factory=list)
     lecturers: list[tuple[str, int, int]] = field(default_factory=list)
     meetings: list[tuple[str, str, int, int]] = field(default_factory=list)
     meetings_total: tuple[int, int] = (0, 0)
     children: list[ChildRow] = field(default_factory=list)
+    sharing: SharingStatistics = field(default_factory=SharingStatistics)
 
     @property
     def plan_percent(self) -> Decimal | None:
+        """The planned classes run against the planned 期数 (计划外 classes are
+        not the plan's)."""
         if not self.planned_classes:
             return None
-        return round(Decimal(self.classes) * 100 / self.planned_classes, 1)
+        return round(Decimal(self.planned_classes_run) * 100 / self.planned_classes, 1)
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
     return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
-
-
-def planned_totals(*, organisation: Organisation, year: int) -> dict[str, Decimal]:
-    """Planned 期数, 人次 and 学时 of ``organisation``'s subtree in ``year``: the lines
-    of each organisation's latest filed plan revision — the plans
-    ``training.selectors.plan_against_actual`` counts — summed in the database (that
-    selector's month-by-month figures walk every credit record in Python, too slow
-    for a city's year). Raises nothing."""
-    filed = TrainingPlan.objects.filter(
-        organisation__path__startswith=organisation.path,
-        year=year,
-        status=TrainingPlan.Status.FILED,
-    )
-    latest = filed.filter(
-        revision=Subquery(
-            filed.filter(organisation=OuterRef("organisation"))
-            .order_by("-revision")
-            .values("revision")[:1]
-        )
-    )
-    totals = PlanLine.objects.filter(plan__in=latest.values("pk")).aggregate(
-        classes=Sum("planned_classes"),
-        people=Sum("planned_people"),
-        hours=Sum("planned_hours"),
-    )
-    return {key: Decimal(value or 0) for key, value in totals.items()}
 
 
 def training_statistics(*, organisation: Organisation, year: int) -> TrainingStatistics:
@@ -235,10 +224,14 @@ def training_statistics(*, organisation: Organisation, year: int) -> TrainingSta
         training_class__in=class_ids, revoked_at__isnull=True
     ).count()
 
-    planned = planned_totals(organisation=organisation, year=year)
-    result.planned_classes = planned["classes"]
-    result.planned_people = planned["people"]
-    result.planned_hours = planned["hours"]
+    # Plan completion is training's one rule (the lines of the latest filed
+    # revisions against the classes run on them), not a second copy of it.
+    against = plan_against_actual(organisation=organisation, year=year).total
+    result.planned_classes = against.planned_classes
+    result.planned_people = against.planned_people
+    result.planned_hours = against.planned_hours
+    result.planned_classes_run = against.classes
+    result.sharing = course_sharing_statistics(organisation=organisation, year=year)
 
     result.lecturers = list(
         sessions.exclude(lecturer=None)

@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.models import CoursePage, TopicPage
 from dangke.api_errors import status_for
 from dangke.errors import DomainError
 from learning.models import Organisation
@@ -364,6 +365,77 @@ def class_view(request: HttpRequest, class_id: int) -> HttpResponse:
             ),
             "requests": requests,
             "applications": applications,
+            "error": error,
+            "done": done,
+        },
+        status=status,
+    )
+
+
+# --- shared courses (共建共享) --------------------------------------------------------
+
+
+def _shared_action(request: HttpRequest, node: Organisation) -> str:
+    """Adopt or withdraw as the form asks; returns what was done. Raises the
+    services' refusals and Http404 for a course or adoption that is not there."""
+    action = request.POST.get("action", "")
+    if action == "adopt":
+        course = CoursePage.objects.filter(pk=request.POST.get("course") or 0).first()
+        if course is None:
+            raise Http404
+        topic = None
+        if request.POST.get("topic"):
+            topic = TopicPage.objects.filter(pk=request.POST["topic"]).first()
+        adoption = services.course_adopt(
+            user=request.user, organisation=node, course=course, topic=topic
+        )
+        return f"已采用课程“{adoption.course.title}”"
+    if action == "withdraw":
+        adoption = selectors.adoption_for_user(
+            user=request.user, adoption_id=int(request.POST.get("adoption") or 0)
+        )
+        if adoption is None:
+            raise Http404
+        services.course_adoption_withdraw(user=request.user, adoption=adoption)
+        return f"已撤回课程“{adoption.course.title}”的采用"
+    raise Http404
+
+
+def shared_courses_view(request: HttpRequest) -> HttpResponse:
+    """共享课程: the courses shared with an organisation one administers, with an
+    adopt button (into a topic one may edit), its adoptions to withdraw, and the
+    courses its subtree shares with who adopted them."""
+    _require(request)
+    node = _node(request)
+    error, done, status = "", "", 200
+    if request.method == "POST" and node is not None:
+        try:
+            done = _shared_action(request, node)
+        except DomainError as refusal:
+            error, status = refusal.detail, status_for(refusal)
+    adopted = {}
+    shared = []
+    if node is not None:
+        adopted = {
+            a.course_id: a for a in selectors.adoptions_active(organisation=node)
+        }
+        shared = list(selectors.courses_shared_with(organisation=node))
+    year = timezone.localdate().year
+    return _page(
+        request,
+        "shared.html",
+        {
+            "page_title": "共享课程",
+            "node": node,
+            "shared": [(s, adopted.get(s.course_id)) for s in shared],
+            "topics": selectors.topics_editable_by(user=request.user),
+            "sharing": (
+                selectors.course_sharing_statistics(organisation=node, year=year)
+                if node
+                else None
+            ),
+            "year": year,
+            "own": organisations_administered(user=request.user).order_by("path")[:50],
             "error": error,
             "done": done,
         },

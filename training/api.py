@@ -12,6 +12,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import Router, Status
 from ninja.security import django_auth
 
+from cms.models import CoursePage, TopicPage
 from dangke.api_errors import error_responses
 from dangke.pdf import PDF_TYPE
 from dangke.tokens import TokenAuth
@@ -19,10 +20,13 @@ from learning.models import TrainingClass, TrainingSession
 from learning.selectors import member_for_user, user_can_report_on
 from training import selectors, services
 from training.errors import (
+    AdoptionNotFound,
     ClassNotFound,
+    CourseNotFound,
     NotAMember,
     NotOrganiser,
     PaperNotFound,
+    PlanLineNotFound,
     PlanNotFound,
     RequestNotFound,
     SessionNotFound,
@@ -31,16 +35,23 @@ from training.errors import (
 from training.models import (
     ClassEnrolment,
     ClassPaper,
+    CourseAdoption,
+    CourseSharing,
+    PlanLine,
     SessionRequest,
     TrainingPlan,
 )
 from training.schemas import (
+    AdoptIn,
+    AdoptionFiguresOut,
+    AdoptionOut,
     ApplicationDecisionIn,
     ApplyIn,
     ClassListOut,
     ClassOut,
     CloseOut,
     CompletionOut,
+    CourseShareIn,
     DecisionIn,
     EnrolIn,
     EnrolOut,
@@ -52,6 +63,8 @@ from training.schemas import (
     SessionRequestDecisionIn,
     SessionRequestIn,
     SessionRequestOut,
+    SharedCourseListOut,
+    SharedCourseOut,
 )
 
 router = Router(tags=["training"], auth=[TokenAuth(), django_auth])
@@ -555,3 +568,171 @@ def class_close(request: HttpRequest, class_id: int):
             "certificates_requested": result.certificates_requested,
         },
     )
+
+
+# --- shared courses (共建共享) --------------------------------------------------------
+
+
+def _course(course_id: int) -> CoursePage:
+    course = CoursePage.objects.filter(pk=course_id).specific().first()
+    if course is None:
+        raise CourseNotFound(f"课程 {course_id} 不存在")
+    return course
+
+
+def _sharing_out(sharing: CourseSharing, adoption_id: int | None) -> dict:
+    return {
+        "course": sharing.course_id,
+        "title": sharing.course.title,
+        "organisation": sharing.organisation.code,
+        "organisation_name": sharing.organisation.name,
+        "scope": sharing.scope,
+        "scope_label": sharing.get_scope_display(),
+        "shared_with": [o.code for o in sharing.shared_with.all()],
+        "shared_at": sharing.shared_at,
+        "adoption": adoption_id,
+    }
+
+
+def _adoption_out(adoption: CourseAdoption) -> dict:
+    return {
+        "id": adoption.pk,
+        "organisation": adoption.organisation.code,
+        "organisation_name": adoption.organisation.name,
+        "course": adoption.course_id,
+        "course_title": adoption.course.title,
+        "topic": adoption.topic_id,
+        "plan_line": adoption.plan_line_id,
+        "adopted_at": adoption.adopted_at,
+        "withdrawn_at": adoption.withdrawn_at,
+    }
+
+
+@router.get(
+    "/shared-courses",
+    response={200: SharedCourseListOut, **error_responses(403, 404)},
+    operation_id="training_shared_courses",
+    summary="Courses shared with an organisation (共建共享), to adopt",
+    description="For the organisation's administrators: the live courses a higher "
+    "level shares with its subtree, or another organisation with it or with all.",
+)
+def shared_courses(request: HttpRequest, organisation: str):
+    node = services.organisation_find(code=organisation)
+    if not user_can_report_on(user=request.user, organisation=node):
+        raise NotOrganiser(f"党组织“{node.name}”不在您管理的范围内")
+    adopted = {a.course_id: a.pk for a in selectors.adoptions_active(organisation=node)}
+    items = [
+        _sharing_out(sharing, adopted.get(sharing.course_id))
+        for sharing in selectors.courses_shared_with(organisation=node)
+    ]
+    return Status(200, {"organisation": node.code, "items": items})
+
+
+@router.put(
+    "/shared-courses/{shared_course_id}",
+    response={200: SharedCourseOut, **error_responses(400, 403, 404, 409)},
+    operation_id="training_course_share",
+    summary="Share a course the organisation owns (共建共享)",
+    description="For the owning organisation's administrators: with the "
+    "organisations below it, also with named ones, or with every organisation.",
+)
+def course_share(request: HttpRequest, shared_course_id: int, payload: CourseShareIn):
+    course = _course(shared_course_id)
+    node = services.organisation_find(code=payload.organisation)
+    named = [services.organisation_find(code=code) for code in payload.shared_with]
+    sharing = services.course_share(
+        user=request.user,
+        course=course,
+        organisation=node,
+        scope=payload.scope,
+        shared_with=named,
+    )
+    return Status(200, _sharing_out(sharing, None))
+
+
+@router.get(
+    "/shared-courses/{shared_course_id}/adoptions",
+    response={200: AdoptionFiguresOut, **error_responses(403, 404)},
+    operation_id="training_course_adoption_figures",
+    summary="Who adopted a shared course and how many completed it",
+    description="For administrators of the owning organisation or a level above: "
+    "each adopting organisation with its own members' completions, and all of them "
+    "with the owner's.",
+)
+def adoption_figures(request: HttpRequest, shared_course_id: int):
+    sharing = (
+        CourseSharing.objects.select_related("organisation", "course")
+        .filter(course_id=shared_course_id)
+        .first()
+    )
+    if sharing is None:
+        raise CourseNotFound(f"课程 {shared_course_id} 没有共享")
+    if not user_can_report_on(user=request.user, organisation=sharing.organisation):
+        raise NotOrganiser(f"党组织“{sharing.organisation.name}”不在您管理的范围内")
+    figures = selectors.course_sharing_figures(sharing=sharing)
+    return Status(
+        200,
+        {
+            "course": sharing.course_id,
+            "title": sharing.course.title,
+            "organisation": sharing.organisation.code,
+            "adopted_by": len(figures.adopters),
+            "own_completions": figures.own_completions,
+            "completions": figures.completions,
+            "adopters": [
+                {
+                    "organisation": a.organisation.code,
+                    "organisation_name": a.organisation.name,
+                    "adopted_at": a.adopted_at,
+                    "completions": a.completions,
+                }
+                for a in figures.adopters
+            ],
+        },
+    )
+
+
+@router.post(
+    "/adoptions",
+    response={201: AdoptionOut, **error_responses(400, 403, 404, 409)},
+    operation_id="training_course_adopt",
+    summary="Adopt a shared course into the organisation's topic and plan line",
+    description="For the adopting organisation's administrators. The topic shows "
+    "the course by a link (its lessons are not copied). A course not shared with "
+    "the organisation is 404, adopted twice 409.",
+)
+def course_adopt(request: HttpRequest, payload: AdoptIn):
+    node = services.organisation_find(code=payload.organisation)
+    course = _course(payload.course)
+    topic = None
+    if payload.topic is not None:
+        topic = TopicPage.objects.filter(pk=payload.topic).first()
+        if topic is None:
+            raise TrainingError(f"专题 {payload.topic} 不存在", code="topic_not_found")
+    line = None
+    if payload.plan_line is not None:
+        line = (
+            PlanLine.objects.select_related("plan").filter(pk=payload.plan_line).first()
+        )
+        if line is None:
+            raise PlanLineNotFound(f"计划培训项目 {payload.plan_line} 不存在")
+    adoption = services.course_adopt(
+        user=request.user, organisation=node, course=course, topic=topic, plan_line=line
+    )
+    return Status(201, _adoption_out(adoption))
+
+
+@router.post(
+    "/adoptions/{adoption_id}/withdraw",
+    response={200: AdoptionOut, **error_responses(403, 404, 409)},
+    operation_id="training_course_adoption_withdraw",
+    summary="Withdraw a course adoption",
+    description="For the adopting organisation's administrators; the record stays, "
+    "the topic link the adoption made goes.",
+)
+def adoption_withdraw(request: HttpRequest, adoption_id: int):
+    adoption = selectors.adoption_for_user(user=request.user, adoption_id=adoption_id)
+    if adoption is None:
+        raise AdoptionNotFound(f"课程采用 {adoption_id} 不存在")
+    adoption = services.course_adoption_withdraw(user=request.user, adoption=adoption)
+    return Status(200, _adoption_out(adoption))

@@ -3,7 +3,8 @@ filed), of 北京街道 (filed), 东山街道 (returned with a comment) and 华�
 (waiting in the district's filing queue), and classes of 北京街道's plan in each
 state: enrolling (open to apply), running (a session held, a leave asked), ready
 to close (held, settled, papers generated) and closed (completions, 学时 and the
-certificates asked for). Safe to run again: what exists is kept.
+certificates asked for); 共建共享: the district shares two courses, 北京街道
+adopts one into its plan line. Safe to run again: what exists is kept.
 
 Called by ``manage.py load_demo`` after learning's demo (the tree, ``member`` and
 ``shuji``, who administers 北京街道).
@@ -21,12 +22,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from cms.models import CoursePage
+from cms.selectors import pages_visible_to_public
 from dangke.progress import progress_line
 from learning.models import Member, Organisation, TrainingClass, TrainingSession
 from learning.services import attendance_record
 from training import services
 from training.models import (
     ClassEnrolment,
+    CourseAdoption,
+    CourseSharing,
     PlanLine,
     SessionRequest,
     TrainingPlan,
@@ -69,10 +74,35 @@ def training_demo_load(*, stdout: TextIO | None = None) -> None:
     for done, (title, state, day, line) in enumerate(CLASSES, start=1):
         _class(subs[FILED_SUB], title, state, day, lines[line], shuji, out)
         progress_line(done, len(CLASSES), "培训班", out)
+    adopted = _sharing(district, subs[FILED_SUB], lines[1], editor, shuji)
     out.write(
-        f"training demo: {TrainingPlan.objects.count()} plans, "
+        f"training demo: {adopted} shared course adopted, "
+        f"{TrainingPlan.objects.count()} plans, "
         f"{TrainingClass.objects.exclude(plan_line=None).count()} planned classes\n"
     )
+
+
+def _sharing(district, sub, line, editor, shuji) -> int:
+    """共建共享: the district shares its first two live courses with its subtree
+    and the sub-district adopts the first into its 普遍轮训 line. Returns the
+    sub-district's adoptions (0 without courses)."""
+    courses = list(
+        pages_visible_to_public(queryset=CoursePage.objects.all()).order_by("path")[:2]
+    )
+    if len(courses) < 2:
+        return 0
+    for course in courses:
+        if not CourseSharing.objects.filter(course=course).exists():
+            services.course_share(
+                user=editor, course=course, organisation=district, scope="subtree"
+            )
+    if not CourseAdoption.objects.filter(
+        organisation=sub, course=courses[0], withdrawn_at__isnull=True
+    ).exists():
+        services.course_adopt(
+            user=shuji, organisation=sub, course=courses[0], plan_line=line
+        )
+    return CourseAdoption.objects.filter(organisation=sub).count()
 
 
 def _plan(organisation, year, status, author, decider) -> TrainingPlan:

@@ -116,3 +116,59 @@ class ClassClosed(TrainingError, Conflict):
     """A class closed already (closing twice, enrolling into it)."""
 
     code = "class_closed"
+
+
+class CourseNotFound(TrainingError, NotFound):
+    """No such live, public course."""
+
+    code = "course_not_found"
+
+
+class CourseNotShared(TrainingError, NotFound):
+    """A course not shared with the organisation (answered as not found: what is
+    not shared with an organisation is none of its business)."""
+
+    code = "course_not_shared"
+
+
+class CourseOwnedElsewhere(TrainingError, Conflict):
+    """Sharing a course another organisation already owns."""
+
+    code = "course_owned_elsewhere"
+
+
+class OwnCourse(TrainingError, Conflict):
+    """An organisation adopting the course it owns."""
+
+    code = "own_course"
+
+
+class AlreadyAdopted(TrainingError, Conflict):
+    """A course adopted a second time by the same organisation."""
+
+    code = "already_adopted"
+
+
+class AdoptionNotFound(TrainingError, NotFound):
+    """No such adoption, or one of an organisation the caller does not
+    administer."""
+
+    code = "adoption_not_found"
+
+
+class AdoptionWithdrawn(TrainingError, Conflict):
+    """Withdrawing an adoption already withdrawn."""
+
+    code = "adoption_withdrawn"
+
+
+class NotTopicEditor(TrainingError, NotPermitted):
+    """Adopting into a topic the caller may not edit."""
+
+    code = "not_topic_editor"
+
+
+class PlanLineNotFound(TrainingError, NotFound):
+    """A plan line not of the adopting organisation's plans."""
+
+    code = "plan_line_not_found"

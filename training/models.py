@@ -175,6 +175,119 @@ class PlanLine(models.Model):
         return [labels.get(group, group) for group in self.target_groups]
 
 
+class SharingScope(models.TextChoices):
+    SUBTREE = "subtree", "本级下属党组织"
+    NAMED = "named", "下属及指定党组织"
+    ALL = "all", "所有党组织（跨区共享）"
+
+
+class CourseSharing(models.Model):
+    """共建共享: the organisation that owns a course and who may adopt it: the
+    organisations below it, those and the named ones (with theirs), or every
+    organisation (shared across districts)."""
+
+    course = models.OneToOneField(
+        "cms.CoursePage",
+        verbose_name="课程",
+        on_delete=models.CASCADE,
+        related_name="sharing",
+    )
+    organisation = models.ForeignKey(
+        "learning.Organisation",
+        verbose_name="所属党组织",
+        on_delete=models.CASCADE,
+        related_name="courses_owned",
+    )
+    scope = models.CharField("共享范围", max_length=16, choices=SharingScope.choices)
+    shared_with = models.ManyToManyField(
+        "learning.Organisation",
+        verbose_name="指定共享党组织",
+        blank=True,
+        related_name="courses_shared_with",
+    )
+    shared_at = models.DateTimeField("共享时间")
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="共享人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "共享课程"
+        verbose_name_plural = "共享课程"
+
+
+class CourseAdoption(models.Model):
+    """采用: a course shared by another organisation taken into this one's topic
+    (a link, the lessons stay the owner's) and plan line. Withdrawing keeps the
+    record; an organisation adopts a course once at a time."""
+
+    organisation = models.ForeignKey(
+        "learning.Organisation",
+        verbose_name="采用党组织",
+        on_delete=models.CASCADE,
+        related_name="course_adoptions",
+    )
+    course = models.ForeignKey(
+        "cms.CoursePage",
+        verbose_name="课程",
+        on_delete=models.CASCADE,
+        related_name="adoptions",
+    )
+    topic = models.ForeignKey(
+        "cms.TopicPage",
+        verbose_name="纳入专题",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Whether adopting put the course into the topic (withdrawing takes out only
+    # a link it made).
+    topic_linked = models.BooleanField(default=False, editable=False)
+    plan_line = models.ForeignKey(
+        PlanLine,
+        verbose_name="计划培训项目",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="course_adoptions",
+    )
+    adopted_at = models.DateTimeField("采用时间")
+    adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="采用人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤回人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "课程采用"
+        verbose_name_plural = "课程采用"
+        ordering = ["-adopted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "course"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="unique_active_course_adoption",
+            )
+        ]
+
+
 class ClassEnrolment(models.Model):
     """参训学员: a member enrolled in a class, by the organiser (by organisation) or by
     the member's application, approved or refused by the organiser."""

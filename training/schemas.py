@@ -261,3 +261,70 @@ class CloseOut(Schema):
     not_completed: int
     hours: Decimal
     certificates_requested: bool
+
+
+class CourseShareIn(Schema):
+    organisation: str = Field(description="共享课程的党组织代码（课程所属）")
+    scope: str = Field(
+        description="subtree 本级下属党组织、named 下属及指定党组织、all 所有党组织"
+    )
+    shared_with: list[str] = Field(
+        default_factory=list, max_length=200, description="指定共享的党组织代码"
+    )
+
+
+class SharedCourseOut(Schema):
+    course: int
+    title: str
+    organisation: str = Field(description="课程所属党组织代码")
+    organisation_name: str
+    scope: str
+    scope_label: str
+    shared_with: list[str]
+    shared_at: datetime
+    adoption: int | None = Field(
+        description="本组织对该课程的有效采用编号（未采用为空）"
+    )
+
+
+class SharedCourseListOut(Schema):
+    organisation: str
+    items: list[SharedCourseOut]
+
+
+class AdoptIn(Schema):
+    organisation: str = Field(description="采用课程的党组织代码")
+    course: int = Field(description="课程页面编号")
+    topic: int | None = Field(
+        default=None, description="纳入的专题页面编号（以链接展示，不复制课时）"
+    )
+    plan_line: int | None = Field(default=None, description="计划培训项目编号")
+
+
+class AdoptionOut(Schema):
+    id: int
+    organisation: str
+    organisation_name: str
+    course: int
+    course_title: str
+    topic: int | None
+    plan_line: int | None
+    adopted_at: datetime
+    withdrawn_at: datetime | None
+
+
+class AdopterOut(Schema):
+    organisation: str
+    organisation_name: str
+    adopted_at: datetime
+    completions: int = Field(description="该组织党员完成课程人数")
+
+
+class AdoptionFiguresOut(Schema):
+    course: int
+    title: str
+    organisation: str
+    adopted_by: int = Field(description="采用的党组织数")
+    own_completions: int = Field(description="课程所属组织党员完成人数")
+    completions: int = Field(description="所属组织和各采用组织党员完成人数合计")
+    adopters: list[AdopterOut]

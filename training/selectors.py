@@ -8,10 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
+from cms.models import CoursePage, TopicPage
+from cms.selectors import pages_visible_to_public
 from learning.models import (
+    PATH_STEP,
     Attendance,
     CourseCompletion,
     CreditRecord,
@@ -31,13 +35,17 @@ from learning.selectors import (
     user_can_report_on,
     user_sees_all_organisations,
 )
-from learning.selectors.scoping import UserLike
+from learning.selectors.scoping import UserLike, organisation_prefixes
+from learning.selectors.tree import by_child_organisation
 from training.models import (
     ClassEnrolment,
     ClassPaper,
+    CourseAdoption,
+    CourseSharing,
     PaperKind,
     PlanLine,
     SessionRequest,
+    SharingScope,
     TrainingPlan,
     TrainingRule,
 )
@@ -164,22 +172,27 @@ class PlanAgainstActual:
     lines: list[tuple[PlanLine, Figures]] = field(default_factory=list)
 
 
-def _effective_plans(*, path: str, year: int) -> list[TrainingPlan]:
-    """The latest filed revision of each organisation's plan in the subtree."""
-    latest: dict[int, TrainingPlan] = {}
-    for plan in TrainingPlan.objects.filter(
+def plans_effective(*, path: str, year: int) -> QuerySet[TrainingPlan]:
+    """The latest filed revision of each organisation's plan for ``year`` in the
+    subtree at ``path``: the plans that plan against actual counts. Raises
+    nothing."""
+    filed = TrainingPlan.objects.filter(
         organisation__path__startswith=path,
         year=year,
         status=TrainingPlan.Status.FILED,
-    ).select_related("organisation"):
-        kept = latest.get(plan.organisation_id)
-        if kept is None or plan.revision > kept.revision:
-            latest[plan.organisation_id] = plan
-    return list(latest.values())
+    )
+    return filed.filter(
+        revision=Subquery(
+            filed.filter(organisation=OuterRef("organisation"))
+            .order_by("-revision")
+            .values("revision")[:1]
+        )
+    )
 
 
-def _month(moment: datetime) -> int:
-    return timezone.localtime(moment).month
+def _year_bounds(year: int) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
 
 
 def plan_against_actual(*, organisation: Organisation, year: int) -> PlanAgainstActual:
@@ -190,122 +203,170 @@ def plan_against_actual(*, organisation: Organisation, year: int) -> PlanAgainst
     人次 and 学时 spread evenly over its months. Actual: the classes of that year's
     plan lines (any revision), counted in the month of their first session;
     their sessions and attendance (people-times) in the session's month; the 学时
-    granted (at check-in or at 结业) in the month they were earned. Raises nothing."""
+    granted (at check-in or at 结业) in the month they were earned.
+
+    Set-based: each figure is one statement grouped in the database by child
+    organisation (the path prefix), plan line and month; Python only adds up
+    those groups (a few per class), never the member records. Raises nothing."""
     result = PlanAgainstActual(
         organisation=organisation,
         year=year,
         months={month: Figures() for month in range(1, 13)},
     )
-    by_path: dict[str, Figures] = {}
+    path = organisation.path
+    width = len(path) + PATH_STEP
     drill = organisation_drill_rows(organisation=organisation, own_members=True)
-    # The node's own row collects only what the node itself plans and runs.
-    keys = sorted((row.path for row in drill), key=len, reverse=True)
+    by_path: dict[str, Figures] = {row.path: Figures() for row in drill}
+    by_path.setdefault(path, Figures())
 
-    def row_key(path: str) -> str:
-        for key in keys:
-            if key == organisation.path:
-                if path == key:
-                    return key
-            elif path.startswith(key):
-                return key
-        return organisation.path
-
+    # Planned: a few lines per organisation, each spread over its months.
     lines_figures: dict[int, Figures] = {}
-    plans = _effective_plans(path=organisation.path, year=year)
-    for plan in plans:
-        key = row_key(plan.organisation.path)
-        for line in plan.lines.all():
-            months = [m for m in line.months if isinstance(m, int) and 1 <= m <= 12]
-            months = months or list(range(1, 13))
-            share = Decimal(len(months))
-            line_figures = Figures(
-                planned_classes=Decimal(line.planned_classes),
-                planned_people=Decimal(line.planned_people),
-                planned_hours=line.planned_hours,
-            )
-            lines_figures[line.pk] = line_figures
-            if plan.organisation_id == organisation.pk:
-                result.lines.append((line, line_figures))
-            by_path.setdefault(key, Figures()).add(
-                Figures(
-                    planned_classes=line_figures.planned_classes,
-                    planned_people=line_figures.planned_people,
-                    planned_hours=line_figures.planned_hours,
-                )
-            )
-            for month in months:
-                result.months[month].add(
-                    Figures(
-                        planned_classes=line_figures.planned_classes / share,
-                        planned_people=line_figures.planned_people / share,
-                        planned_hours=line_figures.planned_hours / share,
-                    )
-                )
-
-    classes = TrainingClass.objects.filter(
-        organisation__path__startswith=organisation.path,
-        plan_line__plan__year=year,
-    ).select_related("organisation", "plan_line")
-    class_rows = {c.pk: c for c in classes}
-    # The line a class counts for in this organisation's own lines: its own, or
-    # the newest copy of it in the effective revision.
-    line_of_copy = {}
-    for line, _figures in result.lines:
-        origin = line.copied_from_id
-        line_of_copy[line.pk] = line.pk
-        while origin is not None:
-            line_of_copy.setdefault(origin, line.pk)
-            origin = (
-                PlanLine.objects.filter(pk=origin)
-                .values_list("copied_from_id", flat=True)
-                .first()
-            )
-
-    def note(class_id: int, month: int, figures: Figures) -> None:
-        training_class = class_rows[class_id]
-        result.months[month].add(figures)
-        by_path.setdefault(row_key(training_class.organisation.path), Figures()).add(
-            figures
-        )
-        line_id = line_of_copy.get(training_class.plan_line_id)
-        if line_id is not None:
-            lines_figures[line_id].add(figures)
-
-    sessions = (
-        TrainingSession.objects.filter(training_class_id__in=class_rows)
-        .annotate(people=Count("attendance"))
-        .values_list("pk", "training_class_id", "starts_at", "people")
-    )
-    first_session: dict[int, datetime] = {}
-    session_class: dict[int, int] = {}
-    for session_id, class_id, starts_at, people in sessions:
-        session_class[session_id] = class_id
-        if class_id not in first_session or starts_at < first_session[class_id]:
-            first_session[class_id] = starts_at
-        if timezone.localtime(starts_at).year == year:
-            note(class_id, _month(starts_at), Figures(sessions=1, people_times=people))
-    for class_id, starts_at in first_session.items():
-        if timezone.localtime(starts_at).year == year:
-            note(class_id, _month(starts_at), Figures(classes=1))
-    credits = CreditRecord.objects.filter(year=year).filter(
-        Q(source=CreditRecord.Source.CLASS, source_id__in=list(class_rows))
-        | Q(source=CreditRecord.Source.SESSION, source_id__in=list(session_class))
-    )
-    for source, source_id, earned_at, hours in credits.values_list(
-        "source", "source_id", "earned_at", "hours"
+    own_lines: dict[int, PlanLine] = {}
+    for line in (
+        PlanLine.objects.filter(plan__in=plans_effective(path=path, year=year))
+        .annotate(org_path=F("plan__organisation__path"))
+        .order_by("plan__organisation__path", "position", "pk")
     ):
-        class_id = (
-            source_id
-            if source == CreditRecord.Source.CLASS
-            else session_class[source_id]
+        months = [m for m in line.months if isinstance(m, int) and 1 <= m <= 12]
+        months = months or list(range(1, 13))
+        share = Decimal(len(months))
+        planned = Figures(
+            planned_classes=Decimal(line.planned_classes),
+            planned_people=Decimal(line.planned_people),
+            planned_hours=line.planned_hours,
         )
-        note(class_id, _month(earned_at), Figures(hours=hours))
+        if line.org_path == path:
+            own_lines[line.pk] = line
+            lines_figures[line.pk] = Figures()
+            result.lines.append((line, lines_figures[line.pk]))
+            lines_figures[line.pk].add(planned)
+        by_path[line.org_path[:width]].add(planned)
+        for month in months:
+            result.months[month].add(
+                Figures(
+                    planned_classes=planned.planned_classes / share,
+                    planned_people=planned.planned_people / share,
+                    planned_hours=planned.planned_hours / share,
+                )
+            )
+
+    # The line a class counts for among the node's own lines: its own, or the
+    # newest copy of it in the effective revision.
+    line_of_copy = {pk: pk for pk in own_lines}
+    if own_lines:
+        copied_from = dict(
+            PlanLine.objects.filter(
+                plan__organisation=organisation, plan__year=year
+            ).values_list("pk", "copied_from_id")
+        )
+        for pk in own_lines:
+            origin = copied_from.get(pk)
+            while origin is not None and origin not in line_of_copy:
+                line_of_copy[origin] = pk
+                origin = copied_from.get(origin)
+
+    def note(prefix: str, line_id: int | None, month: int, figures: Figures) -> None:
+        result.months[month].add(figures)
+        by_path[prefix].add(figures)
+        own = line_of_copy.get(line_id)
+        if own is not None:
+            lines_figures[own].add(figures)
+
+    start, end = _year_bounds(year)
+    classes = TrainingClass.objects.filter(
+        organisation__path__startswith=path, plan_line__plan__year=year
+    )
+    first_session = (
+        TrainingSession.objects.filter(training_class=OuterRef("pk"))
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+    counted = by_child_organisation(
+        classes.annotate(first=Subquery(first_session))
+        .filter(first__gte=start, first__lt=end)
+        .annotate(month=ExtractMonth("first")),
+        organisation=organisation,
+        also=("plan_line_id", "month"),
+    ).annotate(n=Count("pk"))
+    for row in counted:
+        note(
+            row["prefix"], row["plan_line_id"], row["month"], Figures(classes=row["n"])
+        )
+
+    def note_grouped(queryset: QuerySet, via: str, figure: str) -> None:
+        # ``queryset`` counted by child, plan line and month; ``via`` leads to
+        # the class.
+        for row in by_child_organisation(
+            queryset,
+            organisation=organisation,
+            path_field=f"{via}organisation__path",
+            also=(f"{via}plan_line_id", "month"),
+        ).annotate(n=Count("pk")):
+            line_id = row[f"{via}plan_line_id"]
+            note(row["prefix"], line_id, row["month"], Figures(**{figure: row["n"]}))
+
+    in_year = {"starts_at__gte": start, "starts_at__lt": end}
+    note_grouped(
+        TrainingSession.objects.filter(training_class__in=classes, **in_year).annotate(
+            month=ExtractMonth("starts_at")
+        ),
+        "training_class__",
+        "sessions",
+    )
+    # Check-ins apart: joined to the sessions above, counting both would need a
+    # DISTINCT over every check-in.
+    note_grouped(
+        Attendance.objects.filter(
+            session__training_class__in=classes,
+            **{f"session__{key}": value for key, value in in_year.items()},
+        ).annotate(month=ExtractMonth("session__starts_at")),
+        "session__training_class__",
+        "people_times",
+    )
+
+    # 学时: the credit records grouped by their class or session and month in the
+    # database; each group is then put under its class's child and plan line.
+    class_place = {
+        pk: (org_path[:width], line_id)
+        for pk, org_path, line_id in classes.values_list(
+            "pk", "organisation__path", "plan_line_id"
+        )
+    }
+    session_class = dict(
+        TrainingSession.objects.filter(training_class__in=classes).values_list(
+            "pk", "training_class_id"
+        )
+    )
+    credits = (
+        CreditRecord.objects.filter(year=year)
+        .filter(
+            Q(source=CreditRecord.Source.CLASS, source_id__in=classes.values("pk"))
+            | Q(
+                source=CreditRecord.Source.SESSION,
+                source_id__in=TrainingSession.objects.filter(
+                    training_class__in=classes
+                ).values("pk"),
+            )
+        )
+        .annotate(month=ExtractMonth("earned_at"))
+        .values("source", "source_id", "month")
+        .annotate(hours=Sum("hours"))
+        .order_by()
+    )
+    for row in credits:
+        class_id = (
+            row["source_id"]
+            if row["source"] == CreditRecord.Source.CLASS
+            else session_class[row["source_id"]]
+        )
+        prefix, line_id = class_place[class_id]
+        note(prefix, line_id, row["month"], Figures(hours=row["hours"] or ZERO))
 
     for month in result.months.values():
         result.total.add(month)
     for row in drill:
         own = row.organisation_id is None
-        result.rows.append((row.code, row.name, own, by_path.get(row.path, Figures())))
+        result.rows.append((row.code, row.name, own, by_path[row.path]))
     return result
 
 
@@ -812,3 +873,196 @@ def completion_summary(*, user: UserLike, training_class: TrainingClass) -> dict
             for s in standings
         ],
     }
+
+
+# Shared courses (共建共享) ------------------------------------------------------
+
+
+def course_sharing_reaches(
+    *, sharing: CourseSharing, organisation: Organisation
+) -> bool:
+    """True when ``organisation`` may adopt the shared course: it lies below the
+    owner, or below (or is) a named organisation, or the course is shared with
+    every organisation; never the owner itself. Raises nothing."""
+    owner = sharing.organisation
+    if organisation.pk == owner.pk:
+        return False
+    if organisation.path.startswith(owner.path):
+        return True
+    if sharing.scope == SharingScope.ALL:
+        return True
+    if sharing.scope == SharingScope.NAMED:
+        prefixes = organisation_prefixes(path=organisation.path)
+        return sharing.shared_with.filter(path__in=prefixes).exists()
+    return False
+
+
+def courses_shared_with(*, organisation: Organisation) -> QuerySet[CourseSharing]:
+    """The live, public courses ``organisation`` may adopt (the rule of
+    ``course_sharing_reaches`` in one statement), oldest share first. Raises
+    nothing."""
+    prefixes = organisation_prefixes(path=organisation.path)
+    above = [p for p in prefixes if p != organisation.path]
+    reach = (
+        Q(organisation__path__in=above)
+        | Q(scope=SharingScope.ALL)
+        | Q(scope=SharingScope.NAMED, shared_with__path__in=prefixes)
+    )
+    ids = (
+        CourseSharing.objects.filter(reach)
+        .exclude(organisation=organisation)
+        .values("pk")
+    )
+    public = pages_visible_to_public(queryset=CoursePage.objects.all()).values("pk")
+    return (
+        CourseSharing.objects.filter(pk__in=ids, course__in=public)
+        .select_related("course", "organisation")
+        .order_by("shared_at", "pk")
+    )
+
+
+def courses_shared_by(*, user: UserLike) -> QuerySet[CourseSharing]:
+    """The shares of the organisations in ``user``'s subtrees. Raises nothing."""
+    if not user.is_authenticated:
+        return CourseSharing.objects.none()
+    return (
+        CourseSharing.objects.filter(
+            organisation_scope_q(user=user, prefix="organisation__")
+        )
+        .select_related("course", "organisation")
+        .order_by("organisation__path", "shared_at", "pk")
+    )
+
+
+def adoptions_active(*, organisation: Organisation) -> QuerySet[CourseAdoption]:
+    """``organisation``'s adoptions not withdrawn. Raises nothing."""
+    return CourseAdoption.objects.filter(
+        organisation=organisation, withdrawn_at__isnull=True
+    ).select_related("course", "topic", "plan_line")
+
+
+def adoption_for_user(*, user: UserLike, adoption_id: int) -> CourseAdoption | None:
+    """Adoption ``adoption_id`` when ``user`` administers its organisation (or a
+    level above): who may withdraw it; else None. Raises nothing."""
+    if not user.is_authenticated:
+        return None
+    return (
+        CourseAdoption.objects.filter(
+            organisation_scope_q(user=user, prefix="organisation__"), pk=adoption_id
+        )
+        .select_related("organisation", "course", "topic")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class AdopterFigures:
+    organisation: Organisation
+    adopted_at: datetime
+    completions: int
+
+
+@dataclass(frozen=True)
+class SharingFigures:
+    """A shared course's reach: the organisations that adopted it (withdrawn ones
+    not counted), each with its own members' completions, and the completions of
+    the owner's members and of every adopter's together."""
+
+    sharing: CourseSharing
+    adopters: list[AdopterFigures]
+    own_completions: int
+    completions: int
+
+
+def _completions(course_id: int, paths: list[str], year: int | None) -> QuerySet:
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(member__organisation__path__startswith=path)
+    rows = CourseCompletion.objects.filter(query, course_id=course_id)
+    if year is not None:
+        start, end = _year_bounds(year)
+        rows = rows.filter(completed_at__gte=start, completed_at__lt=end)
+    return rows
+
+
+def course_sharing_figures(
+    *, sharing: CourseSharing, year: int | None = None
+) -> SharingFigures:
+    """ "Adopted by N organisations, M completions": each adopter's members'
+    completions of the course (in ``year`` when given) and all of them with the
+    owner's own. Raises nothing."""
+    adoptions = list(
+        CourseAdoption.objects.filter(
+            course_id=sharing.course_id, withdrawn_at__isnull=True
+        )
+        .select_related("organisation")
+        .order_by("organisation__path")
+    )
+    adopters = [
+        AdopterFigures(
+            organisation=a.organisation,
+            adopted_at=a.adopted_at,
+            completions=_completions(
+                sharing.course_id, [a.organisation.path], year
+            ).count(),
+        )
+        for a in adoptions
+    ]
+    owner_path = sharing.organisation.path
+    paths = [owner_path] + [a.organisation.path for a in adoptions]
+    return SharingFigures(
+        sharing=sharing,
+        adopters=adopters,
+        own_completions=_completions(sharing.course_id, [owner_path], year).count(),
+        completions=_completions(sharing.course_id, paths, year).count(),
+    )
+
+
+@dataclass
+class SharingStatistics:
+    """共建共享 of a subtree in a year: the courses its organisations share, the
+    courses they adopted from others and their members' completions by adopter."""
+
+    shared: list[SharingFigures] = field(default_factory=list)
+    adopted: list[tuple[CourseAdoption, int]] = field(default_factory=list)
+
+    @property
+    def adoptions_of_shared(self) -> int:
+        return sum(len(f.adopters) for f in self.shared)
+
+    @property
+    def completions_of_adopted(self) -> int:
+        return sum(n for _adoption, n in self.adopted)
+
+
+def course_sharing_statistics(
+    *, organisation: Organisation, year: int
+) -> SharingStatistics:
+    """The 共建共享 block of the statistics of ``organisation``'s subtree in
+    ``year``: each course shared by an organisation of the subtree with its
+    adopters, and each adoption by an organisation of the subtree with its own
+    members' completions that year. Raises nothing."""
+    result = SharingStatistics()
+    for sharing in CourseSharing.objects.filter(
+        organisation__path__startswith=organisation.path
+    ).select_related("course", "organisation"):
+        result.shared.append(course_sharing_figures(sharing=sharing, year=year))
+    adoptions = CourseAdoption.objects.filter(
+        organisation__path__startswith=organisation.path, withdrawn_at__isnull=True
+    ).select_related("course", "organisation")
+    for adoption in adoptions.order_by("organisation__path", "pk"):
+        n = _completions(adoption.course_id, [adoption.organisation.path], year).count()
+        result.adopted.append((adoption, n))
+    return result
+
+
+def topics_editable_by(*, user: UserLike) -> list[TopicPage]:
+    """Live topics ``user`` may edit (Wagtail's page permissions): where an
+    adopted course may be shown. Raises nothing."""
+    if not user.is_authenticated:
+        return []
+    return [
+        topic
+        for topic in TopicPage.objects.live().order_by("title")
+        if topic.permissions_for_user(user).can_edit()
+    ]

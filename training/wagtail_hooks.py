@@ -25,6 +25,11 @@ def register_training_urls():
             "training/classes/", admin_views.classes_view, name="training_admin_classes"
         ),
         path(
+            "training/shared/",
+            admin_views.shared_courses_view,
+            name="training_admin_shared",
+        ),
+        path(
             "training/classes/<int:class_id>/",
             admin_views.class_view,
             name="training_admin_class",

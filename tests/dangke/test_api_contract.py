@@ -137,8 +137,14 @@ def demo_prepare() -> dict:
 
 def training_ids(member) -> dict:
     """The demo's training ids: a plan, a class the member is enrolled in, its first
-    session and a leave or 补签 request (``training.demo``)."""
-    from training.models import ClassEnrolment, SessionRequest, TrainingPlan
+    session and a leave or 补签 request, a course the district shares and the
+    sub-district's adoption of it (``training.demo``)."""
+    from training.models import (
+        ClassEnrolment,
+        CourseAdoption,
+        SessionRequest,
+        TrainingPlan,
+    )
 
     enrolment = ClassEnrolment.objects.filter(member=member).order_by("pk").first()
     training_class = enrolment.training_class
@@ -148,6 +154,8 @@ def training_ids(member) -> dict:
         "session_id": training_class.sessions.order_by("starts_at").first().pk,
         "request_id": SessionRequest.objects.order_by("pk").first().pk,
         "paper": "timetable",
+        "shared_course_id": CourseAdoption.objects.order_by("pk").first().course_id,
+        "adoption_id": CourseAdoption.objects.order_by("pk").first().pk,
     }
 
 

@@ -256,6 +256,14 @@ ROWS: list[Row] = [
     api("training_plan_revise", "POST", "/training/plans/{s2_filed}/revisions", but(404, anonymous=401, editor=201, other_admin=201, superuser=201)),
     api("training_plan_actual", "GET", "/training/plan-actual/S2/{year}", but(403, anonymous=401, editor=200, other_admin=200, superuser=200)),
     api("training_plan_actual", "GET", "/training/plan-actual/D/{year}", but(403, anonymous=401, editor=200, superuser=200)),
+    # --- training: 共建共享 (D shares two courses with its subtree; S1 adopted one) ----
+    api("training_shared_courses", "GET", "/training/shared-courses?organisation=S2", but(403, anonymous=401, editor=200, other_admin=200, superuser=200)),
+    api("training_course_share", "PUT", "/training/shared-courses/{shared_course}", but(403, anonymous=401, editor=200, superuser=200),
+        body={"organisation": "D", "scope": "all"}),
+    api("training_course_adoption_figures", "GET", "/training/shared-courses/{shared_course}/adoptions", but(403, anonymous=401, editor=200, superuser=200)),
+    api("training_course_adopt", "POST", "/training/adoptions", but(403, anonymous=401, editor=201, other_admin=201, superuser=201),
+        body={"organisation": "S2", "course": "{s2_course}"}),
+    api("training_course_adoption_withdraw", "POST", "/training/adoptions/{adoption}/withdraw", but(404, anonymous=401, editor=200, superuser=200), body={}),
     # --- training: a class of S1 the member is enrolled in ------------------------------
     api("training_class_list_mine", "GET", "/training/classes/mine", MEMBERS_ONLY),
     api("training_class_detail", "GET", "/training/classes/{tclass}", but(404, anonymous=401, member=200, editor=200, superuser=200)),

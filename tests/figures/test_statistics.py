@@ -113,7 +113,9 @@ def test_the_figures_come_from_the_records(tree, world):
     groups = {t.key: (t.classes, t.people_times) for t in stats.by_group}
     assert groups["secretary"] == groups["committee"] == (1, 5)
     assert groups["ordinary"] == (0, 0)
-    assert stats.planned_classes == 4 and stats.plan_percent == Decimal("50.0")
+    # Plan completion is training's plan against actual: the planned class run
+    # against the 4 planned (the unplanned class is not the plan's).
+    assert stats.planned_classes == 4 and stats.plan_percent == Decimal("25.0")
     assert stats.lecturers == [("张老师", 2, 5)]
     meetings = {key: (n, people) for key, _label, n, people in stats.meetings}
     assert meetings["lecture"] == (2, 2)  # the cancelled one is not counted
@@ -191,3 +193,45 @@ def organiser_s1(tree):
 @pytest.fixture
 def organiser_s2(tree):
     return factories.org_admin(organisation=tree["sub2"], username="s2admin")
+
+
+def test_the_sharing_block_counts_courses_shared_and_adopted(
+    client_for, tree, home_page, organiser_s1
+):
+    """共建共享: the district shares a course, S1 adopts it; the district's figures
+    show the share with its adopter, S1's the adoption with its own completions."""
+    from learning.models import CourseCompletion
+    from training import services
+
+    district_admin = factories.org_admin(organisation=tree["district"], username="da")
+    section = factories.section(home_page, title="课程", slug="figures-courses")
+    course = factories.course(section, title="共享的党课")
+    services.course_share(
+        user=district_admin, course=course, organisation=tree["district"],
+        scope="subtree",
+    )  # fmt: skip
+    services.course_adopt(user=organiser_s1, organisation=tree["sub1"], course=course)
+    tz = timezone.get_current_timezone()
+    for n, year in enumerate((YEAR, YEAR, YEAR - 1)):
+        CourseCompletion.objects.create(
+            member=factories.member(organisation=tree["branch1"], username=f"c{n}"),
+            course=course, completed_at=datetime(year, 6, 1, tzinfo=tz),
+        )  # fmt: skip
+
+    top = client_for(district_admin).get(f"/api/v3/figures/training/D/{YEAR}").json()
+    assert top["sharing"]["shared"] == [
+        {"course": course.pk, "title": "共享的党课", "organisation": "D",
+         "adopted_by": ["S1"], "completions": 2},
+    ]  # fmt: skip
+    sub = client_for(organiser_s1).get(f"/api/v3/figures/training/S1/{YEAR}").json()
+    assert sub["sharing"] == {
+        "shared": [],
+        "adopted": [
+            {"course": course.pk, "title": "共享的党课", "organisation": "S1",
+             "completions": 2},
+        ],
+    }  # fmt: skip
+    page = client_for(organiser_s1).get(
+        f"/admin/figures/training/?organisation=S1&year={YEAR}"
+    )
+    assert "采用课程 1 门，本年完成 2 人" in page.content.decode()

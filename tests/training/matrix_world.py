@@ -15,6 +15,8 @@ from learning.models import TrainingClass, TrainingSession
 from training.models import (
     ClassEnrolment,
     ClassPaper,
+    CourseAdoption,
+    CourseSharing,
     PlanLine,
     SessionRequest,
     TrainingPlan,
@@ -67,4 +69,27 @@ def training_world(*, member, sub1, sub2, branch2) -> dict:
     paper.save()
     ids.update(tclass=klass.pk, tsession=session.pk, trequest=request.pk)
     ids["plan_year"] = year + 5  # a year without plans, for creating one
+    ids.update(_sharing(district=sub1.parent, sub1=sub1))
     return ids
+
+
+def _sharing(*, district, sub1) -> dict:
+    """共建共享: the district shares two courses with its subtree; S1 adopted the
+    first (``adoption``); ``s2_course`` is for S2 to adopt."""
+    from cms.models import HomePage
+    from tests import factories
+
+    home = HomePage.objects.get(depth=2)
+    section = factories.section(home, title="共享课程", slug="matrix-shared")
+    first, second = (
+        factories.course(section, title=title) for title in ("共享课程甲", "共享课程乙")
+    )
+    now = timezone.now()
+    for course in (first, second):
+        CourseSharing.objects.create(
+            course=course, organisation=district, scope="subtree", shared_at=now
+        )
+    adoption = CourseAdoption.objects.create(
+        organisation=sub1, course=first, adopted_at=now
+    )
+    return {"shared_course": first.pk, "s2_course": second.pk, "adoption": adoption.pk}

@@ -30,6 +30,11 @@ from training.services.plans import (
     plan_submit,
     plan_update,
 )
+from training.services.sharing import (
+    course_adopt,
+    course_adoption_withdraw,
+    course_share,
+)
 
 __all__ = [
     "ClosingResult",
@@ -39,6 +44,9 @@ __all__ = [
     "class_apply",
     "class_close",
     "class_organiser_check",
+    "course_adopt",
+    "course_adoption_withdraw",
+    "course_share",
     "enrol_members",
     "enrol_organisation",
     "organisation_find",
