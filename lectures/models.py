@@ -32,10 +32,12 @@ class Lecture(models.Model):
         ONLINE = "online", "线上"
         BOTH = "both", "现场或线上"
 
+    # Deleting a lecturer from the pool (an editor's explicit act) takes their
+    # menu and its orders with it; the branches' 党课 meetings stay.
     lecturer = models.ForeignKey(
         "cms.Lecturer",
         verbose_name="讲师",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="menu_lectures",
     )
     title = models.CharField("题目", max_length=120)
@@ -111,7 +113,7 @@ class LectureOrder(models.Model):
         DECLINED = "declined", "已谢绝"
 
     lecture = models.ForeignKey(
-        Lecture, verbose_name="课程", on_delete=models.PROTECT, related_name="orders"
+        Lecture, verbose_name="课程", on_delete=models.CASCADE, related_name="orders"
     )
     organisation = models.ForeignKey(
         "learning.Organisation",

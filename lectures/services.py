@@ -50,6 +50,7 @@ from notices.services import notice_send
 from search.text import normalise, pinyin_of_names, segment
 
 REASON_MAX = 200
+SLOTS_AHEAD = timedelta(days=366)  # how far ahead a branch may order
 COMMENT_MAX = 300
 
 
@@ -84,7 +85,8 @@ def _checked(draft: LectureDraft) -> tuple[list[TopicPage], list[Organisation]]:
         raise InvalidLecture(
             f"未知的适合对象：{'、'.join(unknown)}", code="invalid_audience"
         )
-    topics = list(TopicPage.objects.live().filter(pk__in=draft.topics))
+    wanted = [t for t in draft.topics if 0 < t < 2**31]
+    topics = list(TopicPage.objects.live().filter(pk__in=wanted))
     missing = sorted(set(draft.topics) - {t.pk for t in topics})
     if missing:
         raise InvalidLecture(
@@ -259,10 +261,11 @@ def _slots(request: OrderRequest, now: datetime) -> list[datetime]:
         raise InvalidOrder("备选时间不能重复", code="slots_repeated")
     past = [s for s in slots if s <= now]
     if past:
-        when = timezone.localtime(past[0])
         raise InvalidOrder(
-            f"备选时间 {when:%Y-%m-%d %H:%M} 已经过去", code="slot_in_past"
+            f"备选时间 {past[0]:%Y-%m-%d %H:%M} 已经过去", code="slot_in_past"
         )
+    if any(s > now + SLOTS_AHEAD for s in slots):
+        raise InvalidOrder("备选时间须在一年之内", code="slot_too_far")
     return sorted(slots)
 
 
