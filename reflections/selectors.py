@@ -298,6 +298,17 @@ def reflection_counts(*, organisation: Organisation, year: int) -> ReflectionCou
     return ReflectionCounts(**_counts(queryset))
 
 
+def reflection_counts_for_reader(
+    *, user: UserLike, year: int
+) -> list[tuple[Organisation, ReflectionCounts]]:
+    """``reflection_counts`` of each subtree ``user`` administers (editors: each
+    root), for the reading list's summary. Raises nothing."""
+    return [
+        (organisation, reflection_counts(organisation=organisation, year=year))
+        for organisation in organisations_administered(user=user).order_by("path")[:10]
+    ]
+
+
 def reflection_counts_by_child(
     *, organisation: Organisation, year: int
 ) -> list[tuple[Organisation, ReflectionCounts]]:

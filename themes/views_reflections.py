@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -146,10 +147,18 @@ def reflections_to_read_view(request: HttpRequest) -> HttpResponse:
     items = selectors.reflections_read_by(user=request.user)
     if request.GET.get("all") != "1":
         items = items.filter(reply="")
+    year = timezone.localdate().year
     return render_portal(
         request,
         "reflections/to_read.html",
-        {"items": items[:100], "all": request.GET.get("all") == "1"},
+        {
+            "items": items[:100],
+            "all": request.GET.get("all") == "1",
+            "year": year,
+            "counts": selectors.reflection_counts_for_reader(
+                user=request.user, year=year
+            ),
+        },
     )
 
 

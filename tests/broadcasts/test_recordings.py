@@ -61,6 +61,7 @@ def lecture(tree, editor):
     )
 
 
+@pytest.mark.slow
 def test_a_recording_becomes_a_playable_draft_lesson(
     ffmpeg_binaries,
     small_ladder,
@@ -126,6 +127,7 @@ def test_a_path_outside_the_recordings_or_of_another_kind_is_refused(
     assert lecture.recording_lesson_id is None and not VideoAsset.objects.exists()
 
 
+@pytest.mark.slow
 def test_a_broken_recording_is_refused_with_ffmpegs_reason(
     ffmpeg_binaries, record_dir, lecture
 ):

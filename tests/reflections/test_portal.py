@@ -59,6 +59,8 @@ def test_a_member_writes_edits_and_reads_the_reply(client_for, people, targets):
     secretary = login(client_for, people["secretary"])
     listed = secretary.get("/me/reflections/to-read/")
     assert listed.status_code == 200 and people["member"].name in listed.text
+    counts = listed.context["counts"]
+    assert [(o.code, f.written, f.replied) for o, f in counts] == [("B1", 1, 0)]
     review = f"/me/reflections/to-read/{stored.pk}/"
     assert secretary.get(review).status_code == 200
     replied = secretary.post(review, {"action": "reply", "reply": "体会很深"})
