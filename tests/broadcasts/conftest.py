@@ -148,6 +148,9 @@ def rtmp(live_server, tmp_path, settings, ffmpeg_binaries):
         if process.poll() is None:
             process.kill()
         process.wait()
+    # nginx's publish-done callback for a killed pusher must finish before the
+    # test database is flushed.
+    time.sleep(1)
     server.terminate()
     try:
         server.wait(timeout=10)

@@ -1,11 +1,10 @@
 // 直播党课: the countdown before the start (the page reloads when the lecture goes
-// live), the live player at the live edge (native HLS or hls.js, as lessons) and the
+// live), the live player at the live edge (hls.js where the browser has MSE, else its own HLS) and the
 // presence heartbeats: every 15 s the seconds the stream actually played since the
 // previous beat. The server alone decides what counts (one clock per member, one
 // place at a time); a refusal is shown as it says it.
 
 import { csrfToken } from "./heartbeats.js";
-import { streamFor } from "./streams.js";
 
 const BEAT_MS = 15_000;
 const POLL_MS = 10_000;
@@ -40,13 +39,32 @@ function countdown() {
   pollForChange();
 }
 
+// hls.js over Media Source Extensions wherever the browser has them: it follows a
+// live playlist at the live edge more reliably than Chromium's own HLS; elsewhere
+// (iOS Safari) the browser plays the playlist itself.
+async function liveStream(video) {
+  const { default: Hls } = await import(root.dataset.hlsSrc);
+  if (!Hls.isSupported()) {
+    video.src = root.dataset.playlist;
+    return null;
+  }
+  const hls = new Hls({ liveSyncDurationCount: 3, lowLatencyMode: false });
+  hls.on(Hls.Events.ERROR, (_event, data) => {
+    if (!data.fatal) return;
+    if (data.type === Hls.ErrorTypes.NETWORK_ERROR) hls.startLoad();
+    else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+  });
+  video.querySelectorAll("source").forEach((source) => source.remove());
+  hls.loadSource(root.dataset.playlist);
+  hls.attachMedia(video);
+  return hls;
+}
+
 async function live() {
   const video = root.querySelector("video");
-  const stream = await streamFor(video, { hlsSrc: root.dataset.hlsSrc });
-  stream.load(root.dataset.playlist, { now: true });
+  const hls = await liveStream(video);
   video.play().catch(() => {});
   root.querySelector("[data-live-edge]")?.addEventListener("click", () => {
-    const hls = stream.hls;
     if (hls?.liveSyncPosition) video.currentTime = hls.liveSyncPosition;
     else if (video.seekable.length) video.currentTime = Math.max(0, video.seekable.end(video.seekable.length - 1) - 3);
     video.play().catch(() => {});
