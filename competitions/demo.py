@@ -20,7 +20,6 @@ from django.utils import timezone
 from competitions import selectors, services
 from competitions.models import (
     Competition,
-    Criterion,
     Entry,
     JudgeAssignment,
     Round,
@@ -31,7 +30,7 @@ from learning.models import Member, Organisation
 from media_pipeline.models import VideoAsset
 
 TITLE = "新时代 我来讲 · 宣讲比赛"
-RUBRIC = (("内容", 40), ("表达", 30), ("形式", 20), ("时间", 10))
+RUBRIC = [("内容", 40, 10), ("表达", 30, 10), ("形式", 20, 10), ("时间", 10, 10)]
 ENTRANTS = ["member", *(f"dangyuan{n:03d}" for n in (21, 32, 43, 54, 65, 76, 87))]
 JUDGES = [f"dangyuan{n:03d}" for n in (90, 91, 92, 93, 94)]
 TOPICS = [
@@ -116,10 +115,7 @@ def _competition(root: Organisation) -> tuple[Round, Round]:
         advance_count=3,
     )
     for round in (preliminary, final):
-        for index, (name, weight) in enumerate(RUBRIC):
-            Criterion.objects.create(
-                round=round, name=name, weight=weight, max_score=10, sort_order=index
-            )
+        services.rubric_set(round=round, rubric=RUBRIC)
     return preliminary, final
 
 

@@ -39,6 +39,7 @@ from competitions.models import (
     SCRIPT_TEXT_MAX,
     Award,
     Competition,
+    Criterion,
     Entry,
     JudgeConflict,
     Round,
@@ -178,19 +179,24 @@ def entry_submit(
     return entry
 
 
+def _own_entry_while_open(user: UserLike, entry_id: int, now, what: str) -> Entry:
+    """``user``'s entry while its first round is open (``what`` is changed)."""
+    entry = Entry.objects.filter(pk=entry_id, entrant_id=user.pk).first()
+    if entry is None:
+        raise EntryNotFound(f"参赛作品 {entry_id} 不存在")
+    first = _first_round(entry.competition)
+    if first is None or not round_is_open(round=first, now=now or timezone.now()):
+        raise RoundClosed(f"初赛已结束，不能再更换{what}")
+    return entry
+
+
 def entry_video_replace(
     *, user: UserLike, entry_id: int, video_id: int | None, now=None
 ) -> Entry:
     """Give ``user``'s entry another video (e.g. after the first failed to
     process) while its first round is open. Raises EntryNotFound, RoundClosed
     and InvalidEntry."""
-    now = now or timezone.now()
-    entry = Entry.objects.filter(pk=entry_id, entrant_id=user.pk).first()
-    if entry is None:
-        raise EntryNotFound(f"参赛作品 {entry_id} 不存在")
-    first = _first_round(entry.competition)
-    if first is None or not round_is_open(round=first, now=now):
-        raise RoundClosed("初赛已结束，不能再更换视频")
+    entry = _own_entry_while_open(user, entry_id, now, "视频")
     entry.video = _video_of(user=user, video_id=video_id)
     entry.save(update_fields=["video"])
     return entry
@@ -202,13 +208,7 @@ def entry_script_replace(
     """Give ``user``'s entry a script PDF (replacing the one before) while its
     first round is open. Raises EntryNotFound, RoundClosed and InvalidEntry
     (not a PDF, too large)."""
-    now = now or timezone.now()
-    entry = Entry.objects.filter(pk=entry_id, entrant_id=user.pk).first()
-    if entry is None:
-        raise EntryNotFound(f"参赛作品 {entry_id} 不存在")
-    first = _first_round(entry.competition)
-    if first is None or not round_is_open(round=first, now=now):
-        raise RoundClosed("初赛已结束，不能再更换讲稿")
+    entry = _own_entry_while_open(user, entry_id, now, "讲稿")
     _script_check(script_text="", script_pdf=script_pdf)
     old = entry.script_file.name if entry.script_file else ""
     entry.script_file.save("script.pdf", script_pdf, save=True)
@@ -313,6 +313,17 @@ def vote_cast(*, user: UserLike, round: Round, entry_id: int, now=None) -> Vote:
 
 
 # --- the organiser ---------------------------------------------------------------
+
+
+def rubric_set(*, round: Round, rubric: list[tuple[str, int, int]]) -> list:
+    """Give ``round`` its rubric: ``(name, weight, max_score)`` in order (the
+    admin's inline form does the same for organisers)."""
+    return [
+        Criterion.objects.create(
+            round=round, name=name, weight=weight, max_score=top, sort_order=index
+        )
+        for index, (name, weight, top) in enumerate(rubric)
+    ]
 
 
 def judges_notify(*, round: Round, now=None) -> int:

@@ -10,18 +10,14 @@ import pytest
 from django.utils import timezone
 
 from competitions.models import Competition, Criterion, JudgeAssignment, Round
+from competitions.services import rubric_set
 from tests import factories
 
-RUBRIC = (("内容", 40), ("表达", 30), ("形式", 20), ("时间", 10))
+RUBRIC = [("内容", 40, 10), ("表达", 30, 10), ("形式", 20, 10), ("时间", 10, 10)]
 
 
 def rubric(round: Round) -> list[Criterion]:
-    return [
-        Criterion.objects.create(
-            round=round, name=name, weight=weight, max_score=10, sort_order=index
-        )
-        for index, (name, weight) in enumerate(RUBRIC)
-    ]
+    return rubric_set(round=round, rubric=RUBRIC)
 
 
 @pytest.fixture

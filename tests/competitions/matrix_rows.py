@@ -105,7 +105,7 @@ ADMIN_CLASSES: list[tuple[str, str]] = [
     ("own rule", "admin/competition-rounds/"),
 ]
 
-RUBRIC = (("内容", 40), ("表达", 30), ("形式", 20), ("时间", 10))
+RUBRIC = [("内容", 40, 10), ("表达", 30, 10), ("形式", 20, 10), ("时间", 10, 10)]
 
 
 def world(context: dict) -> dict:
@@ -113,12 +113,12 @@ def world(context: dict) -> dict:
     from competitions.models import (
         Award,
         Competition,
-        Criterion,
         Entry,
         JudgeAssignment,
         Round,
         RoundEntry,
     )
+    from competitions.services import rubric_set
 
     users = context["users"]
     now = timezone.now()
@@ -134,10 +134,7 @@ def world(context: dict) -> dict:
             sequence=sequence,
             closes_at=now + timedelta(days=sequence * 5),
         )
-        for index, (name, weight) in enumerate(RUBRIC):
-            Criterion.objects.create(
-                round=round, name=name, weight=weight, max_score=10, sort_order=index
-            )
+        rubric_set(round=round, rubric=RUBRIC)
         JudgeAssignment.objects.create(round=round, judge=users[OTHER])
         rounds.append(round)
     preliminary, final = rounds
