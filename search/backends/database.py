@@ -19,7 +19,6 @@ or deleted is never counted, faceted or returned.
 
 from __future__ import annotations
 
-import heapq
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -29,6 +28,7 @@ from itertools import islice
 from django.db import connections, transaction
 from django.utils import timezone
 
+from dangke.cache import ProcessCache
 from search import text
 from search.backends.base import (
     KINDS,
@@ -131,18 +131,31 @@ def prefix_everything(parsed: text.ParsedQuery) -> text.ParsedQuery:
     return text.ParsedQuery(groups, parsed.marks, parsed.pinyin, parsed.words)
 
 
-# The visible ids of a search travel as one parameter; a site has tens of
-# thousands of pages, and sorting and serialising them was a fifth of a search's
-# time. A frozenset keeps its hash, so the same visibility (one per request, or one
-# per process while nothing changes) is looked up without being read again.
-@lru_cache(maxsize=8)
-def _json_ids(values: frozenset[int]) -> str:
-    return json.dumps(sorted(values))
-
-
+# The visible ids of a search travel as one parameter on PostgreSQL; a site has
+# tens of thousands of pages, and sorting them was a fifth of a search's time. A
+# frozenset keeps its hash, so the same visibility (one per request, or one per
+# process while nothing changes) is looked up without being read again.
 @lru_cache(maxsize=8)
 def _sorted_ids(values: frozenset[int]) -> list[int]:
     return sorted(values)
+
+
+# The end of both vendors' ``SEARCH``: the counts per type and year ("count":
+# year, kind, n) and, when asked, per topic and lecturer ("facet": facet, value,
+# label, n), of the matches. ``CROSS JOIN`` keeps SQLite's loop over the matches
+# (a few) outside the facet values (all); PostgreSQL's planner orders it freely.
+COUNTS_AND_FACETS = """
+        UNION ALL
+        SELECT 'count', year, NULL, NULL, kind, NULL, NULL, COUNT(*)
+        FROM matches
+        GROUP BY kind, year
+        UNION ALL
+        SELECT 'facet', NULL, NULL, NULL, f.facet, f.value, f.label, COUNT(*)
+        FROM matches m
+        CROSS JOIN search_document_facet f
+        WHERE f.document_id = m.id AND %(facets)s
+        GROUP BY f.facet, f.value, f.label
+"""
 
 
 class SqliteStatements:
@@ -150,53 +163,68 @@ class SqliteStatements:
     step with ``search_document`` by triggers), ranked by ``bm25`` with the column
     weights title 10, pinyin 8, summary 4, lecturer/topic/tags 3, body 1, bigrams
     0.2; a lower score ranks first. Id sets travel as one JSON array each, read by
-    ``json_each``. A filter whose parameter is NULL is off."""
+    ``json_each``. A filter whose parameter is NULL is off.
+
+    The visibility is applied as what to leave out (``sqlite_hidden``): the
+    rows up to ``indexed_up_to`` whose page or lecturer is hidden, usually none.
+    Reading the visible ids themselves (tens of thousands) through ``json_each``
+    built a temporary B-tree of all of them in every statement: 16 ms at 20,000
+    ids, 90 ms at 100,000, whatever the query matched."""
 
     descending = False
 
-    MATCHES = """
-        SELECT d.id, d.kind, d.year,
-               bm25(search_document_fts, 10.0, 8.0, 4.0, 3.0, 1.0, 0.2) AS score,
-               d.id IN (
-                   SELECT rowid FROM search_document_fts
-                   WHERE search_document_fts MATCH %(title_match)s
-               ) AS title_tier
-        FROM search_document_fts
-        JOIN search_document d ON d.id = search_document_fts.rowid
-        WHERE search_document_fts MATCH %(match)s
-          AND (%(kind)s IS NULL OR d.kind = %(kind)s)
-          AND (%(year)s IS NULL OR d.year = %(year)s)
-          AND (%(topic)s IS NULL OR d.id IN (
-                  SELECT document_id FROM search_document_facet
-                  WHERE facet = 'topic' AND value = %(topic)s))
-          AND (%(lecturer)s IS NULL OR d.id IN (
-                  SELECT document_id FROM search_document_facet
-                  WHERE facet = 'lecturer' AND value = %(lecturer)s))
-          AND CASE WHEN d.kind = 'lecturer'
-                   THEN d.object_id IN (
-                       SELECT value FROM json_each(%(visible_lecturers)s))
-                   ELSE d.object_id IN (
-                       SELECT value FROM json_each(%(visible_pages)s))
-              END
+    # The answer, its match run once: the ranked page ("hit": id, score, tier),
+    # then ``COUNTS_AND_FACETS``. Every count is of the same documents as the
+    # total; only a page of rows leaves the database.
+    PAGE = """
+        WITH matches AS MATERIALIZED (
+            SELECT d.id, d.kind, d.year,
+                   bm25(search_document_fts, 10.0, 8.0, 4.0, 3.0, 1.0, 0.2) AS score,
+                   d.id IN (
+                       SELECT rowid FROM search_document_fts
+                       WHERE search_document_fts MATCH %(title_match)s
+                   ) AS title_tier
+            FROM search_document_fts
+            JOIN search_document d ON d.id = search_document_fts.rowid
+            WHERE search_document_fts MATCH %(match)s
+              AND (%(kind)s IS NULL OR d.kind = %(kind)s)
+              AND (%(year)s IS NULL OR d.year = %(year)s)
+              AND (%(topic)s IS NULL OR d.id IN (
+                      SELECT document_id FROM search_document_facet
+                      WHERE facet = 'topic' AND value = %(topic)s))
+              AND (%(lecturer)s IS NULL OR d.id IN (
+                      SELECT document_id FROM search_document_facet
+                      WHERE facet = 'lecturer' AND value = %(lecturer)s))
+              AND d.id <= %(indexed_up_to)s
+              AND NOT CASE WHEN d.kind = 'lecturer'
+                       THEN d.object_id IN (
+                           SELECT value FROM json_each(%(hidden_lecturers)s))
+                       ELSE d.object_id IN (
+                           SELECT value FROM json_each(%(hidden_pages)s))
+                  END
+        )
+        SELECT * FROM (
+            SELECT 'hit' AS part, id AS number, score AS score,
+                   title_tier AS tier, NULL AS facet, NULL AS value,
+                   NULL AS label, NULL AS n
+            FROM matches
+            ORDER BY title_tier DESC, score ASC, id
+            LIMIT %(limit)s OFFSET %(offset)s
+        ) AS page
     """
-
-    FACET_VALUES = """
-        SELECT facet, value, label, COUNT(*)
-        FROM search_document_facet
-        WHERE document_id IN (SELECT value FROM json_each(%(documents)s))
-        GROUP BY facet, value, label
-    """
+    SEARCH = PAGE + COUNTS_AND_FACETS
 
     SUGGESTIONS = """
         SELECT d.title, d.kind, d.ref, d.detail_url
         FROM search_document_fts
         JOIN search_document d ON d.id = search_document_fts.rowid
         WHERE search_document_fts MATCH %(match)s
-          AND CASE WHEN d.kind = 'lecturer'
+          AND d.id <= %(indexed_up_to)s
+          AND NOT CASE WHEN d.kind = 'lecturer'
                    THEN d.object_id IN (
-                       SELECT value FROM json_each(%(visible_lecturers)s))
+                       SELECT value FROM json_each(%(hidden_lecturers)s))
                    ELSE d.object_id IN (
-                       SELECT value FROM json_each(%(visible_pages)s))
+                       SELECT value FROM json_each(%(hidden_pages)s))
               END
         ORDER BY bm25(search_document_fts, 10.0, 8.0, 4.0, 3.0, 1.0, 0.2), d.id
         LIMIT %(limit)s
@@ -206,16 +234,24 @@ class SqliteStatements:
     def match(parsed: text.ParsedQuery, *, mode: str, title_only: bool = False) -> str:
         return fts5_match(parsed, mode=mode, title_only=title_only)
 
+    DOCUMENTS = """
+        SELECT id, ref, kind, object_id, title, summary, body, lecturers, tags,
+               year, detail_url
+        FROM search_document
+        WHERE id IN (SELECT value FROM json_each(%(documents)s))
+    """
+
+    DOCUMENT_TOPICS = """
+        SELECT document_id, value, label
+        FROM search_document_facet
+        WHERE document_id IN (SELECT value FROM json_each(%(documents)s))
+          AND +facet = 'topic'
+        ORDER BY id
+    """
+
     @staticmethod
     def ids(values: Iterable[int]) -> str:
         return json.dumps(sorted(values))
-
-    @classmethod
-    def visibility(cls, visible: Visibility) -> dict[str, str]:
-        return {
-            "visible_pages": _json_ids(visible.page_ids),
-            "visible_lecturers": _json_ids(visible.lecturer_ids),
-        }
 
 
 class PostgresStatements:
@@ -226,33 +262,40 @@ class PostgresStatements:
 
     descending = True
 
-    MATCHES = """
-        SELECT d.id, d.kind, d.year,
-               ts_rank(d.search_vector, to_tsquery('simple', %(match)s)) AS score,
-               CASE WHEN d.search_vector @@ to_tsquery('simple', %(title_match)s)
-                    THEN 1 ELSE 0 END AS title_tier
-        FROM search_document d
-        WHERE d.search_vector @@ to_tsquery('simple', %(match)s)
-          AND (%(kind)s::text IS NULL OR d.kind = %(kind)s)
-          AND (%(year)s::integer IS NULL OR d.year = %(year)s)
-          AND (%(topic)s::text IS NULL OR d.id IN (
-                  SELECT document_id FROM search_document_facet
-                  WHERE facet = 'topic' AND value = %(topic)s))
-          AND (%(lecturer)s::text IS NULL OR d.id IN (
-                  SELECT document_id FROM search_document_facet
-                  WHERE facet = 'lecturer' AND value = %(lecturer)s))
-          AND CASE WHEN d.kind = 'lecturer'
-                   THEN d.object_id = ANY(%(visible_lecturers)s::integer[])
-                   ELSE d.object_id = ANY(%(visible_pages)s::integer[])
-              END
+    # The answer, its match run once: the ranked page ("hit": id, score, tier),
+    # then ``COUNTS_AND_FACETS``. Every count is of the same documents as the
+    # total; only a page of rows leaves the database.
+    PAGE = """
+        WITH matches AS MATERIALIZED (
+            SELECT d.id, d.kind, d.year,
+                   ts_rank(d.search_vector, to_tsquery('simple', %(match)s)) AS score,
+                   CASE WHEN d.search_vector @@ to_tsquery('simple', %(title_match)s)
+                        THEN 1 ELSE 0 END AS title_tier
+            FROM search_document d
+            WHERE d.search_vector @@ to_tsquery('simple', %(match)s)
+              AND (%(kind)s::text IS NULL OR d.kind = %(kind)s)
+              AND (%(year)s::integer IS NULL OR d.year = %(year)s)
+              AND (%(topic)s::text IS NULL OR d.id IN (
+                      SELECT document_id FROM search_document_facet
+                      WHERE facet = 'topic' AND value = %(topic)s))
+              AND (%(lecturer)s::text IS NULL OR d.id IN (
+                      SELECT document_id FROM search_document_facet
+                      WHERE facet = 'lecturer' AND value = %(lecturer)s))
+              AND CASE WHEN d.kind = 'lecturer'
+                       THEN d.object_id = ANY(%(visible_lecturers)s::integer[])
+                       ELSE d.object_id = ANY(%(visible_pages)s::integer[])
+                  END
+        )
+        SELECT * FROM (
+            SELECT 'hit'::text AS part, id AS number, score::float8 AS score,
+                   title_tier AS tier, NULL::text AS facet, NULL::text AS value,
+                   NULL::text AS label, NULL::bigint AS n
+            FROM matches
+            ORDER BY title_tier DESC, score DESC, id
+            LIMIT %(limit)s OFFSET %(offset)s
+        ) AS page
     """
-
-    FACET_VALUES = """
-        SELECT facet, value, label, COUNT(*)
-        FROM search_document_facet
-        WHERE document_id = ANY(%(documents)s::integer[])
-        GROUP BY facet, value, label
-    """
+    SEARCH = PAGE + COUNTS_AND_FACETS
 
     SUGGESTIONS = """
         SELECT d.title, d.kind, d.ref, d.detail_url
@@ -271,6 +314,23 @@ class PostgresStatements:
     def match(parsed: text.ParsedQuery, *, mode: str, title_only: bool = False) -> str:
         return tsquery(parsed, mode=mode, weights="A" if title_only else "ABC")
 
+    DOCUMENTS = """
+        SELECT id, ref, kind, object_id, title, summary, body, lecturers, tags,
+               year, detail_url
+        FROM search_document
+        WHERE id = ANY(%(documents)s::integer[])
+    """
+
+    # ``facet || ''``: the document ids are the selective part; filtering on the
+    # facet as such lets the planner pick the (facet, value) index instead.
+    DOCUMENT_TOPICS = """
+        SELECT document_id, value, label
+        FROM search_document_facet
+        WHERE document_id = ANY(%(documents)s::integer[])
+          AND facet || '' = 'topic'
+        ORDER BY id
+    """
+
     @staticmethod
     def ids(values: Iterable[int]) -> list[int]:
         return sorted(values)
@@ -281,6 +341,48 @@ class PostgresStatements:
             "visible_pages": _sorted_ids(visible.page_ids),
             "visible_lecturers": _sorted_ids(visible.lecturer_ids),
         }
+
+
+# SQLite: what the index holds that may not be shown, per visibility, kept under
+# the index's last id (``dangke.cache``).
+_hidden = ProcessCache("search.hidden", ttl=None, max_entries=4)
+
+
+def sqlite_hidden(using: str, visible: Visibility) -> dict:
+    """``SqliteStatements``' visibility parameters: the rows up to
+    ``indexed_up_to`` (the last id now) whose page or lecturer ``visible`` does
+    not admit, as two JSON arrays of object ids.
+
+    Exact, not an approximation: ids only grow (``AUTOINCREMENT``; SQLite has one
+    writer at a time, so a row with a lower id is never committed later), and a
+    row added after ``indexed_up_to`` is left out until the next search, which
+    reads the new last id and rebuilds. Inside a transaction the rows read may be
+    rolled back and their ids used again, so nothing read there is kept."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM search_document")
+        (up_to,) = cursor.fetchone()
+
+    def build() -> dict:
+        pages, lecturers = set(), set()
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT kind, object_id FROM search_document WHERE id <= %s", [up_to]
+            )
+            for kind, object_id in cursor.fetchall():
+                if kind == "lecturer":
+                    if object_id not in visible.lecturer_ids:
+                        lecturers.add(object_id)
+                elif object_id not in visible.page_ids:
+                    pages.add(object_id)
+        return {
+            "indexed_up_to": up_to,
+            "hidden_pages": json.dumps(sorted(pages)),
+            "hidden_lecturers": json.dumps(sorted(lecturers)),
+        }
+
+    if connections[using].in_atomic_block:
+        return build()
+    return _hidden.get_or_build((using, visible), build, stamp=up_to)
 
 
 def document_row(doc: IndexDocument) -> tuple[SearchDocument, list[SearchFacetValue]]:
@@ -443,6 +545,12 @@ class DatabaseBackend(SearchBackend):
     def statements(self) -> type[SqliteStatements] | type[PostgresStatements]:
         return SqliteStatements if self.vendor == "sqlite" else PostgresStatements
 
+    def _visibility(self, visible: Visibility) -> dict:
+        """The parameters that keep a statement to what ``visible`` admits."""
+        if self.vendor != "sqlite":
+            return PostgresStatements.visibility(visible)
+        return sqlite_hidden(self.using, visible)
+
     def _fetch(self, sql: str, params: dict) -> list[tuple]:
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, params)
@@ -459,14 +567,14 @@ class DatabaseBackend(SearchBackend):
             "year": query.year or None,
             "topic": query.topic,
             "lecturer": query.lecturer,
-            **statements.visibility(visible),
+            **self._visibility(visible),
         }
-        # All words first; when nothing has all of them, any of them. One pass over
-        # the matches gives the count, the type and year facets and the ranking.
+        # All words first; when nothing has all of them, any of them. One statement
+        # gives the page, the count, and the facets.
         modes = ("and", "or") if len(parsed.groups) > 1 else ("and",)
         for mode in modes:
-            matches = self._fetch(
-                statements.MATCHES,
+            rows = self._fetch(
+                statements.SEARCH,
                 {
                     "match": statements.match(parsed, mode=mode),
                     # 1 when the title (or its pinyin) has the words whole: such
@@ -477,26 +585,32 @@ class DatabaseBackend(SearchBackend):
                     "title_match": statements.match(
                         parsed.without_ngrams(), mode=mode, title_only=True
                     ),
+                    "limit": query.page_size,
+                    "offset": (query.page - 1) * query.page_size,
+                    "facets": bool(query.facets),
                     **filters,
                 },
             )
-            if matches:
+            counts = [(row[4], row[1], row[7]) for row in rows if row[0] == "count"]
+            if counts:
                 break
         else:
             return empty
         match = "all" if mode == "and" or len(parsed.groups) == 1 else "any"
         sign = -1 if statements.descending else 1
-        offset = (query.page - 1) * query.page_size
-        ranked = heapq.nsmallest(
-            offset + query.page_size,
-            matches,
-            key=lambda row: (-row[4], sign * row[3], row[0]),
-        )[offset:]
-        facets = self._facets(matches) if query.facets else {}
-        hits = self._hits([(row[0], row[3]) for row in ranked], parsed)
+        ranked = sorted(
+            ((row[1], row[2], row[3]) for row in rows if row[0] == "hit"),
+            key=lambda hit: (-hit[2], sign * hit[1], hit[0]),
+        )
+        facets = (
+            self._facets(counts, [row[4:] for row in rows if row[0] == "facet"])
+            if query.facets
+            else {}
+        )
+        hits = self._hits([(row[0], row[1]) for row in ranked], parsed)
         return SearchResults(
             query.text,
-            len(matches),
+            sum(number for _, _, number in counts),
             query.page,
             query.page_size,
             hits,
@@ -504,20 +618,18 @@ class DatabaseBackend(SearchBackend):
             match=match,
         )
 
-    def _facets(self, matches: list[tuple]) -> dict[str, list[FacetCount]]:
-        """Type and year from the matched rows, topic and lecturer from their facet
-        values: every count is of the same documents as the total."""
+    @staticmethod
+    def _facets(
+        counts: list[tuple[str, int | None, int]], rows: list[tuple]
+    ) -> dict[str, list[FacetCount]]:
+        """Type and year from the counts per type and year, topic and lecturer
+        from the counts of their facet values."""
         by_kind: dict[str, int] = defaultdict(int)
         by_year: dict[int, int] = defaultdict(int)
-        for _, kind, year, *_ in matches:
-            by_kind[kind] += 1
+        for kind, year, number in counts:
+            by_kind[kind] += number
             if year:
-                by_year[year] += 1
-        statements = self.statements
-        rows = self._fetch(
-            statements.FACET_VALUES,
-            {"documents": statements.ids([row[0] for row in matches])},
-        )
+                by_year[year] += number
         values: dict[str, list[FacetCount]] = {"topic": [], "lecturer": []}
         for facet, value, label, number in rows:
             values[facet].append(FacetCount(value, label, number))
@@ -540,37 +652,35 @@ class DatabaseBackend(SearchBackend):
         }
 
     def _hits(self, ranked: list[tuple], parsed: text.ParsedQuery) -> list[SearchHit]:
-        ids = [row[0] for row in ranked]
-        documents = SearchDocument.objects.using(self.using).in_bulk(ids)
+        """The page's hits, highlighted. Two plain statements: composing the same
+        reads through the ORM cost more than running them."""
+        if not ranked:
+            return []
+        statements = self.statements
+        page = {"documents": statements.ids(row[0] for row in ranked)}
+        documents = {row[0]: row for row in self._fetch(statements.DOCUMENTS, page)}
         topics: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        # Filtering on the facet in SQL lets the planner pick the (facet, value)
-        # index and scan every topic row; the document ids are the selective part.
-        for document_id, facet, value, label in (
-            SearchFacetValue.objects.using(self.using)
-            .filter(document_id__in=ids)
-            .order_by("pk")
-            .values_list("document_id", "facet", "value", "label")
-        ):
-            if facet == "topic":
-                topics[document_id].append((value, label))
+        for document_id, value, label in self._fetch(statements.DOCUMENT_TOPICS, page):
+            topics[document_id].append((value, label))
         hits = []
         for document_id, score in ranked:
-            doc = documents[document_id]
+            _, ref, kind, object_id, title, summary, body, *rest = documents[
+                document_id
+            ]
+            lecturers, tags, year, detail_url = rest
             hits.append(
                 SearchHit(
-                    ref=doc.ref,
-                    kind=doc.kind,
-                    object_id=doc.object_id,
-                    title=doc.title,
-                    title_highlight=text.highlight(doc.title, parsed),
-                    snippet=text.snippet(
-                        [doc.summary, doc.body, doc.lecturers, doc.tags], parsed
-                    ),
-                    lecturers=tuple(filter(None, doc.lecturers.split("、"))),
+                    ref=ref,
+                    kind=kind,
+                    object_id=object_id,
+                    title=title,
+                    title_highlight=text.highlight(title, parsed),
+                    snippet=text.snippet([summary, body, lecturers, tags], parsed),
+                    lecturers=tuple(filter(None, lecturers.split("、"))),
                     topics=tuple(topics[document_id]),
-                    tags=tuple(filter(None, doc.tags.split("、"))),
-                    year=doc.year,
-                    detail_url=doc.detail_url,
+                    tags=tuple(filter(None, tags.split("、"))),
+                    year=year,
+                    detail_url=detail_url,
                     score=abs(float(score)),
                 )
             )
@@ -590,7 +700,7 @@ class DatabaseBackend(SearchBackend):
                     prefix_everything(parsed), mode="and", title_only=True
                 ),
                 "limit": limit,
-                **statements.visibility(visible),
+                **self._visibility(visible),
             },
         )
         return [Suggestion(*row) for row in rows]

@@ -17,7 +17,7 @@ from search.backends.database import (
 STATEMENTS = [
     (vendor, name)
     for vendor in (SqliteStatements, PostgresStatements)
-    for name in ("MATCHES", "FACET_VALUES", "SUGGESTIONS")
+    for name in ("SEARCH", "SUGGESTIONS", "DOCUMENTS", "DOCUMENT_TOPICS")
 ]
 
 
