@@ -31,14 +31,14 @@ from dangke.tokens import TokenAuth
 router = Router(tags=["competitions"], auth=[TokenAuth(), django_auth])
 
 
-class CriterionOut(Schema):
+class CompetitionCriterionOut(Schema):
     id: int
     name: str
     weight: int
     max_score: int
 
 
-class RoundOut(Schema):
+class CompetitionRoundOut(Schema):
     id: int
     kind: str = Field(description="preliminary 线上初赛 或 final 现场决赛")
     title: str
@@ -47,7 +47,7 @@ class RoundOut(Schema):
     advance_count: int
     status: str = Field(description="open 进行中 或 closed 已结束")
     released: bool
-    criteria: list[CriterionOut]
+    criteria: list[CompetitionCriterionOut]
 
 
 class CompetitionOut(Schema):
@@ -57,14 +57,14 @@ class CompetitionOut(Schema):
     organisation: str
     audience_weight: float
     winners_count: int
-    rounds: list[RoundOut]
+    rounds: list[CompetitionRoundOut]
 
 
 class CompetitionListOut(Schema):
     items: list[CompetitionOut]
 
 
-class EntryIn(Schema):
+class CompetitionEntryIn(Schema):
     title: str = Field(description="宣讲题目，最多 200 字")
     video_id: int | None = Field(
         default=None,
@@ -75,11 +75,11 @@ class EntryIn(Schema):
     )
 
 
-class VideoIn(Schema):
+class CompetitionVideoIn(Schema):
     video_id: int | None = None
 
 
-class StandingOut(Schema):
+class CompetitionStandingOut(Schema):
     entry_id: int
     title: str
     entrant_name: str
@@ -91,7 +91,7 @@ class StandingOut(Schema):
     total: float
 
 
-class EntryRoundOut(Schema):
+class CompetitionEntryRoundOut(Schema):
     round_id: int
     round_title: str
     rank: int | None = None
@@ -100,7 +100,7 @@ class EntryRoundOut(Schema):
     total: float | None = None
 
 
-class AwardOut(Schema):
+class CompetitionAwardOut(Schema):
     id: int
     rank: int
     score: float
@@ -108,7 +108,7 @@ class AwardOut(Schema):
     certificate_url: str
 
 
-class EntryOut(Schema):
+class CompetitionEntryOut(Schema):
     id: int
     competition_id: int
     competition_title: str
@@ -120,17 +120,17 @@ class EntryOut(Schema):
     video_problem: str = Field(description="视频处理失败时的原因（文字），否则为空")
     script_text: str
     has_script_pdf: bool
-    rounds: list[EntryRoundOut] = Field(
+    rounds: list[CompetitionEntryRoundOut] = Field(
         description="各赛段；成绩公布前只有赛段名称，没有得分"
     )
-    award: AwardOut | None
+    award: CompetitionAwardOut | None
 
 
-class EntryListOut(Schema):
-    items: list[EntryOut]
+class CompetitionEntryListOut(Schema):
+    items: list[CompetitionEntryOut]
 
 
-class JudgeEntryOut(Schema):
+class CompetitionJudgeEntryOut(Schema):
     id: int
     title: str
     entrant_name: str
@@ -142,66 +142,66 @@ class JudgeEntryOut(Schema):
     marks: dict[str, int] | None = Field(description="您已给出的分数（评分项 id → 分）")
 
 
-class JudgingOut(Schema):
-    round: RoundOut
+class CompetitionJudgingOut(Schema):
+    round: CompetitionRoundOut
     open: bool
-    entries: list[JudgeEntryOut]
+    entries: list[CompetitionJudgeEntryOut]
 
 
-class ScoreIn(Schema):
+class CompetitionScoreIn(Schema):
     marks: dict[str, int] = Field(description="评分项 id → 分数（0 至该项满分的整数）")
 
 
-class ScoreOut(Schema):
+class CompetitionScoreOut(Schema):
     entry_id: int
     marks: dict[str, int]
     total: float = Field(description="您的加权总分（0–100）")
 
 
-class ConflictIn(Schema):
+class CompetitionConflictIn(Schema):
     reason: str = Field(default="", description="回避原因（选填，最多 200 字）")
 
 
-class ConflictOut(Schema):
+class CompetitionConflictOut(Schema):
     entry_id: int
     reason: str
 
 
-class VoteIn(Schema):
+class CompetitionVoteIn(Schema):
     entry_id: int
 
 
-class VoteOut(Schema):
+class CompetitionVoteOut(Schema):
     entry_id: int
     created_at: datetime
 
 
-class StageEntryOut(Schema):
+class CompetitionStageEntryOut(Schema):
     entry_id: int
     order: int
     title: str
     entrant_name: str
 
 
-class StageOut(Schema):
+class CompetitionStageOut(Schema):
     round_id: int
     competition_title: str
     round_title: str
     status: str
     open: bool
-    running_order: list[StageEntryOut]
-    current: StageEntryOut | None
+    running_order: list[CompetitionStageEntryOut]
+    current: CompetitionStageEntryOut | None
     my_vote: int | None = Field(description="您投票的作品 id（未投票为空）")
     released: bool
-    results: list[StandingOut] | None = Field(description="公布后才有")
+    results: list[CompetitionStandingOut] | None = Field(description="公布后才有")
     server_time: datetime
 
 
-class StageIn(Schema):
+class CompetitionStageIn(Schema):
     entry_id: int | None = Field(description="上场选手的作品 id；空为暂无")
 
 
-class InvitationIn(Schema):
+class CompetitionInvitationIn(Schema):
     accept: bool
 
 
@@ -307,7 +307,7 @@ def competitions_detail(request: HttpRequest, competition_id: int):
 
 @router.post(
     "/{competition_id}/entries",
-    response={201: EntryOut, **error_responses(400, 403, 404, 409)},
+    response={201: CompetitionEntryOut, **error_responses(400, 403, 404, 409)},
     operation_id="competitions_entries_create",
     summary="Enter a competition with an uploaded video and a script",
     description=(
@@ -318,7 +318,7 @@ def competitions_detail(request: HttpRequest, competition_id: int):
     ),
 )
 def competitions_entries_create(
-    request: HttpRequest, competition_id: int, payload: EntryIn
+    request: HttpRequest, competition_id: int, payload: CompetitionEntryIn
 ):
     entry = services.entry_submit(
         user=request.user,
@@ -332,7 +332,7 @@ def competitions_entries_create(
 
 @router.get(
     "/entries/mine",
-    response={200: EntryListOut},
+    response={200: CompetitionEntryListOut},
     operation_id="competitions_entries_mine",
     summary="The caller's entries, their video's state and released results",
 )
@@ -343,7 +343,7 @@ def competitions_entries_mine(request: HttpRequest):
 
 @router.get(
     "/entries/{competition_entry_id}",
-    response={200: EntryOut, **error_responses(404)},
+    response={200: CompetitionEntryOut, **error_responses(404)},
     operation_id="competitions_entries_detail",
     summary="One of the caller's entries (organisers: any)",
 )
@@ -356,12 +356,12 @@ def competitions_entries_detail(request: HttpRequest, competition_entry_id: int)
 
 @router.put(
     "/entries/{competition_entry_id}/video",
-    response={200: EntryOut, **error_responses(400, 404, 409)},
+    response={200: CompetitionEntryOut, **error_responses(400, 404, 409)},
     operation_id="competitions_entries_video",
     summary="Replace the entry's video (e.g. after it failed to process)",
 )
 def competitions_entries_video(
-    request: HttpRequest, competition_entry_id: int, payload: VideoIn
+    request: HttpRequest, competition_entry_id: int, payload: CompetitionVideoIn
 ):
     entry = services.entry_video_replace(
         user=request.user, entry_id=competition_entry_id, video_id=payload.video_id
@@ -371,7 +371,7 @@ def competitions_entries_video(
 
 @router.post(
     "/entries/{competition_entry_id}/script",
-    response={200: EntryOut, **error_responses(400, 404, 409, 413, 415)},
+    response={200: CompetitionEntryOut, **error_responses(400, 404, 409, 413, 415)},
     operation_id="competitions_entries_script",
     summary="Give the entry its script as a PDF (multipart form, field `file`)",
 )
@@ -389,7 +389,7 @@ def competitions_entries_script(
 
 @router.get(
     "/rounds/{competition_round_id}/judging",
-    response={200: JudgingOut, **error_responses(403, 404)},
+    response={200: CompetitionJudgingOut, **error_responses(403, 404)},
     operation_id="competitions_judging",
     summary="A judge's entries in a round (only those given to them) and their marks",
 )
@@ -418,7 +418,7 @@ def competitions_judging(request: HttpRequest, competition_round_id: int):
 
 @router.put(
     "/rounds/{competition_round_id}/entries/{competition_entry_id}/score",
-    response={200: ScoreOut, **error_responses(400, 403, 404, 409)},
+    response={200: CompetitionScoreOut, **error_responses(400, 403, 404, 409)},
     operation_id="competitions_scores_put",
     summary="A judge scores an entry by the round's rubric",
     description=(
@@ -431,7 +431,7 @@ def competitions_scores_put(
     request: HttpRequest,
     competition_round_id: int,
     competition_entry_id: int,
-    payload: ScoreIn,
+    payload: CompetitionScoreIn,
 ):
     round = selectors.round_get(round_id=competition_round_id)
     score = services.score_submit(
@@ -459,7 +459,7 @@ def round_cents(value) -> float:
 
 @router.post(
     "/rounds/{competition_round_id}/entries/{competition_entry_id}/conflict",
-    response={201: ConflictOut, **error_responses(403, 404, 409)},
+    response={201: CompetitionConflictOut, **error_responses(403, 404, 409)},
     operation_id="competitions_conflicts_create",
     summary="A judge declares a conflict of interest and no longer scores the entry",
 )
@@ -467,7 +467,7 @@ def competitions_conflicts_create(
     request: HttpRequest,
     competition_round_id: int,
     competition_entry_id: int,
-    payload: ConflictIn,
+    payload: CompetitionConflictIn,
 ):
     round = selectors.round_get(round_id=competition_round_id)
     conflict = services.conflict_declare(
@@ -481,13 +481,13 @@ def competitions_conflicts_create(
 
 @router.post(
     "/rounds/{competition_round_id}/votes",
-    response={201: VoteOut, **error_responses(403, 404, 409)},
+    response={201: CompetitionVoteOut, **error_responses(403, 404, 409)},
     operation_id="competitions_votes_create",
     summary="A signed-in member's one vote in a final",
     description="Voting twice: 409 already_voted (the first vote stands).",
 )
 def competitions_votes_create(
-    request: HttpRequest, competition_round_id: int, payload: VoteIn
+    request: HttpRequest, competition_round_id: int, payload: CompetitionVoteIn
 ):
     round = selectors.final_round_for_vote(round_id=competition_round_id)
     vote = services.vote_cast(user=request.user, round=round, entry_id=payload.entry_id)
@@ -529,7 +529,7 @@ def stage_out(round: Round, user) -> dict:
 
 @router.get(
     "/rounds/{competition_round_id}/stage",
-    response={200: StageOut, **error_responses(404)},
+    response={200: CompetitionStageOut, **error_responses(404)},
     operation_id="competitions_stage",
     summary="The stage: running order, the entrant on stage, the result once released",
 )
@@ -540,12 +540,12 @@ def competitions_stage(request: HttpRequest, competition_round_id: int):
 
 @router.put(
     "/rounds/{competition_round_id}/stage",
-    response={200: StageOut, **error_responses(403, 404, 409)},
+    response={200: CompetitionStageOut, **error_responses(403, 404, 409)},
     operation_id="competitions_stage_set",
     summary="An organiser puts a finalist on stage",
 )
 def competitions_stage_set(
-    request: HttpRequest, competition_round_id: int, payload: StageIn
+    request: HttpRequest, competition_round_id: int, payload: CompetitionStageIn
 ):
     round = selectors.round_get(round_id=competition_round_id)
     round = services.stage_set(
@@ -556,7 +556,7 @@ def competitions_stage_set(
 
 @router.post(
     "/rounds/{competition_round_id}/close",
-    response={200: RoundOut, **error_responses(403, 404, 409)},
+    response={200: CompetitionRoundOut, **error_responses(403, 404, 409)},
     operation_id="competitions_rounds_close",
     summary="An organiser closes a round; a preliminary's top N go on to the next",
 )
@@ -567,7 +567,7 @@ def competitions_rounds_close(request: HttpRequest, competition_round_id: int):
 
 @router.post(
     "/rounds/{competition_round_id}/release",
-    response={200: RoundOut, **error_responses(403, 404, 409)},
+    response={200: CompetitionRoundOut, **error_responses(403, 404, 409)},
     operation_id="competitions_rounds_release",
     summary="An organiser releases a closed round's results (a final: the winners)",
 )
@@ -580,7 +580,7 @@ def competitions_rounds_release(request: HttpRequest, competition_round_id: int)
 
 @router.get(
     "/rounds/{competition_round_id}/results",
-    response={200: list[StandingOut], **error_responses(403, 404)},
+    response={200: list[CompetitionStandingOut], **error_responses(403, 404)},
     operation_id="competitions_results",
     summary="A round's standings (organisers: any time; others once released)",
 )
@@ -592,12 +592,12 @@ def competitions_results(request: HttpRequest, competition_round_id: int):
 
 @router.post(
     "/awards/{competition_award_id}/invitation",
-    response={200: AwardOut, **error_responses(404, 409)},
+    response={200: CompetitionAwardOut, **error_responses(404, 409)},
     operation_id="competitions_invitation_respond",
     summary="A winner accepts (a lecturer profile linked to them) or declines the pool",
 )
 def competitions_invitation_respond(
-    request: HttpRequest, competition_award_id: int, payload: InvitationIn
+    request: HttpRequest, competition_award_id: int, payload: CompetitionInvitationIn
 ):
     award = selectors.award_get(user=request.user, award_id=competition_award_id)
     if award.entry.entrant_id != request.user.pk:
