@@ -216,7 +216,6 @@ def _add_font(document: Any, parsed: _Parsed) -> None:
         recalcTimestamp=False,
         recalcBBoxes=False,  # the whole font's boxes bound the subset's
     )
-    font.cw = copy.copy(parsed.font.cw)
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     font._hbfont = None
@@ -274,8 +273,16 @@ def pdf_render(
     document.set_auto_page_break(auto=True, margin=15)
     document.add_page()
     document.set_font(FONT_FAMILY, size=10)
-    document.write_html(html, font_family=FONT_FAMILY)
-    return bytes(document.output())
+    try:
+        document.write_html(html, font_family=FONT_FAMILY)
+        return bytes(document.output())
+    finally:
+        # fpdf2 memoises glyph lookups per subset for the life of the process,
+        # which keeps each document's font alive: let its TTFont (the file, the
+        # decompiled tables) go, or a batch of 1,000 keeps over a gigabyte.
+        font = document.fonts[FONT_FAMILY]
+        font.ttfont.close()
+        font.ttfont = None
 
 
 def pdf_response(content: bytes, *, filename: str) -> HttpResponse:
