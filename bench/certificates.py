@@ -17,8 +17,9 @@ JSON line last:
 Environment: BENCH_DATABASE_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/
 postgres), BENCH_COMPLETERS (1000), BENCH_CONCURRENCY (200 requests at once),
 BENCH_ROUNDS (5 rounds each side), BENCH_WORKERS (2 gunicorn workers), BENCH_S3 (0).
-``BENCH_COMPLETERS=50`` makes a quick run (rendering dominates: about a second a
-certificate on a quiet core).
+``BENCH_COMPLETERS=50`` makes a quick run (a certificate's PDF takes about 0.05 s
+of CPU once the process has parsed the working font, ``dangke.pdf``; the database
+writes around it count as much on a loaded machine).
 """
 
 from __future__ import annotations
