@@ -148,8 +148,13 @@ def lecture_detail(request: HttpRequest, live_lecture_id: int):
     description="Only before the lecture goes live (409 `key_locked` after).",
 )
 def key_rotate(request: HttpRequest, live_lecture_id: int):
+    return _stream_after(request, live_lecture_id, services.stream_key_rotate)
+
+
+def _stream_after(request: HttpRequest, live_lecture_id: int, change) -> Status:
+    """The stream part of a lecture after ``change`` (a key service) on it."""
     lecture = selectors.lecture_for_user(user=request.user, lecture_id=live_lecture_id)
-    lecture = services.stream_key_rotate(user=request.user, lecture=lecture)
+    lecture = change(user=request.user, lecture=lecture)
     return Status(200, lecture_out(lecture, manager=True)["stream"])
 
 
@@ -161,9 +166,7 @@ def key_rotate(request: HttpRequest, live_lecture_id: int):
     summary="Revoke the stream key: every publish is refused until a new one",
 )
 def key_revoke(request: HttpRequest, live_lecture_id: int):
-    lecture = selectors.lecture_for_user(user=request.user, lecture_id=live_lecture_id)
-    lecture = services.stream_key_revoke(user=request.user, lecture=lecture)
-    return Status(200, lecture_out(lecture, manager=True)["stream"])
+    return _stream_after(request, live_lecture_id, services.stream_key_revoke)
 
 
 @router.post(
