@@ -20,26 +20,26 @@ from lectures import selectors, services
 from lectures.errors import NotPermittedHere
 from lectures.models import Lecture, LectureOrder
 from lectures.schemas import (
-    AcceptIn,
-    CalendarOut,
-    DeclineIn,
-    LectureIn,
-    LectureListOut,
-    LectureOut,
-    OrderIn,
-    OrderListOut,
-    OrderOut,
-    RatingIn,
-    RatingOut,
-    RatingSummaryOut,
-    ReviewIn,
+    CalendarFeedOut,
+    LectureAcceptIn,
+    LectureDeclineIn,
+    LectureOrderIn,
+    LectureOrderListOut,
+    LectureOrderOut,
+    LectureRatingIn,
+    LectureRatingOut,
+    LectureRatingSummaryOut,
+    MenuLectureIn,
+    MenuLectureListOut,
+    MenuLectureOut,
+    MenuReviewIn,
 )
 
 router = Router(tags=["lectures"], auth=[TokenAuth(), django_auth])
 
 
 def lecture_out(lecture: Lecture) -> dict:
-    """A menu item as ``LectureOut`` (also used by the portal)."""
+    """A menu item as ``MenuLectureOut`` (also used by the portal)."""
     return {
         "id": lecture.pk,
         "title": lecture.title,
@@ -97,13 +97,13 @@ def order_out(request: HttpRequest, order: LectureOrder) -> dict:
     }
 
 
-def _draft(payload: LectureIn) -> services.LectureDraft:
+def _draft(payload: MenuLectureIn) -> services.LectureDraft:
     return services.LectureDraft(**payload.dict())
 
 
 @router.get(
     "/menu",
-    response={200: LectureListOut, **error_responses(400)},
+    response={200: MenuLectureListOut, **error_responses(400)},
     operation_id="lectures_menu_search",
     summary="Search the published lecture menu (菜单)",
     description=(
@@ -134,7 +134,7 @@ def menu_search(
 
 @router.get(
     "/menu/{menu_lecture_id}",
-    response={200: LectureOut, **error_responses(404)},
+    response={200: MenuLectureOut, **error_responses(404)},
     operation_id="lectures_menu_detail",
     summary="A published menu lecture",
 )
@@ -146,7 +146,7 @@ def menu_detail(request: HttpRequest, menu_lecture_id: int):
 
 @router.get(
     "/menu/{menu_lecture_id}/ratings",
-    response={200: RatingSummaryOut, **error_responses(403, 404)},
+    response={200: LectureRatingSummaryOut, **error_responses(403, 404)},
     operation_id="lectures_rating_summary",
     summary="A lecture's ratings as an aggregate (no names, no ranking)",
     description=(
@@ -165,7 +165,7 @@ def rating_summary(request: HttpRequest, menu_lecture_id: int):
 
 @router.get(
     "/mine",
-    response={200: LectureListOut, **error_responses(403)},
+    response={200: MenuLectureListOut, **error_responses(403)},
     operation_id="lectures_lecture_mine",
     summary="The caller's own menu lectures, in every state (lecturers)",
 )
@@ -177,22 +177,22 @@ def lecture_mine(request: HttpRequest):
 
 @router.post(
     "/mine",
-    response={201: LectureOut, **error_responses(400, 403)},
+    response={201: MenuLectureOut, **error_responses(400, 403)},
     operation_id="lectures_lecture_propose",
     summary="Propose a lecture for the menu (a draft; lecturers)",
 )
-def lecture_propose(request: HttpRequest, payload: LectureIn):
+def lecture_propose(request: HttpRequest, payload: MenuLectureIn):
     lecture = services.lecture_propose(user=request.user, draft=_draft(payload))
     return Status(201, lecture_out(lecture))
 
 
 @router.put(
     "/mine/{menu_lecture_id}",
-    response={200: LectureOut, **error_responses(400, 403, 404, 409)},
+    response={200: MenuLectureOut, **error_responses(400, 403, 404, 409)},
     operation_id="lectures_lecture_update",
     summary="Change one's draft or returned menu lecture",
 )
-def lecture_update(request: HttpRequest, menu_lecture_id: int, payload: LectureIn):
+def lecture_update(request: HttpRequest, menu_lecture_id: int, payload: MenuLectureIn):
     lecture = services.lecture_update(
         user=request.user, lecture_id=menu_lecture_id, draft=_draft(payload)
     )
@@ -201,7 +201,7 @@ def lecture_update(request: HttpRequest, menu_lecture_id: int, payload: LectureI
 
 @router.post(
     "/mine/{menu_lecture_id}/submit",
-    response={200: LectureOut, **error_responses(403, 404, 409)},
+    response={200: MenuLectureOut, **error_responses(403, 404, 409)},
     operation_id="lectures_lecture_submit",
     summary="Submit one's menu lecture for review",
 )
@@ -212,7 +212,7 @@ def lecture_submit(request: HttpRequest, menu_lecture_id: int):
 
 @router.get(
     "/review",
-    response={200: LectureListOut, **error_responses(403)},
+    response={200: MenuLectureListOut, **error_responses(403)},
     operation_id="lectures_review_queue",
     summary="Menu lectures waiting for review (editors)",
 )
@@ -225,11 +225,11 @@ def review_queue(request: HttpRequest):
 
 @router.post(
     "/review/{menu_lecture_id}",
-    response={200: LectureOut, **error_responses(400, 403, 404, 409)},
+    response={200: MenuLectureOut, **error_responses(400, 403, 404, 409)},
     operation_id="lectures_lecture_review",
     summary="Publish a submitted menu lecture or return it with a comment (editors)",
 )
-def lecture_review(request: HttpRequest, menu_lecture_id: int, payload: ReviewIn):
+def lecture_review(request: HttpRequest, menu_lecture_id: int, payload: MenuReviewIn):
     lecture = services.lecture_review(
         user=request.user,
         lecture_id=menu_lecture_id,
@@ -241,7 +241,7 @@ def lecture_review(request: HttpRequest, menu_lecture_id: int, payload: ReviewIn
 
 @router.get(
     "/orders",
-    response={200: OrderListOut},
+    response={200: LectureOrderListOut},
     operation_id="lectures_order_list",
     summary="Orders the caller may see",
     description=(
@@ -259,7 +259,7 @@ def order_list(request: HttpRequest, status: str = ""):
 
 @router.post(
     "/orders",
-    response={201: OrderOut, **error_responses(400, 403, 404)},
+    response={201: LectureOrderOut, **error_responses(400, 403, 404)},
     operation_id="lectures_order_place",
     summary="Order a menu lecture for a branch (点单)",
     description=(
@@ -269,7 +269,7 @@ def order_list(request: HttpRequest, status: str = ""):
         "`outside_areas`, `outside_audiences`, `slot_in_past`, `mode_not_offered`."
     ),
 )
-def order_place(request: HttpRequest, payload: OrderIn):
+def order_place(request: HttpRequest, payload: LectureOrderIn):
     order = services.order_place(
         user=request.user,
         lecture_id=payload.lecture,
@@ -284,7 +284,7 @@ def _order(request: HttpRequest, lecture_order_id: int) -> LectureOrder:
 
 @router.get(
     "/orders/{lecture_order_id}",
-    response={200: OrderOut, **error_responses(404)},
+    response={200: LectureOrderOut, **error_responses(404)},
     operation_id="lectures_order_detail",
     summary="One order",
 )
@@ -294,7 +294,7 @@ def order_detail(request: HttpRequest, lecture_order_id: int):
 
 @router.post(
     "/orders/{lecture_order_id}/dispatch",
-    response={200: OrderOut, **error_responses(403, 404, 409)},
+    response={200: LectureOrderOut, **error_responses(403, 404, 409)},
     operation_id="lectures_order_dispatch",
     summary="Dispatch an order to its lecturer (派单; the organising department)",
 )
@@ -307,7 +307,7 @@ def order_dispatch(request: HttpRequest, lecture_order_id: int):
 
 @router.post(
     "/orders/{lecture_order_id}/accept",
-    response={200: OrderOut, **error_responses(400, 403, 404, 409)},
+    response={200: LectureOrderOut, **error_responses(400, 403, 404, 409)},
     operation_id="lectures_order_accept",
     summary="Accept an order at one of its times (接单; the lecturer)",
     description=(
@@ -316,7 +316,7 @@ def order_dispatch(request: HttpRequest, lecture_order_id: int):
         "order is not waiting for the lecturer."
     ),
 )
-def order_accept(request: HttpRequest, lecture_order_id: int, payload: AcceptIn):
+def order_accept(request: HttpRequest, lecture_order_id: int, payload: LectureAcceptIn):
     order = services.order_accept(
         user=request.user, order=_order(request, lecture_order_id), slot=payload.slot
     )
@@ -325,11 +325,13 @@ def order_accept(request: HttpRequest, lecture_order_id: int, payload: AcceptIn)
 
 @router.post(
     "/orders/{lecture_order_id}/decline",
-    response={200: OrderOut, **error_responses(400, 403, 404, 409)},
+    response={200: LectureOrderOut, **error_responses(400, 403, 404, 409)},
     operation_id="lectures_order_decline",
     summary="Decline an order with a reason (the lecturer)",
 )
-def order_decline(request: HttpRequest, lecture_order_id: int, payload: DeclineIn):
+def order_decline(
+    request: HttpRequest, lecture_order_id: int, payload: LectureDeclineIn
+):
     order = services.order_decline(
         user=request.user,
         order=_order(request, lecture_order_id),
@@ -352,11 +354,11 @@ def _rated_order(request: HttpRequest, lecture_order_id: int) -> LectureOrder:
 
 @router.post(
     "/orders/{lecture_order_id}/rating",
-    response={201: RatingOut, **error_responses(400, 403, 404, 409)},
+    response={201: LectureRatingOut, **error_responses(400, 403, 404, 409)},
     operation_id="lectures_order_rate",
     summary="Rate a lecture one attended (评单; once, anonymous to the lecturer)",
 )
-def order_rate(request: HttpRequest, lecture_order_id: int, payload: RatingIn):
+def order_rate(request: HttpRequest, lecture_order_id: int, payload: LectureRatingIn):
     rating = services.order_rate(
         user=request.user,
         order=_rated_order(request, lecture_order_id),
@@ -381,7 +383,7 @@ def _feed_url(request: HttpRequest, secret: str) -> str:
 
 @router.get(
     "/calendar",
-    response={200: CalendarOut},
+    response={200: CalendarFeedOut},
     operation_id="lectures_calendar",
     summary="The caller's iCalendar feed URL",
     description=(
@@ -397,7 +399,7 @@ def calendar(request: HttpRequest):
 
 @router.post(
     "/calendar/reset",
-    response={200: CalendarOut},
+    response={200: CalendarFeedOut},
     operation_id="lectures_calendar_reset",
     summary="A new secret calendar URL (the old one stops working)",
 )

@@ -7,7 +7,7 @@ from datetime import datetime
 from ninja import Field, Schema
 
 
-class LectureIn(Schema):
+class MenuLectureIn(Schema):
     title: str = Field(max_length=120, description="题目")
     summary: str = Field(default="", max_length=5000, description="内容简介")
     minutes: int = Field(ge=1, le=10000, description="时长（分钟，15 到 480）")
@@ -24,7 +24,7 @@ class LectureIn(Schema):
     direct: bool = Field(default=False, description="讲师直接接单（否：组织部门派单）")
 
 
-class LectureOut(Schema):
+class MenuLectureOut(Schema):
     id: int
     title: str
     summary: str
@@ -44,16 +44,16 @@ class LectureOut(Schema):
     published_at: datetime | None
 
 
-class LectureListOut(Schema):
-    items: list[LectureOut]
+class MenuLectureListOut(Schema):
+    items: list[MenuLectureOut]
 
 
-class ReviewIn(Schema):
+class MenuReviewIn(Schema):
     publish: bool = Field(description="true 发布；false 退回（须填写 comment）")
     comment: str = Field(default="", max_length=300)
 
 
-class OrderIn(Schema):
+class LectureOrderIn(Schema):
     lecture: int = Field(ge=1, le=2**31 - 1, description="菜单课程 id")
     organisation: str = Field(max_length=40, description="点单党组织代码")
     slots: list[datetime] = Field(description="2 到 3 个备选开始时间")
@@ -67,7 +67,7 @@ class OrderIn(Schema):
     note: str = Field(default="", max_length=300)
 
 
-class OrderOut(Schema):
+class LectureOrderOut(Schema):
     id: int
     lecture: int
     lecture_title: str
@@ -95,35 +95,35 @@ class OrderOut(Schema):
     may_rate: bool
 
 
-class OrderListOut(Schema):
-    items: list[OrderOut]
+class LectureOrderListOut(Schema):
+    items: list[LectureOrderOut]
 
 
-class AcceptIn(Schema):
+class LectureAcceptIn(Schema):
     slot: int = Field(ge=0, le=2, description="选定的备选时间（0 起）")
 
 
-class DeclineIn(Schema):
+class LectureDeclineIn(Schema):
     reason: str = Field(max_length=200, description="谢绝理由")
 
 
-class RatingIn(Schema):
+class LectureRatingIn(Schema):
     score: int = Field(ge=1, le=5, description="1 到 5")
     comment: str = Field(default="", max_length=300)
 
 
-class RatingOut(Schema):
+class LectureRatingOut(Schema):
     score: int
     comment: str
     created_at: datetime
 
 
-class RatingSummaryOut(Schema):
+class LectureRatingSummaryOut(Schema):
     count: int
     minimum: int = Field(description="显示平均分所需的最少评价数")
     average: float | None = Field(description="不足最少评价数时为 null")
     comments: list[str]
 
 
-class CalendarOut(Schema):
+class CalendarFeedOut(Schema):
     url: str = Field(description="个人 iCalendar 订阅地址（保密；可重置）")

@@ -111,6 +111,8 @@ def test_orders_outside_areas_audiences_or_in_the_past_are_refused(api, people, 
     assert past.status_code == 400 and past.json()["code"] == "slot_in_past"
     one = _order(api, people, near, audiences=["retired"], slots=[later(3)])
     assert one.json()["code"] == "slots_count"
+    far = _order(api, people, near, audiences=["retired"], slots=[later(3), later(400)])
+    assert far.json()["code"] == "slot_too_far"
     foreign = api(people["other_admin"]).post(
         "/orders",
         {"lecture": near.pk, "organisation": "B1", "slots": [later(3), later(4)],
