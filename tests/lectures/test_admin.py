@@ -26,10 +26,9 @@ def test_admin_review_dispatch_and_report(api, people):
     editor = _client(people["editor"])
     queue = editor.get("/admin/lectures/review/")
     assert queue.status_code == 200 and "红色家书" in queue.content.decode()
-    assert (
-        _client(people["district_admin"]).get("/admin/lectures/review/").status_code
-        in (302, 403)
-    )
+    assert _client(people["district_admin"]).get(
+        "/admin/lectures/review/"
+    ).status_code in (302, 403)
     bare = editor.post(
         "/admin/lectures/review/", {"lecture": lecture.pk, "action": "return"}
     )
