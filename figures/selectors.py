@@ -226,7 +226,9 @@ def training_statistics(*, organisation: Organisation, year: int) -> TrainingSta
 
     # Plan completion is training's one rule (the lines of the latest filed
     # revisions against the classes run on them), not a second copy of it.
-    against = plan_against_actual(organisation=organisation, year=year).total
+    against = plan_against_actual(
+        organisation=organisation, year=year, sessions_and_hours=False
+    ).total
     result.planned_classes = against.planned_classes
     result.planned_people = against.planned_people
     result.planned_hours = against.planned_hours

@@ -195,7 +195,9 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
 
 
-def plan_against_actual(*, organisation: Organisation, year: int) -> PlanAgainstActual:
+def plan_against_actual(
+    *, organisation: Organisation, year: int, sessions_and_hours: bool = True
+) -> PlanAgainstActual:
     """Plan against actual for ``organisation``'s subtree in ``year``, month by
     month and per child organisation (the drill-down), from the records alone.
 
@@ -207,7 +209,10 @@ def plan_against_actual(*, organisation: Organisation, year: int) -> PlanAgainst
 
     Set-based: each figure is one statement grouped in the database by child
     organisation (the path prefix), plan line and month; Python only adds up
-    those groups (a few per class), never the member records. Raises nothing."""
+    those groups (a few per class), never the member records. Without
+    ``sessions_and_hours`` only the plan and the classes run on it are counted
+    (what plan completion needs; the statistics page counts sessions, people and
+    学时 of every class itself). Raises nothing."""
     result = PlanAgainstActual(
         organisation=organisation,
         year=year,
@@ -293,74 +298,78 @@ def plan_against_actual(*, organisation: Organisation, year: int) -> PlanAgainst
             row["prefix"], row["plan_line_id"], row["month"], Figures(classes=row["n"])
         )
 
-    def note_grouped(queryset: QuerySet, via: str, figure: str) -> None:
-        # ``queryset`` counted by child, plan line and month; ``via`` leads to
-        # the class.
-        for row in by_child_organisation(
-            queryset,
-            organisation=organisation,
-            path_field=f"{via}organisation__path",
-            also=(f"{via}plan_line_id", "month"),
-        ).annotate(n=Count("pk")):
-            line_id = row[f"{via}plan_line_id"]
-            note(row["prefix"], line_id, row["month"], Figures(**{figure: row["n"]}))
+    if sessions_and_hours:
 
-    in_year = {"starts_at__gte": start, "starts_at__lt": end}
-    note_grouped(
-        TrainingSession.objects.filter(training_class__in=classes, **in_year).annotate(
-            month=ExtractMonth("starts_at")
-        ),
-        "training_class__",
-        "sessions",
-    )
-    # Check-ins apart: joined to the sessions above, counting both would need a
-    # DISTINCT over every check-in.
-    note_grouped(
-        Attendance.objects.filter(
-            session__training_class__in=classes,
-            **{f"session__{key}": value for key, value in in_year.items()},
-        ).annotate(month=ExtractMonth("session__starts_at")),
-        "session__training_class__",
-        "people_times",
-    )
+        def note_grouped(queryset: QuerySet, via: str, figure: str) -> None:
+            # ``queryset`` counted by child, plan line and month; ``via`` leads to
+            # the class.
+            for row in by_child_organisation(
+                queryset,
+                organisation=organisation,
+                path_field=f"{via}organisation__path",
+                also=(f"{via}plan_line_id", "month"),
+            ).annotate(n=Count("pk")):
+                line_id = row[f"{via}plan_line_id"]
+                note(
+                    row["prefix"], line_id, row["month"], Figures(**{figure: row["n"]})
+                )
 
-    # 学时: the credit records grouped by their class or session and month in the
-    # database; each group is then put under its class's child and plan line.
-    class_place = {
-        pk: (org_path[:width], line_id)
-        for pk, org_path, line_id in classes.values_list(
-            "pk", "organisation__path", "plan_line_id"
+        in_year = {"starts_at__gte": start, "starts_at__lt": end}
+        note_grouped(
+            TrainingSession.objects.filter(
+                training_class__in=classes, **in_year
+            ).annotate(month=ExtractMonth("starts_at")),
+            "training_class__",
+            "sessions",
         )
-    }
-    session_class = dict(
-        TrainingSession.objects.filter(training_class__in=classes).values_list(
-            "pk", "training_class_id"
+        # Check-ins apart: joined to the sessions above, counting both would need a
+        # DISTINCT over every check-in.
+        note_grouped(
+            Attendance.objects.filter(
+                session__training_class__in=classes,
+                **{f"session__{key}": value for key, value in in_year.items()},
+            ).annotate(month=ExtractMonth("session__starts_at")),
+            "session__training_class__",
+            "people_times",
         )
-    )
-    credits = (
-        CreditRecord.objects.filter(year=year)
-        .filter(
-            Q(source=CreditRecord.Source.CLASS, source_id__in=classes.values("pk"))
-            | Q(
-                source=CreditRecord.Source.SESSION,
-                source_id__in=TrainingSession.objects.filter(
-                    training_class__in=classes
-                ).values("pk"),
+
+        # 学时: the credit records grouped by their class or session and month in the
+        # database; each group is then put under its class's child and plan line.
+        class_place = {
+            pk: (org_path[:width], line_id)
+            for pk, org_path, line_id in classes.values_list(
+                "pk", "organisation__path", "plan_line_id"
+            )
+        }
+        session_class = dict(
+            TrainingSession.objects.filter(training_class__in=classes).values_list(
+                "pk", "training_class_id"
             )
         )
-        .annotate(month=ExtractMonth("earned_at"))
-        .values("source", "source_id", "month")
-        .annotate(hours=Sum("hours"))
-        .order_by()
-    )
-    for row in credits:
-        class_id = (
-            row["source_id"]
-            if row["source"] == CreditRecord.Source.CLASS
-            else session_class[row["source_id"]]
+        credits = (
+            CreditRecord.objects.filter(year=year)
+            .filter(
+                Q(source=CreditRecord.Source.CLASS, source_id__in=classes.values("pk"))
+                | Q(
+                    source=CreditRecord.Source.SESSION,
+                    source_id__in=TrainingSession.objects.filter(
+                        training_class__in=classes
+                    ).values("pk"),
+                )
+            )
+            .annotate(month=ExtractMonth("earned_at"))
+            .values("source", "source_id", "month")
+            .annotate(hours=Sum("hours"))
+            .order_by()
         )
-        prefix, line_id = class_place[class_id]
-        note(prefix, line_id, row["month"], Figures(hours=row["hours"] or ZERO))
+        for row in credits:
+            class_id = (
+                row["source_id"]
+                if row["source"] == CreditRecord.Source.CLASS
+                else session_class[row["source_id"]]
+            )
+            prefix, line_id = class_place[class_id]
+            note(prefix, line_id, row["month"], Figures(hours=row["hours"] or ZERO))
 
     for month in result.months.values():
         result.total.add(month)

@@ -115,3 +115,18 @@ def test_the_statements_do_not_grow_with_the_records(tree, people):
         big = plan_against_actual(organisation=tree["district"], year=YEAR)
     assert big.total.people_times == small.total.people_times + 4 * 2 * 3
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_plan_and_its_classes_alone(tree, people):
+    """What the statistics page asks for (plan completion): the same plan and
+    classes, without sessions, people-times and 学时."""
+    _plan, line = filed_plan(tree["sub1"])
+    class_with(tree["sub1"], line, starts=[at(3, 2)], people=people)
+    full = plan_against_actual(organisation=tree["district"], year=YEAR)
+    plan = plan_against_actual(
+        organisation=tree["district"], year=YEAR, sessions_and_hours=False
+    )
+    assert (plan.total.planned_classes, plan.total.classes) == (2, 1)
+    assert (full.total.planned_classes, full.total.classes) == (2, 1)
+    assert (plan.total.sessions, plan.total.people_times, plan.total.hours) == (0, 0, 0)
+    assert full.total.people_times == 3
