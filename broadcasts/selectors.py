@@ -94,16 +94,18 @@ def lecture_for_user(*, user: UserLike, lecture_id: int) -> LiveLecture:
     )
     if lecture is None:
         raise LectureNotFound(f"直播党课 {lecture_id} 不存在")
-    if lecture_is_managed_by(user=user, lecture=lecture):
-        return lecture
+    # The audience first: every heartbeat asks, and a member's check is one query
+    # where the manager's is three (permissions, groups, administered trees).
     member = member_for_user(user=user)
     if (
-        member is None
-        or lecture.status == LiveLecture.Status.CANCELLED
-        or not lecture_audience_includes(lecture=lecture, member=member)
+        member is not None
+        and lecture.status != LiveLecture.Status.CANCELLED
+        and lecture_audience_includes(lecture=lecture, member=member)
     ):
-        raise LectureNotFound(f"直播党课 {lecture_id} 不存在或不面向您")
-    return lecture
+        return lecture
+    if lecture_is_managed_by(user=user, lecture=lecture):
+        return lecture
+    raise LectureNotFound(f"直播党课 {lecture_id} 不存在或不面向您")
 
 
 # --- when -----------------------------------------------------------------------------
