@@ -16,7 +16,7 @@ from pydantic import Field
 
 from dangke.api_errors import error_responses
 from dangke.tokens import TokenAuth
-from learning.models import Organisation
+from learning.models import Member, Organisation
 from learning.selectors import member_for_user
 from viewing import selectors, services
 from viewing.errors import NotAMember, OrganisationNotFound, RoomNotFound
@@ -256,17 +256,27 @@ def screen_revoke(request: HttpRequest, room_id: int, screen_id: int):
     ),
 )
 def room_checkin(request: HttpRequest, room_id: int, payload: RoomCheckinIn):
+    member, room = _member_at(request, room_id)
+    checkin = services.room_check_in(member=member, room=room, code=payload.code)
+    return Status(201, _checkin_answer(checkin))
+
+
+def _member_at(request: HttpRequest, room_id: int) -> tuple[Member, ViewingRoom]:
     member = member_for_user(user=request.user)
     if member is None:
-        raise NotAMember("当前账号不是党员，不能在收看点签到")
+        raise NotAMember("当前账号不是党员，不能在收看点签到或签退")
     room = selectors.room_find(room_id=room_id)
     if room is None:
         raise RoomNotFound(f"收看点 {room_id} 不存在")
-    checkin = services.room_check_in(member=member, room=room, code=payload.code)
-    checkin = RoomCheckin.objects.select_related(
-        "room", "lecture", "member__organisation"
-    ).get(pk=checkin.pk)
-    return Status(201, checkin_out(checkin))
+    return member, room
+
+
+def _checkin_answer(checkin: RoomCheckin) -> dict:
+    return checkin_out(
+        RoomCheckin.objects.select_related(
+            "room", "lecture", "member__organisation"
+        ).get(pk=checkin.pk)
+    )
 
 
 @router.post(
@@ -280,21 +290,13 @@ def room_checkin(request: HttpRequest, room_id: int, payload: RoomCheckinIn):
     ),
 )
 def room_checkout(request: HttpRequest, room_id: int):
-    member = member_for_user(user=request.user)
-    if member is None:
-        raise NotAMember("当前账号不是党员")
-    room = selectors.room_find(room_id=room_id)
-    if room is None:
-        raise RoomNotFound(f"收看点 {room_id} 不存在")
+    member, room = _member_at(request, room_id)
     checkin = services.room_check_out(member=member, room=room)
     if checkin is None:
         raise RoomNotFound(
             f"您现在没有在收看点“{room.name}”签到", code="not_checked_in"
         )
-    checkin = RoomCheckin.objects.select_related(
-        "room", "lecture", "member__organisation"
-    ).get(pk=checkin.pk)
-    return Status(200, checkin_out(checkin))
+    return Status(200, _checkin_answer(checkin))
 
 
 @router.post(
