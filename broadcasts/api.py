@@ -15,7 +15,7 @@ from ninja import Form, Router, Schema, Status
 from ninja.security import django_auth
 from wagtail.api.v3.auth import AllowAnonymous
 
-from broadcasts import selectors, services
+from broadcasts import recordings, selectors, services
 from broadcasts.errors import NotAMember
 from broadcasts.models import LiveLecture
 from broadcasts.schemas import (
@@ -290,4 +290,28 @@ def rtmp_publish(request: HttpRequest, form: Form[PublishForm], secret: str = ""
 def rtmp_publish_done(request: HttpRequest, form: Form[PublishForm], secret: str = ""):
     services.callback_check(secret=secret, remote_addr=request.META.get("REMOTE_ADDR"))
     services.publish_done(stream_name=form.name, client_id=form.clientid)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+class RecordForm(Schema):
+    name: str = ""
+    path: str = ""
+
+
+@router.post(
+    "/rtmp/record-done",
+    response={200: None, **error_responses(400, 403, 404)},
+    operation_id="broadcasts_rtmp_record_done",
+    auth=None,
+    summary="nginx-rtmp's on_record_done: the recording becomes a draft lesson",
+    description=(
+        "Form-encoded as nginx-rtmp sends it (`name` is the stream, `path` the "
+        "recorded file, which must be under `BROADCASTS_RECORD_DIR`); `secret` in "
+        "the query. The recording is queued for the media pipeline and becomes a "
+        "draft micro-lesson linked to the lecture (docs/recordings.md)."
+    ),
+)
+def rtmp_record_done(request: HttpRequest, form: Form[RecordForm], secret: str = ""):
+    services.callback_check(secret=secret, remote_addr=request.META.get("REMOTE_ADDR"))
+    recordings.recording_done(stream_name=form.name, path=form.path)
     return HttpResponse("ok", content_type="text/plain")

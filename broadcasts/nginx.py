@@ -88,6 +88,8 @@ rtmp {{
             record all;
             record_path {record_dir};
             record_unique on;
+            # The finished recording becomes a draft lesson (broadcasts.recordings).
+            on_record_done {base}/record-done?{query};
         }}
     }}
 }}

@@ -143,6 +143,24 @@ def recording_latest(*, lecture: LiveLecture) -> Path | None:
     return found[-1] if found else None
 
 
+def recording_done(*, stream_name: str, path: str) -> LiveLecture:
+    """nginx-rtmp's ``on_record_done``: the lecture published on ``stream_name``
+    has a finished recording at ``path``; queue its way to a draft lesson once the
+    current transaction commits. Raises LectureNotFound (no lecture went live on
+    that stream) and RecordingRefused (``path`` outside the recording directory, of
+    an unknown kind, missing or empty)."""
+    lecture = (
+        LiveLecture.objects.filter(published_stream=stream_name or "-")
+        .exclude(published_stream="")
+        .first()
+    )
+    if lecture is None:
+        raise LectureNotFound(f"没有在推流名 {stream_name!r} 上直播过的讲座")
+    resolved, _ = recording_path_check(path=path)
+    recording_enqueue(lecture_id=lecture.pk, path=resolved)
+    return lecture
+
+
 def recording_enqueue(*, lecture_id: int, path: str | Path) -> None:
     """Queue ``recording_to_lesson`` for ``lecture_id`` once the current
     transaction commits (the lecture marked ended first). Raises nothing."""

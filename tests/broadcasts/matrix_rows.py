@@ -31,6 +31,7 @@ ROWS: list[Row] = [
     # nginx's callbacks: without the shared secret, refused for everyone.
     api("broadcasts_rtmp_publish", "POST", "/broadcasts/rtmp/publish", every(403), {}),
     api("broadcasts_rtmp_publish_done", "POST", "/broadcasts/rtmp/publish-done", every(403), {}),
+    api("broadcasts_rtmp_record_done", "POST", "/broadcasts/rtmp/record-done", every(403), {}),
     portal("broadcasts", "GET", "/zhibo/", but(403, anonymous=302, member=200, other_member=200)),
     portal("broadcast", "GET", "/zhibo/{live_lecture}/",
            but(404, anonymous=302, member=200, editor=200, superuser=200)),

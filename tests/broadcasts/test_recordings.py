@@ -12,10 +12,12 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.test import Client
 from django.utils import timezone
 
 from broadcasts import recordings
 from broadcasts.models import LiveLecture, LivePresence
+from broadcasts.services import callback_secret
 from learning.models import LessonProgress
 from media_pipeline.models import VideoAsset
 from notices.models import Notice
@@ -71,11 +73,16 @@ def test_a_recording_becomes_a_playable_draft_lesson(
     editor,
     django_capture_on_commit_callbacks,
 ):
+    lecture.published_stream = lecture.stream_key
+    lecture.save(update_fields=["published_stream"])
     flv = flv_recording(record_dir / f"{lecture.stream_key}-1.flv")
+    # nginx-rtmp's on_record_done, as it sends it, queues the way to a lesson.
     with django_capture_on_commit_callbacks(execute=True):
-        lesson_id = recordings.recording_to_lesson.delay(lecture.pk, str(flv)).get()
+        answer = record_done(lecture.stream_key, flv)
+    assert answer.status_code == 200, answer.content
     lecture.refresh_from_db()
-    assert lecture.recording_lesson_id == lesson_id
+    lesson_id = lecture.recording_lesson_id
+    assert lesson_id
     lesson = lecture.recording_lesson
     assert lesson.live is False and lesson.get_parent().specific == section
     assert lesson.title == "灯塔大课堂：新时代党的建设（直播回放）"
@@ -97,6 +104,30 @@ def test_a_recording_becomes_a_playable_draft_lesson(
     # Run twice (a retried task, a second callback): the same lesson, no new asset.
     again = recordings.recording_to_lesson.delay(lecture.pk, str(flv)).get()
     assert again == lesson_id and VideoAsset.objects.count() == 1
+
+
+def record_done(stream, path, secret=None):
+    return Client(REMOTE_ADDR="127.0.0.1").post(
+        f"/api/v3/broadcasts/rtmp/record-done?secret={secret or callback_secret()}",
+        {"call": "record_done", "name": stream, "path": str(path), "app": "live"},
+    )
+
+
+def test_a_record_done_callback_names_a_lecture_and_a_recording(record_dir, lecture):
+    flv = record_dir / f"{lecture.stream_key}-1.flv"
+    flv.write_bytes(b"FLV")
+    refused = record_done(lecture.stream_key, flv, secret="wrong")
+    assert refused.status_code == 403
+    # Never published on that stream: no lecture to attach it to.
+    unknown = record_done(lecture.stream_key, flv)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "lecture_not_found"
+    lecture.published_stream = lecture.stream_key
+    lecture.save(update_fields=["published_stream"])
+    outside = record_done(lecture.stream_key, record_dir.parent / "x.flv")
+    assert outside.status_code == 400
+    assert outside.json()["code"] == "recording_outside"
+    lecture.refresh_from_db()
+    assert lecture.recording_lesson_id is None and not VideoAsset.objects.exists()
 
 
 def test_the_latest_recording_of_the_stream_is_found(record_dir, lecture):
