@@ -417,10 +417,6 @@ MEETINGS_ATTACHMENT_MAX_MB = env_positive("MEETINGS_ATTACHMENT_MAX_MB", 10)
 # branch are reminded; ratings a lecture needs before its average is shown.
 LECTURES_REMINDER_HOURS = env_positive("LECTURES_REMINDER_HOURS", 24)
 LECTURES_RATING_MIN_GROUP = env_positive("LECTURES_RATING_MIN_GROUP", 5)
-# The lecture menu (lectures): hours before an accepted lecture its lecturer and
-# branch are reminded; ratings a lecture needs before its average is shown.
-LECTURES_REMINDER_HOURS = env_positive("LECTURES_REMINDER_HOURS", 24)
-LECTURES_RATING_MIN_GROUP = env_positive("LECTURES_RATING_MIN_GROUP", 5)
 # Live lectures (broadcasts): nginx-rtmp's ingest (the RTMP URL OBS pushes to, the
 # port ``make run`` listens on), where its HLS goes, how nginx's callbacks reach the
 # platform and are protected, the publish window, the reminder and the place hold.
