@@ -13,6 +13,7 @@ urlpatterns: list = [
     ),
     path("lectures/orders/", views_lectures.orders_view, name="lectures_orders"),
     path("lectures/incoming/", views_lectures.incoming_view, name="lectures_incoming"),
+    path("lectures/propose/", views_lectures.propose_view, name="lectures_propose"),
     path(
         "lectures/orders/<int:order_id>/rate/",
         views_lectures.rate_view,

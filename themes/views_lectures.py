@@ -22,7 +22,7 @@ from dangke.errors import DomainError, NotFound
 from dangke.links import portal_url
 from learning.selectors.scoping import organisations_administered
 from lectures import selectors, services
-from lectures.models import LectureOrder
+from lectures.models import Lecture, LectureOrder
 from themes.rendering import render_portal
 
 
@@ -231,6 +231,66 @@ def incoming_view(request: HttpRequest) -> HttpResponse:
             lectures=lecturer.menu_lectures.all()
         )
     return response
+
+
+def _proposal_draft(post) -> services.LectureDraft:
+    """The proposal form's fields as a draft (the service checks each)."""
+    minutes = post.get("minutes", "")
+    areas = post.get("areas", "").replace("，", " ").replace(",", " ").split()
+    return services.LectureDraft(
+        title=post.get("title", "")[:200],
+        minutes=int(minutes) if minutes.isdigit() and len(minutes) < 6 else 0,
+        mode=post.get("mode", ""),
+        summary=post.get("summary", "")[:5000],
+        audiences=post.getlist("audiences")[:10],
+        topics=[
+            int(t) for t in post.getlist("topics")[:20] if t.isdigit() and len(t) < 10
+        ],
+        tags=post.get("tags", "")[:200],
+        areas=[code[:40] for code in areas[:50]],
+        direct=post.get("direct") == "1",
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def propose_view(request: HttpRequest) -> HttpResponse:
+    """A lecturer proposes a lecture for the menu (a draft, or submitted for the
+    editors' review at once); what was typed stays on the page when it is refused."""
+    if selectors.lecturer_for_user(user=request.user) is None:
+        return render_portal(
+            request, "lectures/propose.html", {"not_lecturer": True}, status=403
+        )
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            lecture = services.lecture_propose(
+                user=request.user, draft=_proposal_draft(request.POST)
+            )
+            if request.POST.get("submit") == "1":
+                services.lecture_submit(user=request.user, lecture_id=lecture.pk)
+        except DomainError as refusal:
+            error, status = refusal.detail, status_for(refusal)
+        else:
+            done = "已提交审核" if request.POST.get("submit") == "1" else "已保存为草稿"
+            return HttpResponseRedirect(
+                f"{reverse('portal:lectures_incoming')}?done={done}"
+            )
+    return render_portal(
+        request,
+        "lectures/propose.html",
+        {
+            "error": error,
+            "form": request.POST if request.method == "POST" else {},
+            "chosen_audiences": request.POST.getlist("audiences"),
+            "chosen_topics": request.POST.getlist("topics"),
+            "modes": Lecture.Mode.choices,
+            "audiences": MemberType.choices,
+            "topics": TopicPage.objects.live().public().order_by("title"),
+        },
+        status=status,
+    )
 
 
 @never_cache

@@ -59,6 +59,8 @@ ROWS: list[Row] = [
     portal("lectures_orders", "GET", "/lectures/orders/", PAGE),
     portal("lectures_incoming", "GET", "/lectures/incoming/",
            but(403, anonymous=302, lecturer=200)),
+    portal("lectures_propose", "GET", "/lectures/propose/",
+           but(403, anonymous=302, lecturer=200)),
     portal("lectures_rate", "GET", "/lectures/orders/{lecture_held}/rate/",
            but(404, anonymous=302, member=200)),
     portal("lectures_calendar_reset", "POST", "/lectures/calendar/reset/", every(302)),

@@ -113,3 +113,38 @@ def test_the_calendar_feed_has_both_parties_lectures_and_a_members_meetings(
     assert reset != member_url
     assert Client().get(member_url).status_code == 404
     assert Client().get(reset).status_code == 200
+
+
+def test_a_lecturer_proposes_a_lecture_on_the_portal_and_a_refusal_keeps_the_form(
+    people,
+):
+    from lectures.models import Lecture
+
+    lecturer = _client(people["lecturer_user"])
+    page = lecturer.get("/lectures/propose/")
+    assert page.status_code == 200 and "申报菜单课程" in page.content.decode()
+    form = {
+        "title": "新时代枫桥经验", "summary": "基层矛盾化解的做法", "minutes": "5",
+        "mode": "onsite", "audiences": ["regular", "secretary"], "areas": "S1",
+        "tags": "枫桥、基层治理", "submit": "1",
+    }  # fmt: skip
+    refused = lecturer.post("/lectures/propose/", form)
+    text = refused.content.decode()
+    assert refused.status_code == 400 and "15 到 480" in text
+    assert 'value="新时代枫桥经验"' in text and not Lecture.objects.exists()
+    unknown = lecturer.post(
+        "/lectures/propose/", {**form, "minutes": "60", "areas": "ZZ9"}
+    )
+    assert unknown.status_code == 400 and "ZZ9" in unknown.content.decode()
+    saved = lecturer.post("/lectures/propose/", {**form, "minutes": "60"})
+    assert saved.status_code == 302 and "/lectures/incoming/" in saved["Location"]
+    lecture = Lecture.objects.get()
+    assert lecture.lecturer == people["lecturer"]
+    assert lecture.status == Lecture.Status.SUBMITTED and lecture.minutes == 60
+    assert sorted(lecture.audiences) == ["regular", "secretary"]
+    assert [a.code for a in lecture.areas.all()] == ["S1"]
+    # Someone not in the pool is told so and can save nothing.
+    member = _client(people["member"].user)
+    assert member.get("/lectures/propose/").status_code == 403
+    assert member.post("/lectures/propose/", form).status_code == 403
+    assert Lecture.objects.count() == 1
