@@ -49,9 +49,17 @@ async function liveStream(video) {
     return null;
   }
   const hls = new Hls({ liveSyncDurationCount: 3, lowLatencyMode: false });
+  // The playlist appears a few seconds after the lecturer starts (the first
+  // segment): a page opened at the start asks again every 2 s until it is there.
+  const playlistMissing = new Set([
+    Hls.ErrorDetails.MANIFEST_LOAD_ERROR,
+    Hls.ErrorDetails.MANIFEST_LOAD_TIMEOUT,
+    Hls.ErrorDetails.MANIFEST_PARSING_ERROR,
+  ]);
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
-    if (data.type === Hls.ErrorTypes.NETWORK_ERROR) hls.startLoad();
+    if (playlistMissing.has(data.details)) setTimeout(() => hls.loadSource(root.dataset.playlist), 2000);
+    else if (data.type === Hls.ErrorTypes.NETWORK_ERROR) hls.startLoad();
     else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
   });
   video.querySelectorAll("source").forEach((source) => source.remove());

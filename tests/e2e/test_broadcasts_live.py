@@ -6,16 +6,19 @@ recorded from the page's heartbeats."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from broadcasts.models import LivePresence
-from tests.broadcasts.conftest import wait_for
-from tests.e2e.conftest import (  # noqa: F401 - fixtures
-    browser_context,
-    chromium,
-    page,
-    screenshot,
-    sign_in,
+
+# The broadcasts fixtures; the browser's are tests/e2e/conftest.py's own (one
+# Playwright per session: importing them into a module elsewhere started a second).
+from tests.broadcasts.conftest import (  # noqa: F401 - fixtures
+    lecture,
+    people,
+    rtmp,
+    wait_for,
 )
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = [
     pytest.mark.e2e,
@@ -33,6 +36,15 @@ def test_the_member_watches_live_and_is_counted_present(page, rtmp, lecture, peo
         return lecture.status == "live"
 
     wait_for(live)
+
+    def playlist():
+        """nginx's first playlist of the stream (a page opened earlier retries
+        until it is there; here the console is to stay clean)"""
+        lecture.refresh_from_db()
+        folder = settings.BROADCASTS_HLS_DIR / lecture.published_stream
+        return (folder / "index.m3u8").exists()
+
+    wait_for(playlist, timeout=30)
     sign_in(page, "member")
     page.goto(f"{page.base}/zhibo/{lecture.pk}/")
     assert page.locator("video#live-video").count() == 1
