@@ -47,6 +47,9 @@ def fits(page) -> None:
 
 
 def in_view(page, locator) -> None:
+    """Shown, and wholly inside the viewport (waiting for the screen's first poll
+    to fill it: a part still empty measures 0×0)."""
+    expect(locator).to_be_visible()
     box = locator.evaluate(
         "e => { const r = e.getBoundingClientRect();"
         " return {x: r.x, y: r.y, width: r.width, height: r.height}; }"
